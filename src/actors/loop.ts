@@ -1,0 +1,349 @@
+/**
+ * The loop runtime behind a service machine: one per service actor, living in its context.
+ * Iterations are the hot path: they send no XState event, log nothing at info level, and only
+ * bump plain counters that `getTree()` reads. Only the end of a loop (done, failed) becomes an
+ * event.
+ */
+import { KilledError, toError } from '../errors.ts';
+import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
+import { settlesWithin, Waiter, Yielder } from '../internal/waiter.ts';
+import type { Clock } from '../internal/xstate.ts';
+import type { Logger } from '../logger.ts';
+import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
+import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
+import { isBackToBack, nextStart } from './pacing.ts';
+
+/** The latest failure, as `getTree()` shows it. */
+export interface LastError {
+  readonly message: string;
+  readonly stack?: string;
+  readonly at: number;
+}
+
+/** What the loop tells its machine when it ends by itself. */
+export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
+
+interface MutableContext extends ServiceContext {
+  iteration: number;
+}
+
+/** One generation's loop: its signal, its waits, its fence. */
+class LoopRun {
+  readonly controller = new AbortController();
+  readonly waiter: Waiter;
+  readonly ctx: MutableContext;
+  /** No further iteration may start. */
+  halted = false;
+  /** Killed: nothing it does later reaches the service. */
+  fenced = false;
+  stopByCtx = false;
+  failedWith: Error | undefined;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(rt: ServiceRuntime, generation: number, clock: Clock) {
+    this.waiter = new Waiter(clock);
+    this.ctx = {
+      id: rt.opts.id,
+      iteration: 0,
+      generation,
+      signal: this.controller.signal,
+      logger: rt.logger,
+      stop: () => {
+        if (this.fenced) return;
+        this.stopByCtx = true;
+        this.waiter.wake();
+      },
+      fail: (error?: unknown) => rt.recordFailure(this, toError(error ?? 'ctx.fail() called')),
+    };
+  }
+
+  halt(): void {
+    this.halted = true;
+    this.controller.abort();
+    this.waiter.wake();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value instanceof Promise ||
+    (value !== null &&
+      typeof value === 'object' &&
+      typeof (value as { then?: unknown }).then === 'function')
+  );
+}
+
+/**
+ * The mutable state of one service actor across its generations.
+ * @internal
+ */
+export class ServiceRuntime implements TreeSource {
+  generation = -1;
+  iterations = 0;
+  failures = 0;
+  lastError: LastError | undefined;
+  /** Why the latest generation ended (or is ending). */
+  exit: ExitReason = SHUTDOWN;
+  /** The latest generation was killed after overrunning `gracePeriod`. */
+  killed = false;
+  /** A stop or failure asked for while `onStart` was still running. */
+  pendingExit: ExitReason | undefined;
+  /** Start at once when the actor starts (a lone actor); a supervisor clears it. */
+  autoStart = true;
+  private run: LoopRun | undefined;
+  /** `onStart` succeeded and `onStop` has not been called yet. */
+  private sessionOpen = false;
+  private finishing: Promise<{ killed: boolean }> | undefined;
+
+  readonly opts: ResolvedServiceOptions;
+  readonly logger: Logger;
+  private readonly clock: Required<Clock>;
+
+  constructor(
+    opts: ResolvedServiceOptions,
+    logger: Logger,
+    clock: Required<Clock>,
+    initialGeneration = -1,
+  ) {
+    this.opts = opts;
+    this.logger = logger;
+    this.clock = clock;
+    this.generation = initialGeneration;
+  }
+
+  /** Enters `starting`: a new generation with fresh counters. */
+  beginGeneration(): void {
+    this.generation++;
+    this.iterations = 0;
+    this.failures = 0;
+    this.killed = false;
+    this.exit = SHUTDOWN;
+    this.pendingExit = undefined;
+    this.finishing = undefined;
+    this.run = new LoopRun(this, this.generation, this.clock);
+  }
+
+  /** A vetoed start is not a start: the generation number is given back. */
+  rollbackGeneration(): void {
+    this.generation--;
+    this.run = undefined;
+  }
+
+  /** Begins a generation and runs `onStart`; resolves to 'vetoed' when it returned false. */
+  async start(signal: AbortSignal): Promise<'started' | 'vetoed'> {
+    this.beginGeneration();
+    const run = this.run!;
+    const onStart = this.opts.onStart;
+    if (onStart) {
+      const result = await onStart(run.ctx);
+      if (result === false) return 'vetoed';
+    }
+    this.sessionOpen = true;
+    // The actor was stopped while onStart ran: the pairing still holds.
+    if (signal.aborted) void this.finish();
+    return 'started';
+  }
+
+  /** Starts the current generation's loop; `report` hears of its end unless it is fenced. */
+  startLoop(report: (event: LoopReport) => void): void {
+    const run = this.run!;
+    run.done = Promise.resolve()
+      .then(() => this.loop(run, report))
+      .catch((e: unknown) => {
+        if (!run.fenced) report({ type: 'loop.failed', error: toError(e) });
+      });
+  }
+
+  /** Stops the current loop from starting another iteration (the actor left `running`). */
+  haltLoop(): void {
+    this.run?.halt();
+  }
+
+  /**
+   * Hard reset: abort, wait up to `gracePeriod` for the iteration in flight, fence that
+   * generation, and prepare the next one. `onStart`/`onStop` are not run.
+   */
+  async hardReset(): Promise<void> {
+    const old = this.run;
+    if (old) {
+      old.halt();
+      const settled = await settlesWithin(old.done, this.opts.gracePeriod, this.clock);
+      old.fenced = true;
+      if (!settled) {
+        this.logger.warn(
+          { generation: old.ctx.generation, gracePeriod: this.opts.gracePeriod },
+          'hard reset: iteration still running after gracePeriod; generation fenced',
+        );
+      }
+    }
+    this.generation++;
+    this.iterations = 0;
+    this.failures = 0;
+    this.run = new LoopRun(this, this.generation, this.clock);
+  }
+
+  /**
+   * The stop: halt the loop, wait for the iteration in flight, run `onStop` once; all within
+   * `gracePeriod`, after which the generation is killed and fenced. Idempotent per generation.
+   */
+  finish(): Promise<{ killed: boolean }> {
+    this.finishing ??= this.doFinish();
+    return this.finishing;
+  }
+
+  private async doFinish(): Promise<{ killed: boolean }> {
+    const run = this.run;
+    const grace = this.opts.gracePeriod;
+    const deadline = this.clock.now() + grace;
+    let killed = false;
+    if (run) {
+      run.halt();
+      if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
+    }
+    if (this.sessionOpen) {
+      this.sessionOpen = false;
+      const stopping = this.callOnStop(run);
+      if (!killed && !(await settlesWithin(stopping, deadline - this.clock.now(), this.clock))) {
+        killed = true;
+      }
+    }
+    if (killed) {
+      if (run) run.fenced = true;
+      this.killed = true;
+      const error = new KilledError(this.opts.id, this.generation, grace);
+      this.logger.warn({ generation: this.generation, err: error }, 'generation killed');
+    }
+    return { killed };
+  }
+
+  private async callOnStop(run: LoopRun | undefined): Promise<void> {
+    const onStop = this.opts.onStop;
+    if (!onStop || !run) return;
+    try {
+      await onStop(run.ctx);
+    } catch (e) {
+      this.logger.error(
+        { generation: run.ctx.generation, err: toError(e) },
+        'onStop threw; the stop completes anyway',
+      );
+    }
+  }
+
+  /** Counts a failure of `run` (a throw, a rejection, or `ctx.fail()`). */
+  recordFailure(run: LoopRun, error: Error): void {
+    if (run.fenced || run !== this.run) return;
+    this.failures++;
+    const { message, stack } = error;
+    this.lastError =
+      stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
+    const max = this.opts.maxFailures;
+    this.logger.error(
+      {
+        generation: run.ctx.generation,
+        iteration: run.ctx.iteration,
+        failures: this.failures,
+        maxFailures: max,
+        err: error,
+      },
+      'iteration failed',
+    );
+    if (this.failures > max && !run.failedWith) {
+      run.failedWith = error;
+      run.halt();
+    }
+  }
+
+  /** Records why the generation ends. */
+  setExit(reason: ExitReason): void {
+    this.exit = reason;
+    if (reason._tag === 'Failure') {
+      const { message, stack } = reason.error;
+      this.lastError =
+        stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
+    }
+  }
+
+  /** Records a start that threw. */
+  startFailed(error: unknown): void {
+    const err = toError(error);
+    this.logger.error({ generation: this.generation, err }, 'onStart threw; the start failed');
+    this.setExit(failure(err));
+  }
+
+  private async loop(run: LoopRun, report: (event: LoopReport) => void): Promise<void> {
+    const o = this.opts;
+    const clock = this.clock;
+    const iterate = o.iterate;
+    const ctx = run.ctx;
+    const backToBack = isBackToBack(o);
+    const yielder = backToBack ? new Yielder() : undefined;
+    let start = 0;
+    let end = 0;
+    let first = true;
+    while (!run.halted) {
+      if (yielder) {
+        const pause = yielder.check();
+        if (pause) {
+          await pause;
+          if (run.halted) break;
+        }
+      } else {
+        if (!first) {
+          const wait = nextStart(o, start, end) - clock.now();
+          if (wait > 0) await run.waiter.sleep(wait);
+          if (run.halted || run.stopByCtx) break;
+        }
+        if (o.delayBefore > 0) {
+          await run.waiter.sleep(o.delayBefore);
+          if (run.halted || run.stopByCtx) break;
+        }
+        start = clock.now();
+      }
+      first = false;
+      ctx.iteration = this.iterations;
+      try {
+        const result = iterate(ctx);
+        if (isThenable(result)) await result;
+      } catch (e) {
+        this.recordFailure(run, toError(e));
+      }
+      if (run.fenced) return;
+      this.iterations++;
+      if (!yielder) end = clock.now();
+      if (run.failedWith) break;
+      if (run.stopByCtx) break;
+    }
+    if (run.fenced) return;
+    if (run.failedWith) {
+      run.halted = true;
+      report({ type: 'loop.failed', error: run.failedWith });
+    } else if (run.stopByCtx) {
+      run.halted = true;
+      report({ type: 'loop.done' });
+    }
+  }
+
+  treeNode(state: LifecycleState): TreeNode {
+    const node: TreeNode = {
+      id: this.opts.id,
+      kind: 'service',
+      state,
+      generation: Math.max(0, this.generation),
+      iterations: this.iterations,
+      failures: this.failures,
+      restarts: 0,
+    };
+    if (this.lastError) node.lastError = { ...this.lastError };
+    return node;
+  }
+
+  /** Serialises for inspection (the runtime sits in the machine's context). */
+  toJSON(): object {
+    return {
+      generation: this.generation,
+      iterations: this.iterations,
+      failures: this.failures,
+      lastError: this.lastError,
+    };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * An interruptible wait on an injected clock: one pending sleep at a time, woken early by
+ * `wake()` (a stop never waits out a period).
+ * @internal
+ */
+import type { Clock } from './xstate.ts';
+
+export class Waiter {
+  private timer: unknown;
+  private resolve: (() => void) | undefined;
+  private readonly clock: Clock;
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  /** Resolves after `ms`, or at once when woken. */
+  sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.resolve = resolve;
+      this.timer = this.clock.setTimeout(() => {
+        this.resolve = undefined;
+        resolve();
+      }, ms);
+    });
+  }
+
+  /** Ends the pending sleep now, if there is one. */
+  wake(): void {
+    const resolve = this.resolve;
+    if (!resolve) return;
+    this.resolve = undefined;
+    this.clock.clearTimeout(this.timer);
+    resolve();
+  }
+}
+
+/** Resolves to true if `promise` settles within `ms`, false if the time ran out first. */
+export function settlesWithin(
+  promise: Promise<unknown>,
+  ms: number,
+  clock: Clock,
+): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = clock.setTimeout(() => resolve(false), Math.max(0, ms));
+    const done = () => {
+      clock.clearTimeout(timer);
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
+}
+
+const realSetImmediate = globalThis.setImmediate;
+const realNow = globalThis.performance.now.bind(globalThis.performance);
+
+/**
+ * Decides when a back-to-back loop must yield to the event loop so timers and I/O still run.
+ * Uses the real clock on purpose: it is about fairness, not about the service's timing.
+ */
+export class Yielder {
+  private count = 0;
+  private last = realNow();
+  /** Returns a promise to await when it is time to yield, else undefined (the cheap path). */
+  check(): Promise<void> | undefined {
+    if ((++this.count & 15) !== 0) return undefined;
+    const now = realNow();
+    if (now - this.last < 8 && (this.count & 1023) !== 0) return undefined;
+    this.last = now;
+    return new Promise<void>((resolve) => realSetImmediate(resolve));
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The thin layer between this package and XState. Every XState-specific call goes through
+ * here, so a move to XState v6 (which renames most action creators) touches one file.
+ * @internal
+ */
+import {
+  type AnyActorRef,
+  type AnyStateMachine,
+  assign,
+  createActor,
+  emit,
+  fromCallback,
+  fromPromise,
+  sendTo,
+  setup,
+} from 'xstate';
+
+export type { AnyActorRef, AnyStateMachine };
+export { assign, createActor, emit, fromCallback, fromPromise, sendTo, setup };
+
+/** The clock XState uses for delays; `now` is optional (SimulatedClock has it). */
+export interface Clock {
+  setTimeout(fn: (...args: unknown[]) => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now?: () => number;
+}
+
+interface ActorInternals {
+  system: { _clock?: Clock };
+  _parent?: AnyActorRef;
+  _stop(): void;
+  _processingStatus: number;
+}
+
+const realNow = (): number => performance.now();
+
+/** The clock of the actor system `actor` belongs to (injectable with `createActor(root, { clock })`). */
+export function clockOf(actor: AnyActorRef): Required<Clock> {
+  const clock = (actor as unknown as ActorInternals).system._clock;
+  if (!clock) {
+    return {
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+      now: realNow,
+    };
+  }
+  return {
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (h) => clock.clearTimeout(h),
+    now: clock.now ? () => clock.now!() : realNow,
+  };
+}
+
+/**
+ * Creates a child actor attached to `parent` without putting it in the parent's snapshot
+ * (`createActor(logic, { parent })`): O(1) per child, where `spawnChild` copies the children
+ * map on every spawn. The parent must stop it with {@link stopActor}.
+ */
+export function createChildActor(
+  logic: AnyStateMachine,
+  parent: AnyActorRef,
+  id: string,
+  input: unknown,
+): AnyActorRef {
+  return createActor(logic, { parent, id, input });
+}
+
+/** Stops any actor, root or child (XState's public `stop()` refuses non-root actors). */
+export function stopActor(actor: AnyActorRef): void {
+  (actor as unknown as ActorInternals)._stop();
+}
+
+/** True once the actor has been stopped (XState's ProcessingStatus.Stopped is 2). */
+export function isActorStopped(actor: AnyActorRef): boolean {
+  return (actor as unknown as ActorInternals)._processingStatus === 2;
+}

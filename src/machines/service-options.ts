@@ -1,0 +1,230 @@
+/**
+ * The options of `createService`, their defaults, and their validation.
+ */
+import { ServiceConfigError } from '../errors.ts';
+import type { RestartType } from '../internal/exit-reason.ts';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkId,
+  checkInteger,
+  checkKnown,
+  checkObject,
+  checkOneOf,
+  type Fail,
+} from '../internal/validate.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * What an iteration, `onStart` and `onStop` receive.
+ *
+ * @example
+ * ```ts
+ * createService({ id: 'poller', async iterate(ctx) {
+ *   if (ctx.iteration === 2) ctx.stop();
+ *   await fetch(url, { signal: ctx.signal });
+ * }});
+ * ```
+ */
+export interface ServiceContext {
+  /** The service id. */
+  readonly id: string;
+  /** 0-based number of this iteration in the current generation; failed ones count. */
+  readonly iteration: number;
+  /** 0 for the first run, +1 on every restart or hard reset. */
+  readonly generation: number;
+  /** Aborted when the service is asked to stop (or hard reset, or killed). */
+  readonly signal: AbortSignal;
+  /** The service's logger (bound to its id). */
+  readonly logger: Logger;
+  /** Finish after this iteration: the service ends normally. Safe to call from anywhere. */
+  stop(): void;
+  /** Count a failure without throwing (SuperLoops `failure()`). */
+  fail(error?: unknown): void;
+}
+
+/**
+ * Options of {@link createService}. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * const poller = createService({ id: 'poller', minPeriod: 5_000, async iterate(ctx) { ... } });
+ * ```
+ */
+export interface ServiceOptions {
+  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. */
+  id: string;
+  /** The unit of work, run again and again until the service stops. */
+  iterate: (ctx: ServiceContext) => unknown;
+  /**
+   * GCL `iter_min_period`: at least this long from one iteration's start to the next.
+   * @default 0
+   */
+  minPeriod?: number;
+  /**
+   * GCL `iter_pause`: at least this long from one iteration's end to the next start.
+   * @default 0
+   */
+  pause?: number;
+  /**
+   * pyaltt `interval`: start to start, never catching up. Not together with `minPeriod`.
+   * @default 0
+   */
+  interval?: number;
+  /**
+   * pyaltt `delay_before`: wait this long before every iteration, the first included.
+   * @default 0
+   */
+  delayBefore?: number;
+  /**
+   * pyaltt `delay_after`: wait this long after every iteration (adds to `pause`).
+   * @default 0
+   */
+  delayAfter?: number;
+  /**
+   * SuperLoops `max_loop_failures`: failure number `maxFailures + 1` in one generation moves
+   * the service to `failed`.
+   * @default 10
+   */
+  maxFailures?: number;
+  /**
+   * How long a stop (or hard reset) waits for the iteration in flight and `onStop` before the
+   * generation is killed and fenced.
+   * @default 5000
+   */
+  gracePeriod?: number;
+  /**
+   * OTP restart type, used by the supervisor.
+   * @default 'permanent'
+   */
+  restart?: RestartType;
+  /**
+   * SuperLoops `reset_globally`: when false, a sibling's failure does not stop or restart this
+   * service (its own failure still triggers the strategy).
+   * @default true
+   */
+  resetGlobally?: boolean;
+  /**
+   * OTP significant child: with the supervisor's `autoShutdown`, its ending on its own stops
+   * the supervisor.
+   * @default false
+   */
+  significant?: boolean;
+  /** Runs in `starting`; return `false` to veto the start, throw to fail it. */
+  onStart?: (ctx: ServiceContext) => unknown;
+  /** Runs once for every generation whose `onStart` succeeded, however it ends. */
+  onStop?: (ctx: ServiceContext) => unknown;
+  /**
+   * Where the service logs (pino's shape).
+   * @default the supervisor's logger, or a console logger writing to stderr
+   */
+  logger?: Logger;
+}
+
+/** Options with defaults applied. @internal */
+export interface ResolvedServiceOptions {
+  readonly id: string;
+  readonly iterate: (ctx: ServiceContext) => unknown;
+  readonly minPeriod: number;
+  readonly pause: number;
+  readonly interval: number;
+  readonly delayBefore: number;
+  readonly delayAfter: number;
+  readonly maxFailures: number;
+  readonly gracePeriod: number;
+  readonly restart: RestartType;
+  readonly resetGlobally: boolean;
+  readonly significant: boolean;
+  readonly onStart: ((ctx: ServiceContext) => unknown) | undefined;
+  readonly onStop: ((ctx: ServiceContext) => unknown) | undefined;
+  readonly logger: Logger | undefined;
+}
+
+/** The defaults (OTP/Elixir and SuperLoops). */
+export const SERVICE_DEFAULTS = {
+  maxFailures: 10,
+  gracePeriod: 5_000,
+  restart: 'permanent',
+  resetGlobally: true,
+  significant: false,
+} as const;
+
+const KNOWN = [
+  'id',
+  'iterate',
+  'minPeriod',
+  'pause',
+  'interval',
+  'delayBefore',
+  'delayAfter',
+  'maxFailures',
+  'gracePeriod',
+  'restart',
+  'resetGlobally',
+  'significant',
+  'onStart',
+  'onStop',
+  'logger',
+] as const;
+
+/** Validates and resolves service options; throws `ServiceConfigError`. @internal */
+export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceOptions {
+  const rawId = (options as { id?: unknown } | undefined)?.id;
+  const owner = typeof rawId === 'string' ? rawId : undefined;
+  const fail: Fail = (d) => {
+    throw new ServiceConfigError({ ...d, owner });
+  };
+  checkObject(options, 'options', fail);
+  checkKnown(options, KNOWN, (option) => {
+    throw new ServiceConfigError(
+      {
+        option,
+        received: (options as unknown as Record<string, unknown>)[option],
+        expected: `no such option; known options are ${KNOWN.join(', ')}`,
+        owner,
+      },
+      'SERVICE_CONFIG_UNKNOWN_OPTION',
+    );
+  });
+  const id = checkId(options.id, fail);
+  checkFunction(options.iterate, 'iterate', fail, true);
+  if (options.minPeriod !== undefined && options.interval !== undefined) {
+    fail({
+      option: 'interval',
+      received: options.interval,
+      expected: 'either `minPeriod` (GCL) or `interval` (pyaltt), not both',
+    });
+  }
+  const logger = options.logger;
+  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.error !== 'function')) {
+    fail({
+      option: 'logger',
+      received: logger,
+      expected: 'a logger with info/warn/error/debug/child',
+    });
+  }
+  return {
+    id,
+    iterate: options.iterate,
+    minPeriod: checkDuration(options.minPeriod, 'minPeriod', fail) ?? 0,
+    pause: checkDuration(options.pause, 'pause', fail) ?? 0,
+    interval: checkDuration(options.interval, 'interval', fail) ?? 0,
+    delayBefore: checkDuration(options.delayBefore, 'delayBefore', fail) ?? 0,
+    delayAfter: checkDuration(options.delayAfter, 'delayAfter', fail) ?? 0,
+    maxFailures:
+      checkInteger(options.maxFailures, 'maxFailures', fail) ?? SERVICE_DEFAULTS.maxFailures,
+    gracePeriod:
+      checkDuration(options.gracePeriod, 'gracePeriod', fail) ?? SERVICE_DEFAULTS.gracePeriod,
+    restart:
+      checkOneOf(options.restart, ['permanent', 'transient', 'temporary'], 'restart', fail) ??
+      SERVICE_DEFAULTS.restart,
+    resetGlobally:
+      checkBoolean(options.resetGlobally, 'resetGlobally', fail) ?? SERVICE_DEFAULTS.resetGlobally,
+    significant:
+      checkBoolean(options.significant, 'significant', fail) ?? SERVICE_DEFAULTS.significant,
+    onStart: checkFunction(options.onStart, 'onStart', fail),
+    onStop: checkFunction(options.onStop, 'onStop', fail),
+    logger,
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The service machine: `idle → starting → running → stopping → stopped`, plus `failed`.
+ * It knows nothing of its parent: a parent drives it with `service.*` events and learns of its
+ * state by subscribing, so the same machine runs alone or under a supervisor.
+ */
+import { ServiceRuntime } from '../actors/loop.ts';
+import { toError } from '../errors.ts';
+import { attachSpec, describeOptions } from '../internal/child-spec.ts';
+import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+import { clockOf, fromCallback, fromPromise, setup } from '../internal/xstate.ts';
+import { createConsoleLogger, type Logger } from '../logger.ts';
+import { resolveServiceOptions, type ServiceOptions } from './service-options.ts';
+
+/**
+ * Events a service accepts. `service.*` come from outside (a parent, a test, your app);
+ * `loop.*` come from its own loop.
+ */
+export type ServiceEvent =
+  | { type: 'service.start' }
+  | { type: 'service.stop' }
+  | { type: 'service.hard-reset' }
+  | { type: 'service.fail'; error?: unknown }
+  | { type: 'loop.done' }
+  | { type: 'loop.failed'; error: Error };
+
+/**
+ * Input a parent may pass when it creates the actor.
+ * @internal
+ */
+export interface ServiceInput {
+  readonly logger?: Logger;
+  /** The generation the next start should follow (a parent re-creating a crashed actor). */
+  readonly generation?: number;
+  /** Start at once (the default for a lone actor); a supervisor starts its children itself. */
+  readonly autoStart?: boolean;
+}
+
+/** @internal */
+export interface ServiceMachineContext {
+  readonly rt: ServiceRuntime;
+}
+
+const serviceSetup = setup({
+  types: {
+    context: {} as ServiceMachineContext,
+    events: {} as ServiceEvent,
+    input: {} as ServiceInput | undefined,
+  },
+  actors: {
+    runOnStart: fromPromise<'started' | 'vetoed', ServiceRuntime>(({ input, signal }) =>
+      input.start(signal),
+    ),
+    runLoop: fromCallback<{ type: string }, ServiceRuntime>(({ input, sendBack }) => {
+      input.startLoop(sendBack);
+      return () => input.haltLoop();
+    }),
+    runHardReset: fromPromise<void, ServiceRuntime>(({ input }) => input.hardReset()),
+    runStop: fromPromise<{ killed: boolean }, ServiceRuntime>(({ input }) => input.finish()),
+  },
+  actions: {
+    rollbackGeneration: ({ context }) => context.rt.rollbackGeneration(),
+    recordStartFailure: ({ context, event }) =>
+      context.rt.startFailed((event as { error?: unknown }).error),
+    exitNormal: ({ context }) => context.rt.setExit(NORMAL),
+    exitShutdown: ({ context }) => context.rt.setExit(SHUTDOWN),
+    exitFailure: ({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      context.rt.setExit(failure(toError(error ?? 'service.fail received')));
+    },
+    deferShutdown: ({ context }) => {
+      context.rt.pendingExit ??= SHUTDOWN;
+    },
+    deferFailure: ({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      context.rt.pendingExit = failure(toError(error ?? 'service.fail received'));
+    },
+    applyPendingExit: ({ context }) => context.rt.setExit(context.rt.pendingExit ?? SHUTDOWN),
+    clearAutoStart: ({ context }) => {
+      context.rt.autoStart = false;
+    },
+  },
+  guards: {
+    vetoed: ({ event }) => (event as { output?: unknown }).output === 'vetoed',
+    exitPending: ({ context }) => context.rt.pendingExit !== undefined,
+    endedInFailure: ({ context }) => context.rt.exit._tag === 'Failure',
+    autoStart: ({ context }) => context.rt.autoStart,
+  },
+});
+
+/**
+ * A service machine, as returned by {@link createService}.
+ */
+export type ServiceMachine = ReturnType<typeof buildServiceMachine>;
+
+function buildServiceMachine(options: ServiceOptions) {
+  const opts = resolveServiceOptions(options);
+  return serviceSetup.createMachine({
+    id: opts.id,
+    context: ({ input, self }) => {
+      const base = opts.logger ?? input?.logger ?? createConsoleLogger();
+      const rt = new ServiceRuntime(
+        opts,
+        base.child({ service: opts.id }),
+        clockOf(self),
+        input?.generation ?? -1,
+      );
+      rt.autoStart = input?.autoStart ?? true;
+      return { rt };
+    },
+    initial: 'idle',
+    states: {
+      idle: {
+        always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
+        on: { 'service.start': 'starting' },
+      },
+      starting: {
+        invoke: {
+          src: 'runOnStart',
+          input: ({ context }) => context.rt,
+          onDone: [
+            { guard: 'vetoed', target: 'idle', actions: 'rollbackGeneration' },
+            { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
+            { target: 'running' },
+          ],
+          onError: { target: 'failed', actions: 'recordStartFailure' },
+        },
+        on: {
+          'service.stop': { actions: 'deferShutdown' },
+          'service.fail': { actions: 'deferFailure' },
+        },
+      },
+      running: {
+        initial: 'looping',
+        on: {
+          'loop.done': { target: 'stopping', actions: 'exitNormal' },
+          'loop.failed': { target: 'stopping', actions: 'exitFailure' },
+          'service.stop': { target: 'stopping', actions: 'exitShutdown' },
+          'service.fail': { target: 'stopping', actions: 'exitFailure' },
+        },
+        states: {
+          looping: {
+            invoke: { src: 'runLoop', input: ({ context }) => context.rt },
+            on: { 'service.hard-reset': 'resetting' },
+          },
+          resetting: {
+            invoke: {
+              src: 'runHardReset',
+              input: ({ context }) => context.rt,
+              onDone: 'looping',
+            },
+          },
+        },
+      },
+      stopping: {
+        invoke: {
+          src: 'runStop',
+          input: ({ context }) => context.rt,
+          onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
+        },
+      },
+      stopped: { on: { 'service.start': 'starting' } },
+      failed: { on: { 'service.start': 'starting' } },
+    },
+  });
+}
+
+/**
+ * Creates a service: an XState machine whose top-level states are
+ * `idle → starting → running → stopping → stopped` (and `failed`), running `iterate` again and
+ * again at the pace the options set. `createActor(service).start()` runs it alone at once; under
+ * a supervisor, the supervisor starts it.
+ *
+ * Options are validated here: a bad or unknown one throws {@link ServiceConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createService } from 'xstate-supervisor';
+ *
+ * const poller = createService({
+ *   id: 'poller',
+ *   minPeriod: 5_000,
+ *   async iterate(ctx) {
+ *     const res = await fetch('http://127.0.0.1:8080/health', { signal: ctx.signal });
+ *     if (!res.ok) ctx.fail(new Error(`health ${res.status}`));
+ *   },
+ * });
+ * const actor = createActor(poller).start();
+ * ```
+ */
+export function createService(options: ServiceOptions): ServiceMachine {
+  const machine = buildServiceMachine(options);
+  return attachSpec(machine, {
+    kind: 'service',
+    id: options.id,
+    restart: options.restart ?? 'permanent',
+    resetGlobally: options.resetGlobally ?? true,
+    significant: options.significant ?? false,
+    describe: describeOptions(options),
+  });
+}

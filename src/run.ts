@@ -1,0 +1,174 @@
+/**
+ * `run()`: the application entry point (aiomisc's entrypoint): start the tree, shut down
+ * gracefully on SIGINT/SIGTERM within a timeout, and exit with a meaningful code.
+ */
+import { CommandError, toError, XstateSupervisorError } from './errors.ts';
+import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
+import { createConsoleLogger, type Logger } from './logger.ts';
+import { shutdown } from './shutdown.ts';
+import { lifecycleOf, sourceOf } from './tree.ts';
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /**
+   * How long a graceful shutdown may take before the process exits with code 70.
+   * @default 60000
+   */
+  shutdownTimeout?: number;
+  /**
+   * Signals that start a graceful shutdown. A second one during the shutdown exits at once
+   * with code 70.
+   * @default ['SIGINT', 'SIGTERM']
+   */
+  signals?: NodeJS.Signals[];
+  /**
+   * The logger for the runner and, unless they have their own, the whole tree.
+   * @default a console logger on stderr
+   */
+  logger?: Logger;
+  /**
+   * Call `process.exit(code)` when the run ends by a signal, a timeout or a root failure.
+   * Turn off to embed `run()` and read `done` instead.
+   * @default true
+   */
+  exit?: boolean;
+}
+
+/** How a run ended. */
+export interface RunResult {
+  /** 0: clean stop; 1: the root failed; 70: the shutdown overran `shutdownTimeout`. */
+  readonly exitCode: 0 | 1 | 70;
+  readonly reason: 'signal' | 'stopped' | 'failed' | 'timeout';
+  /** The root's failure, when `reason` is 'failed'. */
+  readonly error?: Error;
+}
+
+/** What {@link run} returns. */
+export interface RunHandle {
+  /** The root actor. */
+  readonly actor: AnyActorRef;
+  /** Shuts the tree down gracefully; resolves when it has stopped. */
+  stop(): Promise<void>;
+  /** Resolves when the run has ended, with the exit code it ends with. */
+  readonly done: Promise<RunResult>;
+}
+
+const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit'];
+
+/**
+ * Starts a supervision tree (or a lone service) as the application: installs SIGINT/SIGTERM
+ * handlers once it is running, and on a signal shuts down gracefully within `shutdownTimeout`
+ * (exit 0, or 70 when overrun). If the root fails, the failure is logged and the process exits 1.
+ *
+ * @example
+ * ```ts
+ * import { createSupervisor, run } from 'xstate-supervisor';
+ * const handle = run(createSupervisor({ id: 'root', children: [poller] }));
+ * await handle.done; // { exitCode: 0, reason: 'signal' } after Ctrl+C
+ * ```
+ */
+export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle {
+  for (const key of Object.keys(options)) {
+    if (!RUN_OPTIONS.includes(key)) {
+      throw new XstateSupervisorError(
+        'RUN_OPTION_UNKNOWN',
+        `Unknown option \`${key}\` of run(): known options are ${RUN_OPTIONS.join(', ')}.`,
+      );
+    }
+  }
+  const shutdownTimeout = options.shutdownTimeout ?? 60_000;
+  if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0) {
+    throw new XstateSupervisorError(
+      'RUN_OPTION_INVALID',
+      `Invalid option \`shutdownTimeout\` of run(): expected a finite number of milliseconds >= 0, got ${String(shutdownTimeout)}.`,
+    );
+  }
+  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
+  const logger = options.logger ?? createConsoleLogger();
+  const exitProcess = options.exit ?? true;
+  const actor = createActor(root, { input: { logger } });
+  if (!sourceOf(actor)) {
+    throw new CommandError(
+      'NOT_A_SUPERVISED_ACTOR',
+      'run() expects a machine made by createService or createSupervisor.',
+    );
+  }
+
+  let settle!: (result: RunResult) => void;
+  const done = new Promise<RunResult>((resolve) => {
+    settle = resolve;
+  });
+  let ended = false;
+  let stopping: Promise<void> | undefined;
+  let handlersInstalled = false;
+
+  const end = (result: RunResult, viaProcessExit: boolean) => {
+    if (ended) return;
+    ended = true;
+    removeHandlers();
+    settle(result);
+    if (exitProcess && viaProcessExit) process.exit(result.exitCode);
+  };
+
+  const gracefulStop = (reason: 'signal' | 'stopped', viaProcessExit: boolean): Promise<void> => {
+    stopping ??= (async () => {
+      const timer = setTimeout(() => {
+        logger.error({ shutdownTimeout }, 'shutdown overran shutdownTimeout; exiting with code 70');
+        end({ exitCode: 70, reason: 'timeout' }, true);
+      }, shutdownTimeout);
+      try {
+        await shutdown(actor);
+        logger.info('shutdown complete');
+        end({ exitCode: 0, reason }, viaProcessExit);
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+    return stopping;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.error({ signal }, 'second signal during shutdown; exiting now with code 70');
+      end({ exitCode: 70, reason: 'timeout' }, true);
+      return;
+    }
+    logger.info({ signal }, 'signal received; shutting down gracefully');
+    void gracefulStop('signal', true);
+  };
+  function removeHandlers() {
+    if (!handlersInstalled) return;
+    handlersInstalled = false;
+    for (const s of signals) process.off(s, onSignal);
+  }
+
+  actor.subscribe({
+    next: (snapshot) => {
+      const state = lifecycleOf((snapshot as { value: unknown }).value);
+      if (state === 'running' && !handlersInstalled && !ended && !stopping) {
+        handlersInstalled = true;
+        for (const s of signals) process.on(s, onSignal);
+        logger.info({ root: actor.id }, 'running; press Ctrl+C to stop');
+      } else if (state === 'failed' && !stopping) {
+        const error = toError(sourceOf(actor)?.treeNode(state).lastError?.message ?? 'root failed');
+        logger.error({ err: error }, 'the root failed; exiting with code 1');
+        void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
+      } else if (state === 'stopped' && !stopping) {
+        logger.info('the root stopped on its own');
+        void gracefulStop('stopped', false);
+      }
+    },
+    error: (err) => {
+      const error = toError(err);
+      logger.error({ err: error }, 'the root actor crashed; exiting with code 1');
+      end({ exitCode: 1, reason: 'failed', error }, true);
+    },
+  });
+  actor.start();
+
+  return {
+    actor,
+    stop: () => gracefulStop('stopped', false),
+    done,
+  };
+}

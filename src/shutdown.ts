@@ -1,0 +1,81 @@
+/**
+ * `shutdown()`: a graceful stop of a service or a whole tree (children in reverse start order).
+ */
+import { CommandError } from './errors.ts';
+import { type AnyActorRef, isActorStopped, stopActor } from './internal/xstate.ts';
+import { lifecycleOf, sourceOf } from './tree.ts';
+
+/** Options of {@link shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * Reject with a `CommandError` (`SHUTDOWN_TIMEOUT`) if the tree has not stopped by then.
+   * Each service still bounds its own stop by its `gracePeriod`.
+   * @default no limit
+   */
+  timeout?: number;
+  /**
+   * Also stop the XState actor once the tree has stopped, so no timer or listener is left.
+   * Only root actors are stopped this way; a child actor belongs to its parent.
+   * @default true
+   */
+  stopActor?: boolean;
+}
+
+function isEnded(actor: AnyActorRef): boolean {
+  const state = lifecycleOf((actor.getSnapshot() as { value: unknown }).value);
+  return state === 'stopped' || state === 'failed' || state === 'idle';
+}
+
+/**
+ * Stops a service or a supervision tree gracefully and resolves once everything has stopped:
+ * a supervisor stops its children in reverse start order, each bounded by its `gracePeriod`.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(root).start();
+ * // ...
+ * await shutdown(actor);
+ * ```
+ */
+export async function shutdown(actor: AnyActorRef, options: ShutdownOptions = {}): Promise<void> {
+  const source = sourceOf(actor);
+  if (!source) {
+    throw new CommandError(
+      'NOT_A_SUPERVISED_ACTOR',
+      `shutdown() expects an actor of a machine made by createService or createSupervisor, got actor "${actor.id}".`,
+    );
+  }
+  if (!isActorStopped(actor)) {
+    const kind = source.treeNode('idle').kind;
+    await new Promise<void>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const sub = actor.subscribe({
+        next: () => {
+          if (isEnded(actor)) finish();
+        },
+        error: () => finish(),
+        complete: () => finish(),
+      });
+      function finish() {
+        sub.unsubscribe();
+        if (timer) clearTimeout(timer);
+        resolve();
+      }
+      if (options.timeout !== undefined) {
+        timer = setTimeout(() => {
+          sub.unsubscribe();
+          reject(
+            new CommandError(
+              'SHUTDOWN_TIMEOUT',
+              `Shutdown of "${actor.id}" did not complete within ${options.timeout} ms.`,
+            ),
+          );
+        }, options.timeout);
+      }
+      actor.send({ type: kind === 'service' ? 'service.stop' : 'supervisor.stop' });
+      if (isEnded(actor)) finish();
+    });
+  }
+  const isRoot = (actor as unknown as { _parent?: unknown })._parent === undefined;
+  if ((options.stopActor ?? true) && isRoot) stopActor(actor);
+}

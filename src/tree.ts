@@ -1,0 +1,50 @@
+/**
+ * `getTree()`: the live state of a service or a whole supervision tree.
+ */
+import { CommandError } from './errors.ts';
+import type { AnyActorRef } from './internal/xstate.ts';
+import type { LifecycleState, TreeNode, TreeSource } from './tree-node.ts';
+
+const STATES = new Set<string>(['idle', 'starting', 'running', 'stopping', 'stopped', 'failed']);
+
+/** The top-level lifecycle state of a snapshot value. @internal */
+export function lifecycleOf(value: unknown): LifecycleState {
+  const top = typeof value === 'string' ? value : Object.keys(value as object)[0];
+  return (top && STATES.has(top) ? top : 'idle') as LifecycleState;
+}
+
+/** The runtime behind a service or supervisor actor, or undefined for other actors. @internal */
+export function sourceOf(actor: AnyActorRef): TreeSource | undefined {
+  const context = (actor.getSnapshot() as { context?: { rt?: TreeSource; core?: TreeSource } })
+    .context;
+  return context?.rt ?? context?.core;
+}
+
+/** The tree node of one actor. @internal */
+export function nodeOf(actor: AnyActorRef): TreeNode {
+  const snapshot = actor.getSnapshot() as { value: unknown };
+  const source = sourceOf(actor);
+  if (!source) {
+    throw new CommandError(
+      'NOT_A_SUPERVISED_ACTOR',
+      `getTree() expects an actor of a machine made by createService or createSupervisor, got actor "${actor.id}".`,
+    );
+  }
+  return source.treeNode(lifecycleOf(snapshot.value));
+}
+
+/**
+ * The live state of a service or of a whole supervision tree, as plain JSON-safe data.
+ * Cheap: it reads counters, it sends no event.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(root).start();
+ * const tree = getTree(actor);
+ * // { id: 'root', kind: 'supervisor', state: 'running', generation: 0, failures: 0, restarts: 0,
+ * //   children: [{ id: 'poller', kind: 'service', state: 'running', iterations: 12, ... }] }
+ * ```
+ */
+export function getTree(actor: AnyActorRef): TreeNode {
+  return nodeOf(actor);
+}
