@@ -2,8 +2,10 @@
  * xstate-supervisor: Erlang/OTP-style supervision trees for long-running Node services,
  * built on XState v5.
  */
-export type { LoopReport } from './actors/loop.ts';
+export type { LastError, LoopReport } from './actors/loop.ts';
 export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
+export type { SupervisorCommand } from './actors/supervisor-commands.ts';
+export { IntensityExceededError } from './actors/supervisor-core.ts';
 export {
   CommandError,
   type ConfigErrorDetails,
@@ -21,12 +23,26 @@ export {
   type LogLevel,
   silentLogger,
 } from './logger.ts';
+export { type BackoffOptions, backoffDelay } from './machines/backoff.ts';
+export { RestartWindow } from './machines/restart-intensity.ts';
 export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
 export {
   SERVICE_DEFAULTS,
   type ServiceContext,
   type ServiceOptions,
 } from './machines/service-options.ts';
+export {
+  createSupervisor,
+  type SupervisorEvent,
+  type SupervisorMachine,
+} from './machines/supervisor.ts';
+export {
+  type AutoShutdown,
+  type Strategy,
+  SUPERVISOR_DEFAULTS,
+  type SupervisorOptions,
+} from './machines/supervisor-options.ts';
+export type { SupervisorReport, SupervisorReportType } from './reports.ts';
 export { type RunHandle, type RunOptions, type RunResult, run } from './run.ts';
 export { type ShutdownOptions, shutdown } from './shutdown.ts';
 export { getTree } from './tree.ts';

@@ -154,6 +154,14 @@ export class ServiceRuntime implements TreeSource {
       });
   }
 
+  /**
+   * The XState actor itself was stopped (`actor.stop()`, or its parent stopped it): the machine
+   * never reaches `stopping`, so the stop runs here and `onStop` keeps its pairing.
+   */
+  actorStopped(): void {
+    if (this.sessionOpen) void this.finish();
+  }
+
   /** Stops the current loop from starting another iteration (the actor left `running`). */
   haltLoop(): void {
     this.run?.halt();

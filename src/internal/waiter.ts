@@ -69,3 +69,11 @@ export class Yielder {
     return new Promise<void>((resolve) => realSetImmediate(resolve));
   }
 }
+
+/**
+ * One turn of the event loop, so timers and I/O run. Looked up at call time, so fake timers
+ * (which fake `setImmediate`) control it in tests.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => globalThis.setImmediate(resolve));
+}

@@ -27,6 +27,7 @@ export interface Clock {
 
 interface ActorInternals {
   system: { _clock?: Clock };
+  _actorScope: { emit(event: { type: string }): void };
   _parent?: AnyActorRef;
   _stop(): void;
   _processingStatus: number;
@@ -73,4 +74,12 @@ export function stopActor(actor: AnyActorRef): void {
 /** True once the actor has been stopped (XState's ProcessingStatus.Stopped is 2). */
 export function isActorStopped(actor: AnyActorRef): boolean {
   return (actor as unknown as ActorInternals)._processingStatus === 2;
+}
+
+/**
+ * Emits an event on an actor from outside a transition (what the `emit` action does inside one).
+ * Cheap when nobody listens: XState checks for listeners first.
+ */
+export function emitFrom<E extends { type: string }>(actor: AnyActorRef, event: E): void {
+  (actor as unknown as ActorInternals)._actorScope.emit(event);
 }

@@ -105,6 +105,9 @@ function buildServiceMachine(options: ServiceOptions) {
         input?.generation ?? -1,
       );
       rt.autoStart = input?.autoStart ?? true;
+      // Only `complete`: an error listener here would hide a crash from XState's unhandled
+      // error reporting.
+      self.subscribe({ complete: () => rt.actorStopped() });
       return { rt };
     },
     initial: 'idle',

@@ -1,0 +1,242 @@
+/**
+ * One child of a supervisor: its actor, the state the supervisor last saw, and the start/stop
+ * operations that wait for the child to get there. Plain fields, no XState event per child
+ * beyond the lifecycle ones.
+ */
+import { toError } from '../errors.ts';
+import type { ChildSpec } from '../internal/child-spec.ts';
+import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
+import {
+  type AnyActorRef,
+  type AnyStateMachine,
+  createChildActor,
+  stopActor,
+} from '../internal/xstate.ts';
+import type { Logger } from '../logger.ts';
+import { lifecycleOf, nodeOf } from '../tree.ts';
+import type { LifecycleState, TreeNode } from '../tree-node.ts';
+
+interface RuntimeLike {
+  generation: number;
+  exit: ExitReason;
+  killed?: boolean;
+}
+
+interface Waiter {
+  readonly states: ReadonlySet<LifecycleState>;
+  readonly resolve: (state: LifecycleState) => void;
+}
+
+const STARTED_OR_ENDED = new Set<LifecycleState>(['running', 'failed', 'stopped', 'idle']);
+const ENDED = new Set<LifecycleState>(['failed', 'stopped']);
+
+/** The outcome of starting a child. */
+export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
+
+/** @internal */
+export class ChildRecord {
+  readonly spec: ChildSpec;
+  readonly machine: AnyStateMachine;
+  actor: AnyActorRef | undefined;
+  /** The lifecycle state last seen. */
+  state: LifecycleState = 'idle';
+  /** What the supervisor wants: a child it stopped on purpose is not restarted. */
+  wanted: 'running' | 'stopped' = 'stopped';
+  /** A command on this child is queued or running. */
+  busy = false;
+  /** Commands queued or running on this child. */
+  pending = 0;
+  /** When it last reached `running` (clock time), for the backoff reset. */
+  startedAt = 0;
+  /** Automatic restarts in a row, for the backoff. */
+  backoffAttempt = 0;
+  /** The actor crashed at the XState level and must be re-created before a start. */
+  private crashed: Error | undefined;
+  /** We are starting or stopping it: its state changes are ours, not exits. */
+  private driving = false;
+  private waiters: Waiter[] = [];
+  private lastGeneration = -1;
+  /** Hears of exits the child made on its own. */
+  onExit: (record: ChildRecord, reason: ExitReason, generation: number) => void = () => {};
+  /** Hears of reports from a child supervisor (to bubble them up). */
+  onReport: ((record: ChildRecord, report: { type: string }) => void) | undefined;
+
+  constructor(machine: AnyStateMachine, spec: ChildSpec) {
+    this.machine = machine;
+    this.spec = spec;
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** The child's current generation. */
+  get generation(): number {
+    return Math.max(0, this.runtime()?.generation ?? this.lastGeneration);
+  }
+
+  /** Why the child's latest generation ended. */
+  exitReason(): ExitReason {
+    if (this.crashed) return failure(this.crashed);
+    return this.runtime()?.exit ?? SHUTDOWN;
+  }
+
+  /** Whether the latest stop had to kill the generation. */
+  wasKilled(): boolean {
+    return this.runtime()?.killed === true;
+  }
+
+  private runtime(): RuntimeLike | undefined {
+    if (!this.actor) return undefined;
+    const ctx = (this.actor.getSnapshot() as { context?: { rt?: RuntimeLike; core?: RuntimeLike } })
+      .context;
+    return ctx?.rt ?? ctx?.core;
+  }
+
+  /** Creates (or re-creates after a crash) the child actor under `parent`. */
+  ensureActor(parent: AnyActorRef, logger: Logger): AnyActorRef {
+    if (this.actor && !this.crashed) return this.actor;
+    if (this.actor) this.lastGeneration = this.generation;
+    this.crashed = undefined;
+    this.state = 'idle';
+    const actor = createChildActor(this.machine, parent, this.id, {
+      logger,
+      autoStart: false,
+      generation: this.actor ? this.lastGeneration : -1,
+    });
+    this.actor = actor;
+    actor.subscribe({
+      next: (snapshot) => this.onSnapshot(actor, (snapshot as { value: unknown }).value),
+      error: (err) => this.onCrash(actor, toError(err)),
+    });
+    if (this.spec.kind === 'supervisor') {
+      actor.on('*', (report) => this.onReport?.(this, report as { type: string }));
+    }
+    actor.start();
+    return actor;
+  }
+
+  private onSnapshot(actor: AnyActorRef, value: unknown): void {
+    if (actor !== this.actor) return;
+    const state = lifecycleOf(value);
+    if (state === this.state) return;
+    const previous = this.state;
+    this.state = state;
+    if (this.waiters.length > 0) {
+      const still: Waiter[] = [];
+      for (const w of this.waiters) {
+        if (w.states.has(state)) w.resolve(state);
+        else still.push(w);
+      }
+      this.waiters = still;
+    }
+    if (ENDED.has(state) && !this.driving && previous !== state && this.wanted === 'running') {
+      this.onExit(this, this.exitReason(), this.generation);
+    }
+  }
+
+  private onCrash(actor: AnyActorRef, error: Error): void {
+    if (actor !== this.actor) return;
+    this.crashed = error;
+    this.onSnapshot(actor, 'failed');
+  }
+
+  private transition(states: ReadonlySet<LifecycleState>): Promise<LifecycleState> {
+    return new Promise((resolve) => this.waiters.push({ states, resolve }));
+  }
+
+  /** Starts the child and waits until it runs, is vetoed, or fails. */
+  async start(parent: AnyActorRef, logger: Logger, now: number): Promise<StartOutcome> {
+    const actor = this.ensureActor(parent, logger);
+    this.wanted = 'running';
+    this.driving = true;
+    try {
+      const reached = this.transition(STARTED_OR_ENDED);
+      actor.send({ type: this.spec.kind === 'service' ? 'service.start' : 'supervisor.start' });
+      const state = await reached;
+      if (state === 'running') {
+        this.startedAt = now;
+        return 'running';
+      }
+      if (state === 'idle') {
+        this.wanted = 'stopped';
+        return 'vetoed';
+      }
+      const reason = this.exitReason();
+      return {
+        error:
+          reason._tag === 'Failure'
+            ? reason.error
+            : new Error(`child "${this.id}" ended while starting`),
+      };
+    } finally {
+      this.driving = false;
+    }
+  }
+
+  /** Stops the child (if it runs) and waits until it has; resolves to whether it was killed. */
+  async stop(): Promise<boolean> {
+    this.wanted = 'stopped';
+    const actor = this.actor;
+    if (!actor || this.state === 'idle' || ENDED.has(this.state)) return false;
+    this.driving = true;
+    try {
+      const ended = this.transition(ENDED);
+      actor.send({ type: this.spec.kind === 'service' ? 'service.stop' : 'supervisor.stop' });
+      await ended;
+      return this.wasKilled();
+    } finally {
+      this.driving = false;
+    }
+  }
+
+  /** Sends an event to the child and waits for one of `states` (a hard reset, a fail). */
+  async sendAndWait(
+    event: { type: string },
+    states: ReadonlySet<LifecycleState>,
+  ): Promise<LifecycleState> {
+    const reached = this.transition(states);
+    this.actor?.send(event);
+    return reached;
+  }
+
+  /** Resolves once a snapshot of the child satisfies `test` (checked at once, then on each change). */
+  waitForSnapshot(test: (snapshot: unknown) => boolean): Promise<void> {
+    const actor = this.actor;
+    if (!actor || test(actor.getSnapshot())) return Promise.resolve();
+    return new Promise((resolve) => {
+      const sub = actor.subscribe({
+        next: (snapshot) => {
+          if (test(snapshot)) {
+            sub.unsubscribe();
+            resolve();
+          }
+        },
+        error: () => resolve(),
+        complete: () => resolve(),
+      });
+    });
+  }
+
+  /** Stops the XState actor for good (the child is removed, or its supervisor stopped). */
+  dispose(): void {
+    for (const w of this.waiters) w.resolve('stopped');
+    this.waiters = [];
+    // The stopped actor is kept: its last snapshot still describes the child.
+    if (this.actor) stopActor(this.actor);
+  }
+
+  node(): TreeNode {
+    if (!this.actor) {
+      return {
+        id: this.id,
+        kind: this.spec.kind,
+        state: 'idle',
+        generation: 0,
+        failures: 0,
+        restarts: 0,
+      };
+    }
+    return nodeOf(this.actor);
+  }
+}

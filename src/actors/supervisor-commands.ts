@@ -1,0 +1,182 @@
+/**
+ * The manual commands a supervisor accepts (`child.start`, `child.stop`, `child.restart`,
+ * `child.hard-reset`, `child.fail`, `child.add`, `child.remove`). Manual restarts do not count
+ * against `maxRestarts`; `child.fail` does, as any failure.
+ */
+import { CommandError, toError } from '../errors.ts';
+import { specOf } from '../internal/child-spec.ts';
+import type { AnyStateMachine } from '../internal/xstate.ts';
+import { checkSignificant } from '../machines/supervisor-options.ts';
+import type { LifecycleState, TreeNode } from '../tree-node.ts';
+import type { ChildRecord } from './child-record.ts';
+import type { SupervisorCore } from './supervisor-core.ts';
+
+/** A manual command, as an event sent to a supervisor actor. */
+export type SupervisorCommand =
+  | { type: 'child.start'; id: string }
+  | { type: 'child.stop'; id: string }
+  | { type: 'child.restart'; id: string }
+  | { type: 'child.hard-reset'; id: string }
+  | { type: 'child.fail'; id: string; error?: unknown }
+  | { type: 'child.add'; child: AnyStateMachine }
+  | { type: 'child.remove'; id: string };
+
+const ENDED = new Set<LifecycleState>(['stopped', 'failed']);
+const RUNNING_OR_ENDED = new Set<LifecycleState>(['running', 'stopped', 'failed']);
+
+function rejected(code: string, message: string): Promise<never> {
+  return Promise.reject(new CommandError(code, message));
+}
+
+/** Validates a command at once, then runs it in the supervisor's decision queue. @internal */
+export function runCommand(
+  core: SupervisorCore,
+  cmd: SupervisorCommand,
+  rejectIfBusy: boolean,
+): Promise<TreeNode> {
+  const sup = core.opts.id;
+  if (cmd.type === 'child.add') return addChild(core, cmd.child);
+  const rec = core.byId.get(cmd.id);
+  if (!rec) {
+    return rejected(
+      'UNKNOWN_CHILD',
+      `Supervisor "${sup}" has no child "${String(cmd.id)}"; known: ${[...core.byId.keys()].join(', ') || 'none'}.`,
+    );
+  }
+  if (cmd.type !== 'child.remove' && !core.accepting) {
+    return rejected(
+      'SUPERVISOR_NOT_RUNNING',
+      `Supervisor "${sup}" is not running; "${cmd.type}" on "${rec.id}" is refused.`,
+    );
+  }
+  if (rec.busy && rejectIfBusy) {
+    return rejected(
+      'CHILD_BUSY',
+      `Child "${rec.id}" of "${sup}" is busy with another command; try again when it completes.`,
+    );
+  }
+  rec.busy = true;
+  rec.pending++;
+  const done = core.enqueue(() => execute(core, rec, cmd));
+  // A `child.fail` completes once the supervisor has handled the failure it causes.
+  const settled =
+    cmd.type === 'child.fail'
+      ? done.then(async () => {
+          await core.enqueue(async () => {});
+          return rec.node();
+        })
+      : done;
+  return settled.finally(() => {
+    rec.busy = --rec.pending > 0;
+  });
+}
+
+async function execute(
+  core: SupervisorCore,
+  rec: ChildRecord,
+  cmd: SupervisorCommand,
+): Promise<TreeNode> {
+  const where = `child "${rec.id}" of "${core.opts.id}"`;
+  const state = rec.state;
+  switch (cmd.type) {
+    case 'child.start': {
+      if (!ENDED.has(state) && state !== 'idle')
+        throw new CommandError('ALREADY_RUNNING', `Cannot start ${where}: it is ${state}.`);
+      if (!(await core.startChild(rec, 'child.started', 'manual'))) {
+        throw new CommandError(
+          'START_FAILED',
+          `Starting ${where} failed: ${rec.node().lastError?.message ?? 'unknown error'}.`,
+        );
+      }
+      return rec.node();
+    }
+    case 'child.stop': {
+      if (ENDED.has(state) || state === 'idle')
+        throw new CommandError('ALREADY_STOPPED', `Cannot stop ${where}: it is ${state}.`);
+      await core.stopChild(rec, 'manual stop');
+      core.report('child.stopped', rec, 'manual');
+      return rec.node();
+    }
+    case 'child.restart': {
+      if (state === 'running' || state === 'starting') await core.stopChild(rec, 'manual restart');
+      if (!(await core.startChild(rec, 'child.restarted', 'manual'))) {
+        throw new CommandError(
+          'START_FAILED',
+          `Restarting ${where} failed: ${rec.node().lastError?.message ?? 'unknown error'}.`,
+        );
+      }
+      return rec.node();
+    }
+    case 'child.hard-reset': {
+      if (state !== 'running')
+        throw new CommandError('NOT_RUNNING', `Cannot hard-reset ${where}: it is ${state}.`);
+      if (rec.spec.kind === 'supervisor')
+        return execute(core, rec, { type: 'child.restart', id: rec.id });
+      const before = rec.generation;
+      rec.actor!.send({ type: 'service.hard-reset' });
+      await rec.waitForSnapshot((s) => {
+        const snap = s as { value: unknown; matches(v: unknown): boolean };
+        return rec.generation > before
+          ? snap.matches({ running: 'looping' })
+          : rec.state !== 'running';
+      });
+      core.report('child.restarted', rec, 'hard-reset');
+      return rec.node();
+    }
+    case 'child.fail': {
+      if (state !== 'running' && state !== 'starting')
+        throw new CommandError('NOT_RUNNING', `Cannot fail ${where}: it is ${state}.`);
+      const error = toError(cmd.error ?? `child.fail command on "${rec.id}"`);
+      await rec.sendAndWait(
+        { type: rec.spec.kind === 'service' ? 'service.fail' : 'supervisor.fail', error } as {
+          type: string;
+        },
+        RUNNING_OR_ENDED,
+      );
+      return rec.node();
+    }
+    case 'child.remove': {
+      await core.stopChild(rec, 'removed');
+      rec.dispose();
+      core.children.splice(core.children.indexOf(rec), 1);
+      core.byId.delete(rec.id);
+      core.report('child.stopped', rec, 'removed');
+      return { ...rec.node(), state: 'stopped' };
+    }
+    default:
+      throw new CommandError('UNKNOWN_COMMAND', `Unknown command on ${where}.`);
+  }
+}
+
+function addChild(core: SupervisorCore, child: AnyStateMachine): Promise<TreeNode> {
+  const spec = specOf(child);
+  const sup = core.opts.id;
+  if (!spec)
+    return rejected(
+      'INVALID_CHILD',
+      `child.add on "${sup}" expects a machine made by createService or createSupervisor.`,
+    );
+  if (core.byId.has(spec.id)) {
+    return rejected(
+      'DUPLICATE_CHILD',
+      `Child id "${spec.id}" already exists in supervisor "${sup}"; ids must be unique.`,
+    );
+  }
+  try {
+    checkSignificant(spec, core.opts.autoShutdown, 'child', (d) => {
+      throw new CommandError('INVALID_CHILD', `child.add on "${sup}": expected ${d.expected}.`);
+    });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const rec = core.addRecord(child, spec);
+  rec.busy = true;
+  return core
+    .enqueue(async () => {
+      if (core.accepting) await core.startChild(rec, 'child.started', 'added');
+      return rec.node();
+    })
+    .finally(() => {
+      rec.busy = false;
+    });
+}

@@ -1,0 +1,391 @@
+/**
+ * The registry and the decisions of one supervisor. It keeps its children in a plain array
+ * (never in the machine's snapshot, which XState copies on every spawn) and serialises every
+ * decision through one queue, so a restart, a command and a shutdown never interleave.
+ */
+import { toError, XstateSupervisorError } from '../errors.ts';
+import { type ChildSpec, specOf } from '../internal/child-spec.ts';
+import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../internal/exit-reason.ts';
+import { Waiter, yieldToEventLoop } from '../internal/waiter.ts';
+import {
+  type AnyActorRef,
+  type AnyStateMachine,
+  type Clock,
+  emitFrom,
+} from '../internal/xstate.ts';
+import type { Logger } from '../logger.ts';
+import { backoffDelay } from '../machines/backoff.ts';
+import { RestartWindow } from '../machines/restart-intensity.ts';
+import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
+import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
+import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
+import { ChildRecord } from './child-record.ts';
+import type { LastError } from './loop.ts';
+import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
+
+/** The error a supervisor fails with when its restart intensity is exceeded. */
+export class IntensityExceededError extends XstateSupervisorError {
+  constructor(id: string, maxRestarts: number, window: number, last: unknown) {
+    const cause = last instanceof Error ? last.message : String(last);
+    super(
+      'INTENSITY_EXCEEDED',
+      `Supervisor "${id}" exceeded ${maxRestarts} restarts within ${window} ms (last: ${cause}); it stopped its children and failed.`,
+      { cause: last },
+    );
+  }
+}
+
+const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
+
+/** @internal */
+export class SupervisorCore implements TreeSource {
+  generation: number;
+  failures = 0;
+  lastError: LastError | undefined;
+  exit: ExitReason = SHUTDOWN;
+  /** An exit asked for while the children were still starting. */
+  pendingExit: ExitReason | undefined;
+  autoStart = true;
+  readonly opts: ResolvedSupervisorOptions;
+  readonly logger: Logger;
+  readonly clock: Required<Clock>;
+  readonly self: AnyActorRef;
+  readonly children: ChildRecord[] = [];
+  readonly byId = new Map<string, ChildRecord>();
+  private readonly window: RestartWindow;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Running: exits are handled and commands accepted. */
+  accepting = false;
+  private readonly backoffWait: Waiter;
+
+  constructor(
+    opts: ResolvedSupervisorOptions,
+    self: AnyActorRef,
+    logger: Logger,
+    clock: Required<Clock>,
+    initialGeneration = -1,
+  ) {
+    this.opts = opts;
+    this.self = self;
+    this.logger = logger;
+    this.clock = clock;
+    this.generation = initialGeneration;
+    this.window = new RestartWindow(opts.maxRestarts, opts.restartWindow);
+    this.backoffWait = new Waiter(clock);
+    for (const machine of opts.children) this.addRecord(machine, specOf(machine)!);
+  }
+
+  addRecord(machine: AnyStateMachine, spec: ChildSpec): ChildRecord {
+    const rec = new ChildRecord(machine, spec);
+    rec.onExit = (r, reason, generation) => this.childExited(r, reason, generation);
+    rec.onReport = (r, report) => {
+      const r2 = report as SupervisorReport;
+      emitFrom(this.self, { ...r2, path: [r.id, ...r2.path] });
+    };
+    this.children.push(rec);
+    this.byId.set(spec.id, rec);
+    return rec;
+  }
+
+  /** Runs `op` after every decision already queued. */
+  enqueue<T>(op: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(op);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  childLogger(rec: ChildRecord): Logger {
+    return this.logger.child({ path: `${this.opts.id}/${rec.id}` });
+  }
+
+  /** Starts a child and reports the outcome. */
+  async startChild(
+    rec: ChildRecord,
+    started: SupervisorReportType,
+    why?: unknown,
+  ): Promise<boolean> {
+    const outcome = await rec.start(this.self, this.childLogger(rec), this.clock.now());
+    if (outcome === 'running') {
+      this.report(started, rec, why);
+      return true;
+    }
+    if (outcome === 'vetoed') {
+      this.report('child.stopped', rec, 'start vetoed by onStart');
+      return true;
+    }
+    this.failures++;
+    this.report('child.failed', rec, outcome.error);
+    return false;
+  }
+
+  /** Stops a child and reports a kill. */
+  async stopChild(rec: ChildRecord, why: string): Promise<void> {
+    if (await rec.stop()) this.report('child.killed', rec, why);
+  }
+
+  /** Starts every child in order; a failed start stops the started ones in reverse and throws. */
+  startAll(): Promise<void> {
+    return this.enqueue(async () => {
+      this.generation++;
+      this.window.reset();
+      this.failures = 0;
+      this.exit = SHUTDOWN;
+      const started: ChildRecord[] = [];
+      for (const rec of this.children) {
+        if (!(await this.startChild(rec, 'child.started'))) {
+          const reason = rec.exitReason();
+          const error =
+            reason._tag === 'Failure' ? reason.error : new Error(`child "${rec.id}" did not start`);
+          for (let i = started.length - 1; i >= 0; i--)
+            await this.stopChild(started[i]!, 'start rolled back');
+          this.setExit(
+            failure(
+              new XstateSupervisorError(
+                'CHILD_START_FAILED',
+                `Supervisor "${this.opts.id}" could not start child "${rec.id}": ${error.message}`,
+                { cause: error },
+              ),
+            ),
+          );
+          this.logger.error(
+            { child: rec.id, err: error },
+            'a child failed to start; started children stopped in reverse order',
+          );
+          throw this.exit._tag === 'Failure' ? this.exit.error : error;
+        }
+        if (rec.state === 'running') started.push(rec);
+      }
+      this.accepting = true;
+    });
+  }
+
+  /** Stops accepting exits now (sync), then stops every child in reverse order. */
+  stopAll(): Promise<void> {
+    this.accepting = false;
+    this.backoffWait.wake();
+    return this.enqueue(async () => {
+      for (let i = this.children.length - 1; i >= 0; i--) {
+        await this.stopChild(this.children[i]!, 'supervisor stopping');
+      }
+    });
+  }
+
+  /** The supervisor actor itself is being stopped: stop every child actor at once. */
+  dispose(): void {
+    this.accepting = false;
+    this.backoffWait.wake();
+    for (let i = this.children.length - 1; i >= 0; i--) this.children[i]!.dispose();
+  }
+
+  setExit(reason: ExitReason): void {
+    this.exit = reason;
+    if (reason._tag === 'Failure') {
+      const { message, stack } = reason.error;
+      this.lastError =
+        stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
+    }
+  }
+
+  /**
+   * A manual command (`child.*`); resolves to the child's node once it has completed. With
+   * `rejectIfBusy` (the control API), a command on a child busy with another is refused;
+   * otherwise (events sent to the actor) it waits its turn.
+   */
+  command(cmd: SupervisorCommand, rejectIfBusy = false): Promise<TreeNode> {
+    return runCommand(this, cmd, rejectIfBusy);
+  }
+
+  private childExited(rec: ChildRecord, reason: ExitReason, generation: number): void {
+    this.enqueue(() => this.handleExit(rec, reason, generation)).catch((e: unknown) =>
+      this.logger.error({ child: rec.id, err: toError(e) }, 'handling a child exit failed'),
+    );
+  }
+
+  private async handleExit(
+    rec: ChildRecord,
+    reason: ExitReason,
+    generation: number,
+  ): Promise<void> {
+    if (
+      !this.accepting ||
+      rec.generation !== generation ||
+      !ENDED.has(rec.state) ||
+      rec.wanted !== 'running'
+    ) {
+      return;
+    }
+    const why = reason._tag === 'Failure' ? reason.error : 'normal';
+    if (reason._tag === 'Failure') this.failures++;
+    if (rec.wasKilled()) this.report('child.killed', rec, why);
+    this.report(reason._tag === 'Failure' ? 'child.failed' : 'child.stopped', rec, why);
+    if (!shouldRestart(rec.spec.restart, reason)) {
+      rec.wanted = 'stopped';
+      if (rec.spec.significant) this.checkAutoShutdown();
+      return;
+    }
+    await this.restart(rec, why);
+  }
+
+  /** Which children a failure of `rec` restarts, in start order. */
+  private groupOf(rec: ChildRecord): ChildRecord[] {
+    const { strategy } = this.opts;
+    if (strategy === 'one-for-one') return [rec];
+    const from = strategy === 'rest-for-one' ? this.children.indexOf(rec) : 0;
+    const group: ChildRecord[] = [];
+    for (let i = from; i < this.children.length; i++) {
+      const c = this.children[i]!;
+      if (c === rec || (c.spec.resetGlobally && c.wanted === 'running')) group.push(c);
+    }
+    return group;
+  }
+
+  private async restart(failed: ChildRecord, reason: unknown): Promise<void> {
+    let current = failed;
+    let why = reason;
+    for (;;) {
+      // Restarts never starve the event loop, even for a child that ends at once every time.
+      await yieldToEventLoop();
+      if (!this.accepting) return;
+      const now = this.clock.now();
+      if (!this.window.add(now)) {
+        this.intensityExceeded(why);
+        return;
+      }
+      const group = this.groupOf(current);
+      for (let i = group.length - 1; i >= 0; i--) {
+        const c = group[i]!;
+        if (c === current) continue;
+        await this.stopChild(c, 'sibling restart');
+        c.wanted = 'running';
+        this.report('child.stopped', c, `restart of "${current.id}"`);
+      }
+      if (this.opts.strategy !== 'one-for-one') this.callOnReset();
+      const delay = this.backoffFor(current, now);
+      if (delay > 0) {
+        await this.backoffWait.sleep(delay);
+        if (!this.accepting) return;
+      }
+      let failedAgain: ChildRecord | undefined;
+      for (const c of group) {
+        if (
+          !(await this.startChild(
+            c,
+            'child.restarted',
+            c === current ? why : `restart of "${current.id}"`,
+          ))
+        ) {
+          failedAgain = c;
+          break;
+        }
+      }
+      if (!failedAgain) return;
+      current = failedAgain;
+      const r = failedAgain.exitReason();
+      why = r._tag === 'Failure' ? r.error : 'failed to restart';
+    }
+  }
+
+  private backoffFor(rec: ChildRecord, now: number): number {
+    const b = this.opts.backoff;
+    if (!b) return 0;
+    if (rec.startedAt > 0 && now - rec.startedAt >= b.max) rec.backoffAttempt = 0;
+    return backoffDelay(b, rec.backoffAttempt++, this.opts.random);
+  }
+
+  private callOnReset(): void {
+    const onReset = this.opts.onReset;
+    if (!onReset) return;
+    try {
+      const result = onReset() as { catch?: (f: (e: unknown) => void) => unknown } | undefined;
+      result?.catch?.((e: unknown) =>
+        this.logger.error({ err: toError(e) }, 'onReset rejected; the restart goes on'),
+      );
+    } catch (e) {
+      this.logger.error({ err: toError(e) }, 'onReset threw; the restart goes on');
+    }
+  }
+
+  private intensityExceeded(last: unknown): void {
+    this.accepting = false;
+    const error = new IntensityExceededError(
+      this.opts.id,
+      this.opts.maxRestarts,
+      this.opts.restartWindow,
+      last,
+    );
+    this.setExit(failure(error));
+    this.emit({
+      type: 'supervisor.intensity-exceeded',
+      id: this.opts.id,
+      path: [],
+      generation: Math.max(0, this.generation),
+      reason: error,
+      restarts: this.window.count(this.clock.now()),
+    });
+    this.logger.error(
+      { err: error },
+      'restart intensity exceeded; stopping all children and failing',
+    );
+    this.self.send({ type: 'core.escalate' });
+  }
+
+  private checkAutoShutdown(): void {
+    const mode = this.opts.autoShutdown;
+    if (mode === 'never') return;
+    if (mode === 'all-significant') {
+      const open = this.children.some(
+        (c) => c.spec.significant && !(ENDED.has(c.state) && c.wanted === 'stopped'),
+      );
+      if (open) return;
+    }
+    this.accepting = false;
+    this.logger.info(
+      { autoShutdown: mode },
+      'significant child ended; shutting down (autoShutdown)',
+    );
+    this.self.send({ type: 'core.auto-shutdown' });
+  }
+
+  /** Emits and logs one decision about a direct child. */
+  report(type: SupervisorReportType, rec: ChildRecord, reason?: unknown): void {
+    const report: SupervisorReport = {
+      type,
+      id: rec.id,
+      path: [rec.id],
+      generation: rec.generation,
+      ...(reason === undefined ? {} : { reason }),
+      restarts: this.window.count(this.clock.now()),
+    };
+    this.emit(report);
+    const log = { child: rec.id, generation: report.generation, restarts: report.restarts };
+    if (type === 'child.failed' || type === 'child.killed') {
+      this.logger.warn({ ...log, err: toError(reason) }, type);
+    } else if (type === 'child.started') {
+      this.logger.debug(log, type);
+    } else {
+      this.logger.info({ ...log, reason: reason instanceof Error ? reason.message : reason }, type);
+    }
+  }
+
+  private emit(report: SupervisorReport): void {
+    emitFrom(this.self, report);
+  }
+
+  treeNode(state: LifecycleState): TreeNode {
+    const node: TreeNode = {
+      id: this.opts.id,
+      kind: 'supervisor',
+      state,
+      generation: Math.max(0, this.generation),
+      failures: this.failures,
+      restarts: this.window.count(this.clock.now()),
+      children: this.children.map((c) => c.node()),
+    };
+    if (this.lastError) node.lastError = { ...this.lastError };
+    return node;
+  }
+
+  toJSON(): object {
+    return { generation: this.generation, failures: this.failures, children: this.children.length };
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The options of `createSupervisor`, their defaults, and their validation.
+ */
+import { SupervisorConfigError } from '../errors.ts';
+import { type ChildSpec, specOf } from '../internal/child-spec.ts';
+import type { RestartType } from '../internal/exit-reason.ts';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkId,
+  checkInteger,
+  checkKnown,
+  checkObject,
+  checkOneOf,
+  type Fail,
+} from '../internal/validate.ts';
+import type { AnyStateMachine } from '../internal/xstate.ts';
+import type { Logger } from '../logger.ts';
+import type { BackoffOptions } from './backoff.ts';
+
+/** OTP restart strategies. */
+export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
+
+/** OTP `auto_shutdown`. */
+export type AutoShutdown = 'never' | 'any-significant' | 'all-significant';
+
+/**
+ * Options of {@link createSupervisor}. Times are in milliseconds.
+ *
+ * @example
+ * ```ts
+ * createSupervisor({ id: 'root', strategy: 'one-for-one', maxRestarts: 5, children: [a, b] });
+ * ```
+ */
+export interface SupervisorOptions {
+  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. */
+  id: string;
+  /** Service or supervisor machines, started in this order and stopped in reverse. */
+  children?: readonly AnyStateMachine[];
+  /**
+   * What a child's failure restarts: itself (`one-for-one`), every child (`one-for-all`), or
+   * itself and the children declared after it (`rest-for-one`).
+   * @default 'one-for-all'
+   */
+  strategy?: Strategy;
+  /**
+   * Restart intensity: more restarts than this within `restartWindow` fail the supervisor.
+   * @default 3
+   */
+  maxRestarts?: number;
+  /**
+   * The sliding window of `maxRestarts`.
+   * @default 5000
+   */
+  restartWindow?: number;
+  /**
+   * A delay before each automatic restart, growing per child; reset once the child has run for
+   * `max`. Off by default: restarts happen at once.
+   * @default undefined
+   */
+  backoff?: BackoffOptions;
+  /** SuperLoops `reset_callback`: called in group restarts, after the stops, before the starts. */
+  onReset?: () => unknown;
+  /**
+   * OTP `auto_shutdown`: stop this supervisor when any (or all) significant children end on
+   * their own.
+   * @default 'never'
+   */
+  autoShutdown?: AutoShutdown;
+  /**
+   * Restart type of this supervisor under its own parent.
+   * @default 'permanent'
+   */
+  restart?: RestartType;
+  /**
+   * When false, a sibling's failure does not restart this supervisor.
+   * @default true
+   */
+  resetGlobally?: boolean;
+  /**
+   * Significant child of its parent (see `autoShutdown`).
+   * @default false
+   */
+  significant?: boolean;
+  /**
+   * The logger of this supervisor and, unless they have their own, its children.
+   * @default the parent's, or a console logger on stderr
+   */
+  logger?: Logger;
+  /**
+   * The random source of the backoff jitter (inject one for repeatable tests).
+   * @default Math.random
+   */
+  random?: () => number;
+}
+
+/** Options with defaults applied. @internal */
+export interface ResolvedSupervisorOptions {
+  readonly id: string;
+  readonly children: readonly AnyStateMachine[];
+  readonly strategy: Strategy;
+  readonly maxRestarts: number;
+  readonly restartWindow: number;
+  readonly backoff: Required<BackoffOptions> | undefined;
+  readonly onReset: (() => unknown) | undefined;
+  readonly autoShutdown: AutoShutdown;
+  readonly restart: RestartType;
+  readonly resetGlobally: boolean;
+  readonly significant: boolean;
+  readonly logger: Logger | undefined;
+  readonly random: () => number;
+}
+
+/** Defaults (Elixir's intensity, OTP's strategy vocabulary). */
+export const SUPERVISOR_DEFAULTS = {
+  strategy: 'one-for-all',
+  maxRestarts: 3,
+  restartWindow: 5_000,
+  autoShutdown: 'never',
+} as const;
+
+const KNOWN = [
+  'id',
+  'children',
+  'strategy',
+  'maxRestarts',
+  'restartWindow',
+  'backoff',
+  'onReset',
+  'autoShutdown',
+  'restart',
+  'resetGlobally',
+  'significant',
+  'logger',
+  'random',
+] as const;
+
+const BACKOFF_KNOWN = ['initial', 'max', 'factor', 'jitter'];
+
+function unknownOption(
+  option: string,
+  received: unknown,
+  known: readonly string[],
+  owner?: string,
+) {
+  return new SupervisorConfigError(
+    { option, received, expected: `no such option; known options are ${known.join(', ')}`, owner },
+    'SUPERVISOR_CONFIG_UNKNOWN_OPTION',
+  );
+}
+
+/** Checks one child and returns its spec. @internal */
+export function checkChild(child: unknown, option: string, fail: Fail): ChildSpec {
+  const spec = specOf(child);
+  if (!spec) {
+    fail({
+      option,
+      received: child,
+      expected: 'a machine made by createService or createSupervisor',
+    });
+  }
+  return spec;
+}
+
+function resolveBackoff(value: unknown, fail: Fail): Required<BackoffOptions> | undefined {
+  if (value === undefined) return undefined;
+  checkObject(value, 'backoff', fail);
+  const b = value as Record<string, unknown>;
+  for (const key of Object.keys(b)) {
+    if (!BACKOFF_KNOWN.includes(key)) {
+      fail({
+        option: `backoff.${key}`,
+        received: b[key],
+        expected: `one of ${BACKOFF_KNOWN.join(', ')}`,
+      });
+    }
+  }
+  const initial = checkDuration(b.initial, 'backoff.initial', fail);
+  const max = checkDuration(b.max, 'backoff.max', fail);
+  if (initial === undefined)
+    fail({
+      option: 'backoff.initial',
+      received: undefined,
+      expected: 'a finite number of milliseconds >= 0',
+    });
+  if (max === undefined || max < initial) {
+    fail({
+      option: 'backoff.max',
+      received: b.max,
+      expected: `a finite number of milliseconds >= backoff.initial (${initial})`,
+    });
+  }
+  const factor = b.factor ?? 2;
+  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+    fail({ option: 'backoff.factor', received: factor, expected: 'a finite number >= 1' });
+  }
+  const jitter = b.jitter ?? 0.2;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    fail({ option: 'backoff.jitter', received: jitter, expected: 'a number from 0 to 1' });
+  }
+  return { initial, max, factor, jitter };
+}
+
+/** Validates and resolves supervisor options; throws `SupervisorConfigError`. @internal */
+export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSupervisorOptions {
+  const rawId = (options as { id?: unknown } | undefined)?.id;
+  const owner = typeof rawId === 'string' ? rawId : undefined;
+  const fail: Fail = (d) => {
+    throw new SupervisorConfigError({ ...d, owner });
+  };
+  checkObject(options, 'options', fail);
+  checkKnown(options, KNOWN, (option) => {
+    throw unknownOption(
+      option,
+      (options as unknown as Record<string, unknown>)[option],
+      KNOWN,
+      owner,
+    );
+  });
+  const id = checkId(options.id, fail);
+  const children = options.children ?? [];
+  if (!Array.isArray(children)) {
+    fail({
+      option: 'children',
+      received: children,
+      expected: 'an array of service or supervisor machines',
+    });
+  }
+  const autoShutdown =
+    checkOneOf(
+      options.autoShutdown,
+      ['never', 'any-significant', 'all-significant'],
+      'autoShutdown',
+      fail,
+    ) ?? SUPERVISOR_DEFAULTS.autoShutdown;
+  const seen = new Set<string>();
+  children.forEach((child, i) => {
+    const spec = checkChild(child, `children[${i}]`, fail);
+    if (seen.has(spec.id)) {
+      throw new SupervisorConfigError(
+        {
+          option: `children[${i}].id`,
+          received: spec.id,
+          expected: `an id unique among the children of "${id}" (child id "${spec.id}" is used twice)`,
+          owner,
+        },
+        'SUPERVISOR_DUPLICATE_CHILD',
+      );
+    }
+    seen.add(spec.id);
+    checkSignificant(spec, autoShutdown, `children[${i}]`, fail);
+  });
+  const logger = options.logger;
+  if (logger !== undefined && (typeof logger !== 'object' || typeof logger.error !== 'function')) {
+    fail({
+      option: 'logger',
+      received: logger,
+      expected: 'a logger with info/warn/error/debug/child',
+    });
+  }
+  return {
+    id,
+    children,
+    strategy:
+      checkOneOf(
+        options.strategy,
+        ['one-for-one', 'one-for-all', 'rest-for-one'],
+        'strategy',
+        fail,
+      ) ?? SUPERVISOR_DEFAULTS.strategy,
+    maxRestarts:
+      checkInteger(options.maxRestarts, 'maxRestarts', fail) ?? SUPERVISOR_DEFAULTS.maxRestarts,
+    restartWindow:
+      checkDuration(options.restartWindow, 'restartWindow', fail) ??
+      SUPERVISOR_DEFAULTS.restartWindow,
+    backoff: resolveBackoff(options.backoff, fail),
+    onReset: checkFunction(options.onReset, 'onReset', fail),
+    autoShutdown,
+    restart:
+      checkOneOf(options.restart, ['permanent', 'transient', 'temporary'], 'restart', fail) ??
+      'permanent',
+    resetGlobally: checkBoolean(options.resetGlobally, 'resetGlobally', fail) ?? true,
+    significant: checkBoolean(options.significant, 'significant', fail) ?? false,
+    logger,
+    random: checkFunction(options.random, 'random', fail) ?? Math.random,
+  };
+}
+
+/** OTP's rules for significant children. @internal */
+export function checkSignificant(
+  spec: ChildSpec,
+  autoShutdown: AutoShutdown,
+  option: string,
+  fail: Fail,
+): void {
+  if (!spec.significant) return;
+  if (autoShutdown === 'never') {
+    fail({
+      option: `${option}.significant`,
+      received: true,
+      expected: `significant children only under autoShutdown 'any-significant' or 'all-significant' (child "${spec.id}")`,
+    });
+  }
+  if (spec.restart === 'permanent') {
+    fail({
+      option: `${option}.restart`,
+      received: 'permanent',
+      expected: `'transient' or 'temporary' for significant child "${spec.id}" (a permanent child never ends on its own)`,
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The supervisor machine: the same lifecycle as a service
+ * (`idle → starting → running → stopping → stopped`, and `failed`), driving a
+ * {@link SupervisorCore} that owns the children and takes the decisions.
+ */
+
+import type { SupervisorCommand } from '../actors/supervisor-commands.ts';
+import { SupervisorCore } from '../actors/supervisor-core.ts';
+import { toError } from '../errors.ts';
+import { attachSpec, describeOptions } from '../internal/child-spec.ts';
+import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+import { clockOf, fromCallback, fromPromise, setup } from '../internal/xstate.ts';
+import { createConsoleLogger, type Logger } from '../logger.ts';
+import type { SupervisorReport } from '../reports.ts';
+import { resolveSupervisorOptions, type SupervisorOptions } from './supervisor-options.ts';
+
+/** Events a supervisor accepts: lifecycle (`supervisor.*`) and manual commands (`child.*`). */
+export type SupervisorEvent =
+  | SupervisorCommand
+  | { type: 'supervisor.start' }
+  | { type: 'supervisor.stop' }
+  | { type: 'supervisor.fail'; error?: unknown }
+  | { type: 'core.escalate' }
+  | { type: 'core.auto-shutdown' };
+
+/** @internal */
+export interface SupervisorInput {
+  readonly logger?: Logger;
+  readonly generation?: number;
+  readonly autoStart?: boolean;
+}
+
+const supervisorSetup = setup({
+  types: {
+    context: {} as { readonly core: SupervisorCore },
+    events: {} as SupervisorEvent,
+    input: {} as SupervisorInput | undefined,
+    emitted: {} as SupervisorReport,
+  },
+  actors: {
+    startChildren: fromPromise<void, SupervisorCore>(({ input }) => input.startAll()),
+    stopChildren: fromPromise<void, SupervisorCore>(({ input }) => input.stopAll()),
+    lifetime: fromCallback<{ type: string }, SupervisorCore>(
+      ({ input }) =>
+        () =>
+          input.dispose(),
+    ),
+  },
+  actions: {
+    dispatch: ({ context, event }) => {
+      context.core
+        .command(event as SupervisorCommand)
+        .catch((e: unknown) =>
+          context.core.logger.warn({ command: event.type, err: toError(e) }, 'command refused'),
+        );
+    },
+    exitShutdown: ({ context }) => context.core.setExit(SHUTDOWN),
+    exitNormal: ({ context }) => context.core.setExit(NORMAL),
+    exitFailure: ({ context, event }) => {
+      if (event.type === 'core.escalate') return; // the core has recorded why
+      const error = (event as { error?: unknown }).error;
+      context.core.setExit(failure(toError(error ?? 'supervisor.fail received')));
+    },
+    deferShutdown: ({ context }) => {
+      context.core.pendingExit ??= SHUTDOWN;
+    },
+    deferNormal: ({ context }) => {
+      context.core.pendingExit ??= NORMAL;
+    },
+    deferFailure: ({ context, event }) => {
+      const error = (event as { error?: unknown }).error;
+      context.core.pendingExit =
+        context.core.exit._tag === 'Failure' && event.type === 'core.escalate'
+          ? context.core.exit
+          : failure(toError(error ?? 'supervisor.fail received'));
+    },
+    applyPendingExit: ({ context }) => {
+      context.core.accepting = false;
+      context.core.setExit(context.core.pendingExit ?? SHUTDOWN);
+    },
+    clearAutoStart: ({ context }) => {
+      context.core.autoStart = false;
+    },
+  },
+  guards: {
+    autoStart: ({ context }) => context.core.autoStart,
+    exitPending: ({ context }) => context.core.pendingExit !== undefined,
+    endedInFailure: ({ context }) => context.core.exit._tag === 'Failure',
+  },
+});
+
+/** A supervisor machine, as returned by {@link createSupervisor}. */
+export type SupervisorMachine = ReturnType<typeof buildSupervisorMachine>;
+
+const COMMANDS = {
+  'child.start': { actions: 'dispatch' },
+  'child.stop': { actions: 'dispatch' },
+  'child.restart': { actions: 'dispatch' },
+  'child.hard-reset': { actions: 'dispatch' },
+  'child.fail': { actions: 'dispatch' },
+  'child.add': { actions: 'dispatch' },
+  'child.remove': { actions: 'dispatch' },
+} as const;
+
+function buildSupervisorMachine(options: SupervisorOptions) {
+  const opts = resolveSupervisorOptions(options);
+  return supervisorSetup.createMachine({
+    id: opts.id,
+    context: ({ input, self }) => {
+      const base = opts.logger ?? input?.logger ?? createConsoleLogger();
+      const core = new SupervisorCore(
+        opts,
+        self,
+        base.child({ supervisor: opts.id }),
+        clockOf(self),
+        input?.generation ?? -1,
+      );
+      core.autoStart = input?.autoStart ?? true;
+      return { core };
+    },
+    invoke: { src: 'lifetime', input: ({ context }) => context.core },
+    initial: 'idle',
+    states: {
+      idle: {
+        always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
+        on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } },
+      },
+      starting: {
+        invoke: {
+          src: 'startChildren',
+          input: ({ context }) => context.core,
+          onDone: [
+            { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
+            { target: 'running' },
+          ],
+          onError: 'failed',
+        },
+        on: {
+          'supervisor.stop': { actions: 'deferShutdown' },
+          'supervisor.fail': { actions: 'deferFailure' },
+          'core.escalate': { actions: 'deferFailure' },
+          'core.auto-shutdown': { actions: 'deferNormal' },
+        },
+      },
+      running: {
+        on: {
+          ...COMMANDS,
+          'supervisor.stop': { target: 'stopping', actions: 'exitShutdown' },
+          'supervisor.fail': { target: 'stopping', actions: 'exitFailure' },
+          'core.escalate': { target: 'stopping', actions: 'exitFailure' },
+          'core.auto-shutdown': { target: 'stopping', actions: 'exitNormal' },
+        },
+      },
+      stopping: {
+        invoke: {
+          src: 'stopChildren',
+          input: ({ context }) => context.core,
+          onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
+          onError: 'failed',
+        },
+      },
+      stopped: { on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } } },
+      failed: { on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } } },
+    },
+  });
+}
+
+/**
+ * Creates a supervisor: an XState machine that starts its children in order, keeps them
+ * running with an OTP strategy, restart intensity and optional backoff, and escalates to its
+ * own parent when restarts exceed `maxRestarts` within `restartWindow`. Every decision is
+ * emitted on the actor (`actor.on('child.restarted', ...)`) and bubbles up to the root.
+ *
+ * Options are validated here: a bad or unknown one, or a child id used twice, throws
+ * {@link SupervisorConfigError}.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createService, createSupervisor, getTree, shutdown } from 'xstate-supervisor';
+ *
+ * const root = createSupervisor({
+ *   id: 'root',
+ *   strategy: 'one-for-one',
+ *   children: [createService({ id: 'poller', minPeriod: 1_000, iterate() {} })],
+ * });
+ * const actor = createActor(root).start();
+ * actor.on('child.restarted', (r) => console.log(r.path, r.reason));
+ * getTree(actor);
+ * await shutdown(actor);
+ * ```
+ */
+export function createSupervisor(options: SupervisorOptions): SupervisorMachine {
+  const machine = buildSupervisorMachine(options);
+  return attachSpec(machine, {
+    kind: 'supervisor',
+    id: options.id,
+    restart: options.restart ?? 'permanent',
+    resetGlobally: options.resetGlobally ?? true,
+    significant: options.significant ?? false,
+    describe: describeOptions(options),
+  });
+}
