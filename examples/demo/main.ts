@@ -1,0 +1,104 @@
+/**
+ * The demo behind `npm start`: a small supervision tree run with `run()`.
+ *
+ * - `heartbeat` ticks once a second (GCL pacing: minPeriod).
+ * - `flaky` fails now and then; past maxFailures it is restarted by its supervisor.
+ * - `report` is a finite job (transient): three iterations, then it ends normally.
+ * - `workers` is a nested one-for-all supervisor of two queue-like workers.
+ *
+ * Every supervisor decision is printed as it happens. Ctrl+C stops the tree gracefully
+ * (children in reverse start order) and exits 0.
+ *
+ * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000).
+ */
+import {
+  createConsoleLogger,
+  createService,
+  createSupervisor,
+  getTree,
+  run,
+  type SupervisorReport,
+} from '../../src/index.ts';
+
+const tick = Number(process.env.DEMO_TICK ?? 1_000);
+const flakyRate = Number(process.env.DEMO_FLAKY_RATE ?? 0.3);
+const logger = createConsoleLogger({ level: 'warn' });
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+const heartbeat = createService({
+  id: 'heartbeat',
+  minPeriod: tick,
+  iterate(ctx) {
+    if (ctx.iteration % 5 === 0) say(`heartbeat: iteration ${ctx.iteration} (generation ${ctx.generation})`);
+  },
+});
+
+const flaky = createService({
+  id: 'flaky',
+  minPeriod: tick / 2,
+  maxFailures: 2,
+  iterate(ctx) {
+    if (Math.random() < flakyRate) throw new Error(`upstream timed out (iteration ${ctx.iteration})`);
+  },
+});
+
+const report = createService({
+  id: 'report',
+  restart: 'transient',
+  pause: tick,
+  iterate(ctx) {
+    say(`report: building part ${ctx.iteration + 1} of 3`);
+    if (ctx.iteration === 2) ctx.stop();
+  },
+  onStop: () => say('report: done, it will not run again (transient)'),
+});
+
+const worker = (id: string) =>
+  createService({
+    id,
+    interval: tick,
+    onStart: () => say(`${id}: connected`),
+    onStop: () => say(`${id}: disconnected`),
+    async iterate(ctx) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (ctx.signal.aborted) return;
+    },
+  });
+
+const root = createSupervisor({
+  id: 'root',
+  strategy: 'one-for-one',
+  maxRestarts: 5,
+  restartWindow: 10_000,
+  logger,
+  children: [
+    heartbeat,
+    flaky,
+    report,
+    createSupervisor({ id: 'workers', strategy: 'one-for-all', children: [worker('mailer'), worker('indexer')] }),
+  ],
+});
+
+const describe = (r: SupervisorReport) => {
+  const reason = r.reason instanceof Error ? r.reason.message : r.reason;
+  const why = reason === undefined ? '' : ` (${String(reason)})`;
+  return `[${r.type}] ${r.path.join('/') || r.id} generation ${r.generation}${why}`;
+};
+
+// exit: false so the demo can print its last line; it exits with run()'s code itself.
+const handle = run(root, { logger, exit: false });
+handle.actor.on('*', (r) => say(describe(r as unknown as SupervisorReport)));
+say('demo: supervision tree starting; press Ctrl+C to stop');
+
+const summary = setInterval(() => {
+  const tree = getTree(handle.actor);
+  const line = (tree.children ?? [])
+    .map((c) => `${c.id}=${c.state}#${c.generation}`)
+    .join(' ');
+  say(`tree: ${tree.state} | ${line}`);
+}, tick * 5);
+summary.unref();
+
+const result = await handle.done;
+say(`demo: stopped (${result.reason}, exit code ${result.exitCode})`);
+process.exit(result.exitCode);

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('the npm start demo', () => {
+  it('runs a tree with failures and restarts, and stops cleanly with exit 0 on Ctrl+C (SIGINT)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts'], {
+      cwd: root,
+      env: { ...process.env, DEMO_TICK: '50', DEMO_FLAKY_RATE: '0.6' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.resume();
+    // Wait for a restart to have happened, then press Ctrl+C.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no restart seen; output:\n${out}`)), 15_000);
+      child.stdout.on('data', () => {
+        if (out.includes('[child.restarted] flaky')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(out).toContain('[child.failed] flaky');
+    expect(out).toContain('mailer: disconnected');
+    expect(out).toContain('demo: stopped (signal, exit code 0)');
+    // Stopped in reverse start order: indexer was started after mailer.
+    expect(out.indexOf('indexer: disconnected')).toBeLessThan(out.indexOf('mailer: disconnected'));
+  });
+});
