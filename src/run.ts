@@ -101,6 +101,8 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   let ended = false;
   let stopping: Promise<void> | undefined;
   let handlersInstalled = false;
+  /** The root failed and is being shut down; set once, as every later event re-notifies. */
+  let failing = false;
 
   const end = (result: RunResult, viaProcessExit: boolean) => {
     if (ended) return;
@@ -148,15 +150,23 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       if (state === 'running' && !handlersInstalled && !ended && !stopping) {
         handlersInstalled = true;
         for (const s of signals) process.on(s, onSignal);
-        logger.info({ root: actor.id }, 'running; press Ctrl+C to stop');
-      } else if (state === 'failed' && !stopping) {
-        const error = toError(sourceOf(actor)?.treeNode(state).lastError?.message ?? 'root failed');
+        logger.info({ root: root.id }, 'running; press Ctrl+C to stop');
+      } else if (state === 'failed' && !stopping && !failing) {
+        failing = true;
+        const last = sourceOf(actor)?.treeNode(state).lastError;
+        const error = toError(last?.message ?? 'root failed');
+        if (last?.stack !== undefined) error.stack = last.stack;
         logger.error({ err: error }, 'the root failed; exiting with code 1');
         void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
       } else if (state === 'stopped' && !stopping) {
         logger.info('the root stopped on its own');
         void gracefulStop('stopped', false);
       }
+    },
+    // The actor was stopped directly (`handle.actor.stop()`), not through stop() or a signal:
+    // the run is over all the same, so its signal handlers must go and `done` must settle.
+    complete: () => {
+      if (!stopping && !failing) end({ exitCode: 0, reason: 'stopped' }, false);
     },
     error: (err) => {
       const error = toError(err);

@@ -29,7 +29,8 @@ const heartbeat = createService({
   id: 'heartbeat',
   minPeriod: tick,
   iterate(ctx) {
-    if (ctx.iteration % 5 === 0) say(`heartbeat: iteration ${ctx.iteration} (generation ${ctx.generation})`);
+    if (ctx.iteration % 5 === 0)
+      say(`heartbeat: iteration ${ctx.iteration} (generation ${ctx.generation})`);
   },
 });
 
@@ -38,7 +39,8 @@ const flaky = createService({
   minPeriod: tick / 2,
   maxFailures: 2,
   iterate(ctx) {
-    if (Math.random() < flakyRate) throw new Error(`upstream timed out (iteration ${ctx.iteration})`);
+    if (Math.random() < flakyRate)
+      throw new Error(`upstream timed out (iteration ${ctx.iteration})`);
   },
 });
 
@@ -75,7 +77,11 @@ const root = createSupervisor({
     heartbeat,
     flaky,
     report,
-    createSupervisor({ id: 'workers', strategy: 'one-for-all', children: [worker('mailer'), worker('indexer')] }),
+    createSupervisor({
+      id: 'workers',
+      strategy: 'one-for-all',
+      children: [worker('mailer'), worker('indexer')],
+    }),
   ],
 });
 
@@ -92,9 +98,7 @@ say('demo: supervision tree starting; press Ctrl+C to stop');
 
 const summary = setInterval(() => {
   const tree = getTree(handle.actor);
-  const line = (tree.children ?? [])
-    .map((c) => `${c.id}=${c.state}#${c.generation}`)
-    .join(' ');
+  const line = (tree.children ?? []).map((c) => `${c.id}=${c.state}#${c.generation}`).join(' ');
   say(`tree: ${tree.state} | ${line}`);
 }, tick * 5);
 summary.unref();

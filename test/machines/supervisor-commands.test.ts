@@ -89,7 +89,8 @@ describe('manual commands', () => {
     expect(node).toMatchObject({ id: 'a', state: 'running', generation: 1 });
     expect(getTree(s.actor).restarts).toBe(1);
     const failed = s.reports.find((r) => r.type === 'child.failed');
-    expect((failed?.reason as Error).message).toBe('operator says so');
+    expect(failed?.reason).toBeInstanceOf(Error);
+    expect((failed!.reason as Error).message).toBe('operator says so');
   });
 
   it('child.add starts a new child at the end and child.remove stops and forgets it', async () => {

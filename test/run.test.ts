@@ -1,0 +1,310 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setup } from 'xstate';
+import {
+  CommandError,
+  createService,
+  getTree,
+  type RunHandle,
+  run,
+  type ServiceOptions,
+  XstateSupervisorError,
+} from '../src/index.ts';
+import { advance, settle, sleep } from './helpers/async.ts';
+import { type CapturingLogger, createCapturingLogger } from './helpers/capture-logger.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const EXAMPLE = 'examples/lone-service/main.ts';
+
+interface Finished {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the lone-service example in a real Node process. */
+function startExample(env: Record<string, string>) {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', EXAMPLE], {
+    cwd: ROOT,
+    env: { ...process.env, XSTATE_SUPERVISOR_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      if (stderr.includes(w.text) || stdout.includes(w.text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  };
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+    check();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    check();
+  });
+  // A hung child must not hang the suite.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const exited = new Promise<Finished>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    exited,
+    /** Resolves once `text` has been written to stdout or stderr. */
+    output(text: string): Promise<void> {
+      return Promise.race([
+        new Promise<void>((resolve) => {
+          waiters.push({ text, resolve });
+          check();
+        }),
+        exited.then((f) => {
+          throw new Error(`exited (${f.code}) before writing "${text}":\n${f.stderr}`);
+        }),
+      ]);
+    },
+  };
+}
+
+describe('run() in a real process (examples/lone-service)', () => {
+  it('shuts down gracefully on SIGTERM: onStop runs, "shutdown complete", exit code 0', async () => {
+    const app = startExample({ PERIOD: '100' });
+    await app.output('running; press Ctrl+C to stop');
+    await app.output('tick 1');
+    app.child.kill('SIGTERM');
+    const { code, stdout, stderr } = await app.exited;
+    expect(stderr).toContain('signal received; shutting down gracefully signal=SIGTERM');
+    expect(stdout).toContain('onStart ran (generation 0)');
+    expect(stdout).toContain('onStop ran');
+    expect(stderr).toContain('shutdown complete');
+    expect(stderr).toContain('root=heartbeat');
+    expect(code).toBe(0);
+  });
+
+  it('exits 70 when onStop hangs longer than shutdownTimeout', async () => {
+    const app = startExample({
+      PERIOD: '100',
+      ON_STOP_DELAY: '10000',
+      GRACE_PERIOD: '20000',
+      SHUTDOWN_TIMEOUT: '300',
+    });
+    await app.output('running; press Ctrl+C to stop');
+    const signalled = performance.now();
+    app.child.kill('SIGTERM');
+    const { code, stdout, stderr } = await app.exited;
+    const took = performance.now() - signalled;
+    expect(stderr).toContain('shutdown overran shutdownTimeout; exiting with code 70');
+    expect(stdout).not.toContain('onStop ran');
+    expect(code).toBe(70);
+    // It does not wait for onStop (10 s) nor for gracePeriod (20 s).
+    expect(took).toBeLessThan(5_000);
+  });
+
+  it('exits 1 when the root fails', async () => {
+    const app = startExample({ PERIOD: '20', FAIL: '1' });
+    const { code, stdout, stderr } = await app.exited;
+    expect(stderr).toContain('iteration failed');
+    expect(stderr).toContain('the root failed; exiting with code 1');
+    expect(stderr.split('the root failed').length - 1).toBe(1);
+    expect(stdout).toContain('onStop ran');
+    expect(code).toBe(1);
+  });
+});
+
+describe('run() in process', () => {
+  let handle: RunHandle | undefined;
+  let logger: CapturingLogger;
+  let listenersBefore: { SIGINT: number; SIGTERM: number };
+
+  function service(options: Partial<ServiceOptions> = {}) {
+    return createService({ id: 'app', pause: 100, iterate() {}, ...options });
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    logger = createCapturingLogger();
+    listenersBefore = {
+      SIGINT: process.listenerCount('SIGINT'),
+      SIGTERM: process.listenerCount('SIGTERM'),
+    };
+  });
+  afterEach(async () => {
+    handle?.actor.stop();
+    handle = undefined;
+    vi.useRealTimers();
+  });
+
+  function expectHandlersRemoved() {
+    expect(process.listenerCount('SIGINT')).toBe(listenersBefore.SIGINT);
+    expect(process.listenerCount('SIGTERM')).toBe(listenersBefore.SIGTERM);
+  }
+
+  it('starts the service and installs SIGINT/SIGTERM handlers once it is running', async () => {
+    handle = run(service(), { exit: false, logger });
+    await settle();
+    expect(getTree(handle.actor).state).toBe('running');
+    expect(process.listenerCount('SIGINT')).toBe(listenersBefore.SIGINT + 1);
+    expect(process.listenerCount('SIGTERM')).toBe(listenersBefore.SIGTERM + 1);
+    expect(logger.find('running; press Ctrl+C to stop')[0]?.fields).toEqual({ root: 'app' });
+  });
+
+  it('stop() resolves once stopped, and done gives exit code 0', async () => {
+    const onStop = vi.fn();
+    handle = run(service({ onStop }), { exit: false, logger });
+    await settle();
+    await handle.stop();
+    expect(onStop).toHaveBeenCalledOnce();
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'stopped' });
+    expect(getTree(handle.actor).state).toBe('stopped');
+    expect(logger.find('shutdown complete')).toHaveLength(1);
+    expectHandlersRemoved();
+  });
+
+  it('shuts down on SIGTERM with exit code 0', async () => {
+    handle = run(service(), { exit: false, logger });
+    await settle();
+    process.emit('SIGTERM', 'SIGTERM');
+    await settle();
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'signal' });
+    expectHandlersRemoved();
+  });
+
+  it('gives exit code 70 when the shutdown overruns shutdownTimeout', async () => {
+    handle = run(service({ gracePeriod: 60_000, onStop: () => sleep(30_000) }), {
+      exit: false,
+      logger,
+      shutdownTimeout: 1_000,
+    });
+    await settle();
+    process.emit('SIGINT', 'SIGINT');
+    await advance(999);
+    let result: unknown;
+    void handle.done.then((r) => {
+      result = r;
+    });
+    await settle();
+    expect(result).toBeUndefined();
+    await advance(1);
+    expect(result).toEqual({ exitCode: 70, reason: 'timeout' });
+    expect(logger.find('overran shutdownTimeout')[0]?.level).toBe('error');
+    expectHandlersRemoved();
+    await advance(60_000);
+  });
+
+  it('gives exit code 70 at once on a second signal during the shutdown', async () => {
+    handle = run(service({ onStop: () => sleep(3_000) }), { exit: false, logger });
+    await settle();
+    process.emit('SIGTERM', 'SIGTERM');
+    await advance(100);
+    process.emit('SIGTERM', 'SIGTERM');
+    await settle();
+    await expect(handle.done).resolves.toEqual({ exitCode: 70, reason: 'timeout' });
+    await advance(5_000);
+  });
+
+  it('gives exit code 1 with the error when the root fails, and logs it once', async () => {
+    handle = run(
+      service({
+        maxFailures: 1,
+        iterate() {
+          throw new Error('root is broken');
+        },
+      }),
+      { exit: false, logger },
+    );
+    await advance(500);
+    const result = await handle.done;
+    expect(result).toMatchObject({ exitCode: 1, reason: 'failed' });
+    expect(result.error?.message).toBe('root is broken');
+    expect(result.error?.stack).toContain('run.test.ts');
+    expect(logger.find('the root failed')).toHaveLength(1);
+    expectHandlersRemoved();
+  });
+
+  it('gives exit code 1 when the root fails to start', async () => {
+    handle = run(
+      service({
+        onStart() {
+          throw new Error('no database');
+        },
+      }),
+      { exit: false, logger },
+    );
+    await settle();
+    await expect(handle.done).resolves.toMatchObject({ exitCode: 1, reason: 'failed' });
+    expectHandlersRemoved();
+  });
+
+  it('ends with exit code 0 when the root stops on its own', async () => {
+    handle = run(service({ iterate: (ctx) => ctx.stop() }), { exit: false, logger });
+    await settle();
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'stopped' });
+    expect(logger.find('the root stopped on its own')).toHaveLength(1);
+    expectHandlersRemoved();
+  });
+
+  it('settles done and removes its signal handlers when the actor is stopped directly', async () => {
+    const onStop = vi.fn();
+    handle = run(service({ onStop }), { exit: false, logger });
+    await settle();
+    handle.actor.stop();
+    await settle();
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'stopped' });
+    expect(onStop).toHaveBeenCalledOnce();
+    expectHandlersRemoved();
+  });
+
+  it('passes its logger to a service that has none', async () => {
+    handle = run(
+      service({
+        iterate() {
+          throw new Error('logged through run()');
+        },
+      }),
+      { exit: false, logger },
+    );
+    await settle();
+    expect(logger.find('iteration failed')[0]?.fields).toMatchObject({ service: 'app' });
+  });
+});
+
+describe('run() options', () => {
+  const svc = createService({ id: 'x', iterate() {} });
+
+  it('throws on an unknown option', () => {
+    let error: unknown;
+    try {
+      run(svc, { shutdownTimout: 5 } as never);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(XstateSupervisorError);
+    expect(error).toMatchObject({ code: 'RUN_OPTION_UNKNOWN' });
+    expect((error as Error).message).toContain('`shutdownTimout`');
+    expect((error as Error).message).toContain('shutdownTimeout');
+  });
+
+  it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY]])(
+    'throws on shutdownTimeout %s',
+    (shutdownTimeout) => {
+      expect(() => run(svc, { shutdownTimeout })).toThrow(
+        expect.objectContaining({ code: 'RUN_OPTION_INVALID' }),
+      );
+    },
+  );
+
+  it('throws on a machine not made by createService or createSupervisor', () => {
+    const plain = setup({}).createMachine({ id: 'plain' });
+    expect(() => run(plain, { exit: false })).toThrow(CommandError);
+  });
+});
