@@ -29,7 +29,11 @@ export interface SupervisorReport {
   readonly path: readonly string[];
   /** The child's generation after the decision. */
   readonly generation: number;
-  /** The error, or why (`'manual'`, `'normal'`, `'sibling-failed'`, `'hard-reset'`, ...). */
+  /**
+   * The error, or why: `'normal'` (ended on its own), `'manual'`, `'hard-reset'`,
+   * `'restart of "<id>"'` (a sibling's group restart), `'supervisor stopping'`,
+   * `'start rolled back'`, `'removed'`, `'added'`, `'start vetoed by onStart'`.
+   */
   readonly reason?: unknown;
   /** Restarts counted in the window at the time of the decision. */
   readonly restarts?: number;

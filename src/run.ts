@@ -3,6 +3,7 @@
  * gracefully on SIGINT/SIGTERM within a timeout, and exit with a meaningful code.
  */
 import { CommandError, toError, XstateSupervisorError } from './errors.ts';
+import type { ExitReason } from './internal/exit-reason.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
 import { shutdown } from './shutdown.ts';
@@ -153,9 +154,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         logger.info({ root: root.id }, 'running; press Ctrl+C to stop');
       } else if (state === 'failed' && !stopping && !failing) {
         failing = true;
-        const last = sourceOf(actor)?.treeNode(state).lastError;
-        const error = toError(last?.message ?? 'root failed');
-        if (last?.stack !== undefined) error.stack = last.stack;
+        const error = rootError(actor);
         logger.error({ err: error }, 'the root failed; exiting with code 1');
         void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
       } else if (state === 'stopped' && !stopping) {
@@ -181,4 +180,16 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     stop: () => gracefulStop('stopped', false),
     done,
   };
+}
+
+interface RuntimeExit {
+  readonly exit: ExitReason;
+}
+
+/** The root's own failure (an `IntensityExceededError` with its code and cause, say). */
+function rootError(actor: AnyActorRef): Error {
+  const context = (actor.getSnapshot() as { context?: { rt?: RuntimeExit; core?: RuntimeExit } })
+    .context;
+  const reason = (context?.rt ?? context?.core)?.exit;
+  return reason?._tag === 'Failure' ? reason.error : new Error('the root failed');
 }

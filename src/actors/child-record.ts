@@ -47,7 +47,7 @@ export class ChildRecord {
   /** Commands queued or running on this child. */
   pending = 0;
   /** When it last reached `running` (clock time), for the backoff reset. */
-  startedAt = 0;
+  startedAt: number | undefined;
   /** Automatic restarts in a row, for the backoff. */
   backoffAttempt = 0;
   /** The actor crashed at the XState level and must be re-created before a start. */

@@ -159,6 +159,7 @@ export class ServiceRuntime implements TreeSource {
    * never reaches `stopping`, so the stop runs here and `onStop` keeps its pairing.
    */
   actorStopped(): void {
+    this.run?.halt();
     if (this.sessionOpen) void this.finish();
   }
 
@@ -184,6 +185,8 @@ export class ServiceRuntime implements TreeSource {
         );
       }
     }
+    // A stop (or failure) arrived while we waited: it owns the generation now.
+    if (this.finishing || this.run !== old) return;
     this.generation++;
     this.iterations = 0;
     this.failures = 0;
@@ -284,29 +287,37 @@ export class ServiceRuntime implements TreeSource {
     const iterate = o.iterate;
     const ctx = run.ctx;
     const backToBack = isBackToBack(o);
-    const yielder = backToBack ? new Yielder() : undefined;
+    // Yields now and then when no timer separates iterations (back to back, or timed pacing
+    // whose iterations outlast the period), so timers and I/O still run.
+    const yielder = new Yielder();
     let start = 0;
     let end = 0;
     let first = true;
-    while (!run.halted) {
-      if (yielder) {
-        const pause = yielder.check();
-        if (pause) {
-          await pause;
-          if (run.halted) break;
-        }
-      } else {
+    while (!run.halted && !run.stopByCtx) {
+      let slept = false;
+      if (!backToBack) {
         if (!first) {
           const wait = nextStart(o, start, end) - clock.now();
-          if (wait > 0) await run.waiter.sleep(wait);
+          if (wait > 0) {
+            await run.waiter.sleep(wait);
+            slept = true;
+          }
           if (run.halted || run.stopByCtx) break;
         }
         if (o.delayBefore > 0) {
           await run.waiter.sleep(o.delayBefore);
+          slept = true;
           if (run.halted || run.stopByCtx) break;
         }
-        start = clock.now();
       }
+      if (!slept) {
+        const pause = yielder.check();
+        if (pause) {
+          await pause;
+          if (run.halted || run.stopByCtx) break;
+        }
+      }
+      if (!backToBack) start = clock.now();
       first = false;
       ctx.iteration = this.iterations;
       try {
@@ -317,7 +328,7 @@ export class ServiceRuntime implements TreeSource {
       }
       if (run.fenced) return;
       this.iterations++;
-      if (!yielder) end = clock.now();
+      if (!backToBack) end = clock.now();
       if (run.failedWith) break;
       if (run.stopByCtx) break;
     }

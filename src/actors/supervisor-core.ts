@@ -6,7 +6,7 @@
 import { toError, XstateSupervisorError } from '../errors.ts';
 import { type ChildSpec, specOf } from '../internal/child-spec.ts';
 import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../internal/exit-reason.ts';
-import { Waiter, yieldToEventLoop } from '../internal/waiter.ts';
+import { settlesWithin, Waiter, yieldToEventLoop } from '../internal/waiter.ts';
 import {
   type AnyActorRef,
   type AnyStateMachine,
@@ -36,6 +36,9 @@ export class IntensityExceededError extends XstateSupervisorError {
 }
 
 const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
+
+/** How long a group restart waits for a promise returned by `onReset`. */
+const ON_RESET_TIMEOUT = 5_000;
 
 /** @internal */
 export class SupervisorCore implements TreeSource {
@@ -136,8 +139,10 @@ export class SupervisorCore implements TreeSource {
           const reason = rec.exitReason();
           const error =
             reason._tag === 'Failure' ? reason.error : new Error(`child "${rec.id}" did not start`);
-          for (let i = started.length - 1; i >= 0; i--)
+          for (let i = started.length - 1; i >= 0; i--) {
             await this.stopChild(started[i]!, 'start rolled back');
+            this.report('child.stopped', started[i]!, 'start rolled back');
+          }
           this.setExit(
             failure(
               new XstateSupervisorError(
@@ -165,7 +170,10 @@ export class SupervisorCore implements TreeSource {
     this.backoffWait.wake();
     return this.enqueue(async () => {
       for (let i = this.children.length - 1; i >= 0; i--) {
-        await this.stopChild(this.children[i]!, 'supervisor stopping');
+        const rec = this.children[i]!;
+        const wasRunning = rec.state === 'running' || rec.state === 'starting';
+        await this.stopChild(rec, 'supervisor stopping');
+        if (wasRunning) this.report('child.stopped', rec, 'supervisor stopping');
       }
     });
   }
@@ -255,11 +263,12 @@ export class SupervisorCore implements TreeSource {
       for (let i = group.length - 1; i >= 0; i--) {
         const c = group[i]!;
         if (c === current) continue;
-        await this.stopChild(c, 'sibling restart');
-        c.wanted = 'running';
+        await this.stopChild(c, `restart of "${current.id}"`);
         this.report('child.stopped', c, `restart of "${current.id}"`);
+        // OTP: a temporary child stopped by a sibling's restart is never started again.
+        c.wanted = c.spec.restart === 'temporary' ? 'stopped' : 'running';
       }
-      if (this.opts.strategy !== 'one-for-one') this.callOnReset();
+      if (this.opts.strategy !== 'one-for-one') await this.callOnReset();
       const delay = this.backoffFor(current, now);
       if (delay > 0) {
         await this.backoffWait.sleep(delay);
@@ -267,6 +276,7 @@ export class SupervisorCore implements TreeSource {
       }
       let failedAgain: ChildRecord | undefined;
       for (const c of group) {
+        if (c.wanted !== 'running') continue;
         if (
           !(await this.startChild(
             c,
@@ -288,18 +298,26 @@ export class SupervisorCore implements TreeSource {
   private backoffFor(rec: ChildRecord, now: number): number {
     const b = this.opts.backoff;
     if (!b) return 0;
-    if (rec.startedAt > 0 && now - rec.startedAt >= b.max) rec.backoffAttempt = 0;
+    if (rec.startedAt !== undefined && now - rec.startedAt >= b.max) rec.backoffAttempt = 0;
     return backoffDelay(b, rec.backoffAttempt++, this.opts.random);
   }
 
-  private callOnReset(): void {
+  /** Runs `onReset`, awaiting a promise for at most ON_RESET_TIMEOUT; never throws. */
+  private async callOnReset(): Promise<void> {
     const onReset = this.opts.onReset;
     if (!onReset) return;
     try {
-      const result = onReset() as { catch?: (f: (e: unknown) => void) => unknown } | undefined;
-      result?.catch?.((e: unknown) =>
-        this.logger.error({ err: toError(e) }, 'onReset rejected; the restart goes on'),
-      );
+      const result = onReset();
+      if (result instanceof Promise) {
+        if (!(await settlesWithin(result, ON_RESET_TIMEOUT, this.clock))) {
+          this.logger.error(
+            { timeout: ON_RESET_TIMEOUT },
+            'onReset did not settle in time; the restart goes on',
+          );
+          return;
+        }
+        await result;
+      }
     } catch (e) {
       this.logger.error({ err: toError(e) }, 'onReset threw; the restart goes on');
     }

@@ -36,8 +36,19 @@ interface ActorInternals {
 const realNow = (): number => performance.now();
 
 /** The clock of the actor system `actor` belongs to (injectable with `createActor(root, { clock })`). */
+const clocks = new WeakMap<object, Required<Clock>>();
+
 export function clockOf(actor: AnyActorRef): Required<Clock> {
-  const clock = (actor as unknown as ActorInternals).system._clock;
+  const system = (actor as unknown as ActorInternals).system;
+  let resolved = clocks.get(system);
+  if (!resolved) {
+    resolved = resolveClock(system._clock);
+    clocks.set(system, resolved);
+  }
+  return resolved;
+}
+
+function resolveClock(clock: Clock | undefined): Required<Clock> {
   if (!clock) {
     return {
       setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -82,4 +93,23 @@ export function isActorStopped(actor: AnyActorRef): boolean {
  */
 export function emitFrom<E extends { type: string }>(actor: AnyActorRef, event: E): void {
   (actor as unknown as ActorInternals)._actorScope.emit(event);
+}
+
+const DERIVED = Symbol.for('xstate-supervisor.derived');
+
+/**
+ * A machine that behaves as `base` under another id, carrying `data` for its actors to read
+ * (see {@link derivedData}). It shares `base`'s state nodes: one definition serves every
+ * service, where `createMachine` per service costs ~20 KB of state nodes each.
+ */
+export function deriveMachine<M extends AnyStateMachine>(base: M, id: string, data: unknown): M {
+  const derived = Object.create(base) as M;
+  Object.defineProperty(derived, 'id', { value: id, enumerable: true });
+  Object.defineProperty(derived, DERIVED, { value: data });
+  return derived;
+}
+
+/** The data of the derived machine an actor runs (`self` in a context factory). */
+export function derivedData<T>(actor: AnyActorRef): T {
+  return (actor as unknown as { logic: { [DERIVED]: T } }).logic[DERIVED];
 }

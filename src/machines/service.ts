@@ -7,9 +7,13 @@ import { ServiceRuntime } from '../actors/loop.ts';
 import { toError } from '../errors.ts';
 import { attachSpec, describeOptions } from '../internal/child-spec.ts';
 import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
-import { clockOf, fromCallback, fromPromise, setup } from '../internal/xstate.ts';
+import { clockOf, derivedData, deriveMachine, fromPromise, setup } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
-import { resolveServiceOptions, type ServiceOptions } from './service-options.ts';
+import {
+  type ResolvedServiceOptions,
+  resolveServiceOptions,
+  type ServiceOptions,
+} from './service-options.ts';
 
 /**
  * Events a service accepts. `service.*` come from outside (a parent, a test, your app);
@@ -50,14 +54,14 @@ const serviceSetup = setup({
     runOnStart: fromPromise<'started' | 'vetoed', ServiceRuntime>(({ input, signal }) =>
       input.start(signal),
     ),
-    runLoop: fromCallback<{ type: string }, ServiceRuntime>(({ input, sendBack }) => {
-      input.startLoop(sendBack);
-      return () => input.haltLoop();
-    }),
     runHardReset: fromPromise<void, ServiceRuntime>(({ input }) => input.hardReset()),
     runStop: fromPromise<{ killed: boolean }, ServiceRuntime>(({ input }) => input.finish()),
   },
   actions: {
+    // The loop is started and halted by actions, not an invoked actor: one actor less per
+    // running service. An actor stopped from outside halts it through `actorStopped`.
+    startLoop: ({ context, self }) => context.rt.startLoop((event) => self.send(event)),
+    haltLoop: ({ context }) => context.rt.haltLoop(),
     rollbackGeneration: ({ context }) => context.rt.rollbackGeneration(),
     recordStartFailure: ({ context, event }) =>
       context.rt.startFailed((event as { error?: unknown }).error),
@@ -90,82 +94,87 @@ const serviceSetup = setup({
 /**
  * A service machine, as returned by {@link createService}.
  */
-export type ServiceMachine = ReturnType<typeof buildServiceMachine>;
+export type ServiceMachine = typeof serviceMachine;
 
-function buildServiceMachine(options: ServiceOptions) {
-  const opts = resolveServiceOptions(options);
-  return serviceSetup.createMachine({
-    id: opts.id,
-    context: ({ input, self }) => {
-      const base = opts.logger ?? input?.logger ?? createConsoleLogger();
-      const rt = new ServiceRuntime(
-        opts,
-        base.child({ service: opts.id }),
-        clockOf(self),
-        input?.generation ?? -1,
-      );
-      rt.autoStart = input?.autoStart ?? true;
-      // Only `complete`: an error listener here would hide a crash from XState's unhandled
-      // error reporting.
-      self.subscribe({ complete: () => rt.actorStopped() });
-      return { rt };
-    },
-    initial: 'idle',
-    states: {
-      idle: {
-        always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
-        on: { 'service.start': 'starting' },
-      },
-      starting: {
-        invoke: {
-          src: 'runOnStart',
-          input: ({ context }) => context.rt,
-          onDone: [
-            { guard: 'vetoed', target: 'idle', actions: 'rollbackGeneration' },
-            { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
-            { target: 'running' },
-          ],
-          onError: { target: 'failed', actions: 'recordStartFailure' },
-        },
-        on: {
-          'service.stop': { actions: 'deferShutdown' },
-          'service.fail': { actions: 'deferFailure' },
-        },
-      },
-      running: {
-        initial: 'looping',
-        on: {
-          'loop.done': { target: 'stopping', actions: 'exitNormal' },
-          'loop.failed': { target: 'stopping', actions: 'exitFailure' },
-          'service.stop': { target: 'stopping', actions: 'exitShutdown' },
-          'service.fail': { target: 'stopping', actions: 'exitFailure' },
-        },
-        states: {
-          looping: {
-            invoke: { src: 'runLoop', input: ({ context }) => context.rt },
-            on: { 'service.hard-reset': 'resetting' },
-          },
-          resetting: {
-            invoke: {
-              src: 'runHardReset',
-              input: ({ context }) => context.rt,
-              onDone: 'looping',
-            },
-          },
-        },
-      },
-      stopping: {
-        invoke: {
-          src: 'runStop',
-          input: ({ context }) => context.rt,
-          onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
-        },
-      },
-      stopped: { on: { 'service.start': 'starting' } },
-      failed: { on: { 'service.start': 'starting' } },
-    },
-  });
+/** What each service definition carries for its actors. */
+interface ServiceDefinition {
+  readonly opts: ResolvedServiceOptions;
 }
+
+/** One machine for every service; each `createService` derives from it. */
+const serviceMachine = serviceSetup.createMachine({
+  id: 'service',
+  context: ({ input, self }) => {
+    const { opts } = derivedData<ServiceDefinition>(self);
+    const base = opts.logger ?? input?.logger ?? createConsoleLogger();
+    const rt = new ServiceRuntime(
+      opts,
+      base.child({ service: opts.id }),
+      clockOf(self),
+      input?.generation ?? -1,
+    );
+    rt.autoStart = input?.autoStart ?? true;
+    // Only `complete`: an error listener here would hide a crash from XState's unhandled
+    // error reporting.
+    self.subscribe({ complete: () => rt.actorStopped() });
+    return { rt };
+  },
+  initial: 'idle',
+  states: {
+    idle: {
+      always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
+      on: { 'service.start': 'starting' },
+    },
+    starting: {
+      invoke: {
+        src: 'runOnStart',
+        input: ({ context }) => context.rt,
+        onDone: [
+          { guard: 'vetoed', target: 'idle', actions: 'rollbackGeneration' },
+          { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
+          { target: 'running' },
+        ],
+        onError: { target: 'failed', actions: 'recordStartFailure' },
+      },
+      on: {
+        'service.stop': { actions: 'deferShutdown' },
+        'service.fail': { actions: 'deferFailure' },
+      },
+    },
+    running: {
+      initial: 'looping',
+      on: {
+        'loop.done': { target: 'stopping', actions: 'exitNormal' },
+        'loop.failed': { target: 'stopping', actions: 'exitFailure' },
+        'service.stop': { target: 'stopping', actions: 'exitShutdown' },
+        'service.fail': { target: 'stopping', actions: 'exitFailure' },
+      },
+      states: {
+        looping: {
+          entry: 'startLoop',
+          exit: 'haltLoop',
+          on: { 'service.hard-reset': 'resetting' },
+        },
+        resetting: {
+          invoke: {
+            src: 'runHardReset',
+            input: ({ context }) => context.rt,
+            onDone: 'looping',
+          },
+        },
+      },
+    },
+    stopping: {
+      invoke: {
+        src: 'runStop',
+        input: ({ context }) => context.rt,
+        onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
+      },
+    },
+    stopped: { on: { 'service.start': 'starting' } },
+    failed: { on: { 'service.start': 'starting' } },
+  },
+});
 
 /**
  * Creates a service: an XState machine whose top-level states are
@@ -192,7 +201,8 @@ function buildServiceMachine(options: ServiceOptions) {
  * ```
  */
 export function createService(options: ServiceOptions): ServiceMachine {
-  const machine = buildServiceMachine(options);
+  const opts = resolveServiceOptions(options);
+  const machine = deriveMachine(serviceMachine, opts.id, { opts } satisfies ServiceDefinition);
   return attachSpec(machine, {
     kind: 'service',
     id: options.id,

@@ -9,10 +9,21 @@ import { SupervisorCore } from '../actors/supervisor-core.ts';
 import { toError } from '../errors.ts';
 import { attachSpec, describeOptions } from '../internal/child-spec.ts';
 import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
-import { clockOf, fromCallback, fromPromise, setup } from '../internal/xstate.ts';
+import {
+  clockOf,
+  derivedData,
+  deriveMachine,
+  fromCallback,
+  fromPromise,
+  setup,
+} from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
 import type { SupervisorReport } from '../reports.ts';
-import { resolveSupervisorOptions, type SupervisorOptions } from './supervisor-options.ts';
+import {
+  type ResolvedSupervisorOptions,
+  resolveSupervisorOptions,
+  type SupervisorOptions,
+} from './supervisor-options.ts';
 
 /** Events a supervisor accepts: lifecycle (`supervisor.*`) and manual commands (`child.*`). */
 export type SupervisorEvent =
@@ -90,7 +101,7 @@ const supervisorSetup = setup({
 });
 
 /** A supervisor machine, as returned by {@link createSupervisor}. */
-export type SupervisorMachine = ReturnType<typeof buildSupervisorMachine>;
+export type SupervisorMachine = typeof supervisorMachine;
 
 const COMMANDS = {
   'child.start': { actions: 'dispatch' },
@@ -102,68 +113,74 @@ const COMMANDS = {
   'child.remove': { actions: 'dispatch' },
 } as const;
 
-function buildSupervisorMachine(options: SupervisorOptions) {
-  const opts = resolveSupervisorOptions(options);
-  return supervisorSetup.createMachine({
-    id: opts.id,
-    context: ({ input, self }) => {
-      const base = opts.logger ?? input?.logger ?? createConsoleLogger();
-      const core = new SupervisorCore(
-        opts,
-        self,
-        base.child({ supervisor: opts.id }),
-        clockOf(self),
-        input?.generation ?? -1,
-      );
-      core.autoStart = input?.autoStart ?? true;
-      return { core };
-    },
-    invoke: { src: 'lifetime', input: ({ context }) => context.core },
-    initial: 'idle',
-    states: {
-      idle: {
-        always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
-        on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } },
-      },
-      starting: {
-        invoke: {
-          src: 'startChildren',
-          input: ({ context }) => context.core,
-          onDone: [
-            { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
-            { target: 'running' },
-          ],
-          onError: 'failed',
-        },
-        on: {
-          'supervisor.stop': { actions: 'deferShutdown' },
-          'supervisor.fail': { actions: 'deferFailure' },
-          'core.escalate': { actions: 'deferFailure' },
-          'core.auto-shutdown': { actions: 'deferNormal' },
-        },
-      },
-      running: {
-        on: {
-          ...COMMANDS,
-          'supervisor.stop': { target: 'stopping', actions: 'exitShutdown' },
-          'supervisor.fail': { target: 'stopping', actions: 'exitFailure' },
-          'core.escalate': { target: 'stopping', actions: 'exitFailure' },
-          'core.auto-shutdown': { target: 'stopping', actions: 'exitNormal' },
-        },
-      },
-      stopping: {
-        invoke: {
-          src: 'stopChildren',
-          input: ({ context }) => context.core,
-          onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
-          onError: 'failed',
-        },
-      },
-      stopped: { on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } } },
-      failed: { on: { 'supervisor.start': 'starting', 'child.add': { actions: 'dispatch' } } },
-    },
-  });
+/** What each supervisor definition carries for its actors. */
+interface SupervisorDefinition {
+  readonly opts: ResolvedSupervisorOptions;
 }
+
+/** One machine for every supervisor; each `createSupervisor` derives from it. */
+const supervisorMachine = supervisorSetup.createMachine({
+  id: 'supervisor',
+  context: ({ input, self }) => {
+    const { opts } = derivedData<SupervisorDefinition>(self);
+    const base = opts.logger ?? input?.logger ?? createConsoleLogger();
+    const core = new SupervisorCore(
+      opts,
+      self,
+      base.child({ supervisor: opts.id }),
+      clockOf(self),
+      input?.generation ?? -1,
+    );
+    core.autoStart = input?.autoStart ?? true;
+    return { core };
+  },
+  invoke: { src: 'lifetime', input: ({ context }) => context.core },
+  initial: 'idle',
+  states: {
+    idle: {
+      always: { guard: 'autoStart', target: 'starting', actions: 'clearAutoStart' },
+      on: { ...COMMANDS, 'supervisor.start': 'starting' },
+    },
+    starting: {
+      invoke: {
+        src: 'startChildren',
+        input: ({ context }) => context.core,
+        onDone: [
+          { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
+          { target: 'running' },
+        ],
+        onError: 'failed',
+      },
+      on: {
+        'supervisor.stop': { actions: 'deferShutdown' },
+        'supervisor.fail': { actions: 'deferFailure' },
+        'core.escalate': { actions: 'deferFailure' },
+        'core.auto-shutdown': { actions: 'deferNormal' },
+        ...COMMANDS,
+      },
+    },
+    running: {
+      on: {
+        ...COMMANDS,
+        'supervisor.stop': { target: 'stopping', actions: 'exitShutdown' },
+        'supervisor.fail': { target: 'stopping', actions: 'exitFailure' },
+        'core.escalate': { target: 'stopping', actions: 'exitFailure' },
+        'core.auto-shutdown': { target: 'stopping', actions: 'exitNormal' },
+      },
+    },
+    stopping: {
+      on: COMMANDS,
+      invoke: {
+        src: 'stopChildren',
+        input: ({ context }) => context.core,
+        onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
+        onError: 'failed',
+      },
+    },
+    stopped: { on: { ...COMMANDS, 'supervisor.start': 'starting' } },
+    failed: { on: { ...COMMANDS, 'supervisor.start': 'starting' } },
+  },
+});
 
 /**
  * Creates a supervisor: an XState machine that starts its children in order, keeps them
@@ -191,7 +208,10 @@ function buildSupervisorMachine(options: SupervisorOptions) {
  * ```
  */
 export function createSupervisor(options: SupervisorOptions): SupervisorMachine {
-  const machine = buildSupervisorMachine(options);
+  const opts = resolveSupervisorOptions(options);
+  const machine = deriveMachine(supervisorMachine, opts.id, {
+    opts,
+  } satisfies SupervisorDefinition);
   return attachSpec(machine, {
     kind: 'supervisor',
     id: options.id,

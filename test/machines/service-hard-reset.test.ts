@@ -13,6 +13,27 @@ afterEach(() => {
 });
 
 describe('service.hard-reset', () => {
+  it('gives way to a stop that arrives during the reset: no new generation starts afterwards', async () => {
+    const contexts: ServiceContext[] = [];
+    const log: string[] = [];
+    const svc = launch({
+      id: 'reset-then-stop',
+      gracePeriod: 1_000,
+      iterate: stubborn(5_000, contexts, log),
+    });
+    await settle();
+    svc.actor.send({ type: 'service.hard-reset' });
+    await advance(10);
+    svc.actor.send({ type: 'service.stop' });
+    await advance(6_000);
+    expect(svc.tree()).toMatchObject({ state: 'stopped', generation: 0 });
+    expect(log.filter((l) => l.startsWith('gen 1'))).toEqual([]);
+    svc.actor.send({ type: 'service.start' });
+    await settle();
+    expect(svc.tree()).toMatchObject({ state: 'running', generation: 1 });
+    svc.actor.stop();
+  });
+
   it('aborts ctx.signal, starts the next generation at once and keeps the state running', async () => {
     const states: string[] = [];
     const aborted: boolean[] = [];

@@ -263,6 +263,25 @@ describe('service pacing with fake timers', () => {
 });
 
 describe('service pacing in real time', () => {
+  it('lets a timer fire when timed iterations outlast their period and no wait is ever needed', async () => {
+    const svc = launch({
+      id: 'overrun',
+      minPeriod: 1,
+      iterate() {
+        const until = performance.now() + 2;
+        while (performance.now() < until) {
+          // a synchronous 2 ms of work: longer than minPeriod, so no timer is ever set
+        }
+      },
+    });
+    const started = performance.now();
+    await new Promise<void>((resolve) => setTimeout(resolve, 20));
+    const late = performance.now() - started - 20;
+    // Within the tolerance plus one iteration in flight when the timer came due.
+    expect(late).toBeLessThanOrEqual(20 + 2);
+    await shutdown(svc.actor);
+  });
+
   it('lets a real setTimeout fire on time while it loops back to back', async () => {
     let iterations = 0;
     const svc = launch({

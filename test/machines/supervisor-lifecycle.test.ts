@@ -89,7 +89,9 @@ describe('supervisor start and stop', () => {
       'onStart c@0',
       'child.failed c',
       'onStop b@0',
+      'child.stopped b',
       'onStop a@0',
+      'child.stopped a',
     ]);
     const tree = getTree(running.actor);
     expect(tree.lastError?.message).toContain('could not start child "c": no database');

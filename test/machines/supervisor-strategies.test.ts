@@ -110,6 +110,66 @@ describe('one-for-all (LoopController reset)', () => {
   });
 });
 
+describe('group restarts and restart types', () => {
+  it('stops a temporary sibling in a one-for-all restart and never starts it again (OTP)', async () => {
+    const timeline: Timeline = [];
+    running = startSupervisor(
+      {
+        id: 'root',
+        children: [
+          tracked(timeline, { id: 'once', restart: 'temporary' }),
+          failsIn(timeline, 'b', [1]),
+        ],
+      },
+      timeline,
+    );
+    await reach(running.actor, 'running');
+    running.actor.send({ type: 'child.restart', id: 'b' });
+    await nextReport(running.actor, 'child.restarted', (r) => r.id === 'b' && r.generation === 2);
+    expect(timeline).toContain('onStop once@0');
+    expect(timeline).not.toContain('onStart once@1');
+    expect(getTree(running.actor).children?.[0]).toMatchObject({
+      id: 'once',
+      state: 'stopped',
+      generation: 0,
+    });
+  });
+
+  it('awaits an async onReset before starting the group again', async () => {
+    const timeline: Timeline = [];
+    running = startSupervisor(
+      {
+        id: 'root',
+        onReset: async () => {
+          await new Promise((r) => setTimeout(r, 20));
+          timeline.push('onReset done');
+        },
+        children: [tracked(timeline, { id: 'a' }), failsIn(timeline, 'b', [1])],
+      },
+      timeline,
+    );
+    await reach(running.actor, 'running');
+    running.actor.send({ type: 'child.restart', id: 'b' });
+    await nextReport(running.actor, 'child.restarted', (r) => r.id === 'b' && r.generation === 2);
+    expect(timeline.indexOf('onReset done')).toBeLessThan(timeline.indexOf('onStart a@1'));
+  });
+
+  it('logs an onReset that throws and goes on with the restart', async () => {
+    const timeline: Timeline = [];
+    running = startSupervisor({
+      id: 'root',
+      onReset: () => {
+        throw new Error('reset hook broke');
+      },
+      children: [tracked(timeline, { id: 'a' }), failsIn(timeline, 'b', [1])],
+    });
+    await reach(running.actor, 'running');
+    running.actor.send({ type: 'child.restart', id: 'b' });
+    await nextReport(running.actor, 'child.restarted', (r) => r.id === 'a');
+    expect(running.logger.find('onReset threw')).toHaveLength(1);
+  });
+});
+
 describe('one-for-one', () => {
   it('restarts only the failed child', async () => {
     const timeline: Timeline = [];
