@@ -288,3 +288,26 @@ describe('onStop', () => {
     expect(svc.logger.find('onStop threw')).toHaveLength(1);
   });
 });
+
+describe('the iteration context', () => {
+  it('can be destructured: signal, stop and fail keep working', async () => {
+    const { createActor: create, waitFor } = await import('xstate');
+    const { createService: make, getTree: tree, silentLogger } = await import('../../src/index.ts');
+    const seen: boolean[] = [];
+    const actor = create(
+      make({
+        id: 'destructured',
+        maxFailures: 5,
+        logger: silentLogger,
+        iterate({ signal, stop, fail, iteration }) {
+          seen.push(signal.aborted);
+          if (iteration === 0) fail(new Error('counted'));
+          if (iteration === 1) stop();
+        },
+      }),
+    ).start();
+    await waitFor(actor, (s) => s.matches('stopped'));
+    expect(seen).toEqual([false, false]);
+    expect(tree(actor)).toMatchObject({ iterations: 2, failures: 1 });
+  });
+});
