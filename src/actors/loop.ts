@@ -165,7 +165,7 @@ export class ServiceRuntime implements TreeSource {
   }
 
   /** Begins a generation and runs `onStart`; resolves to 'vetoed' when it returned false. */
-  async start(signal: AbortSignal): Promise<'started' | 'vetoed'> {
+  async start(actorStopped: () => boolean): Promise<'started' | 'vetoed'> {
     this.beginGeneration();
     const run = this.run!;
     const onStart = this.opts.onStart;
@@ -175,7 +175,7 @@ export class ServiceRuntime implements TreeSource {
     }
     this.sessionOpen = true;
     // The actor was stopped while onStart ran: the pairing still holds.
-    if (signal.aborted) void this.finish();
+    if (actorStopped()) void this.finish();
     return 'started';
   }
 

@@ -113,3 +113,8 @@ export function deriveMachine<M extends AnyStateMachine>(base: M, id: string, da
 export function derivedData<T>(actor: AnyActorRef): T {
   return (actor as unknown as { logic: { [DERIVED]: T } }).logic[DERIVED];
 }
+
+/** Sends `event` to `actor` unless it has been stopped (a late promise settling, say). */
+export function sendUnlessStopped<E extends { type: string }>(actor: AnyActorRef, event: E): void {
+  if (!isActorStopped(actor)) actor.send(event);
+}

@@ -7,7 +7,15 @@ import { ServiceRuntime } from '../actors/loop.ts';
 import { toError } from '../errors.ts';
 import { attachSpec, describeOptions } from '../internal/child-spec.ts';
 import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
-import { clockOf, derivedData, deriveMachine, fromPromise, setup } from '../internal/xstate.ts';
+import {
+  clockOf,
+  derivedData,
+  deriveMachine,
+  fromPromise,
+  isActorStopped,
+  sendUnlessStopped,
+  setup,
+} from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
 import {
   type ResolvedServiceOptions,
@@ -25,7 +33,11 @@ export type ServiceEvent =
   | { type: 'service.hard-reset' }
   | { type: 'service.fail'; error?: unknown }
   | { type: 'loop.done' }
-  | { type: 'loop.failed'; error: Error };
+  | { type: 'loop.failed'; error: Error }
+  | { type: 'start.done' }
+  | { type: 'start.vetoed' }
+  | { type: 'start.failed'; error: unknown }
+  | { type: 'stop.done' };
 
 /**
  * Input a parent may pass when it creates the actor.
@@ -51,13 +63,24 @@ const serviceSetup = setup({
     input: {} as ServiceInput | undefined,
   },
   actors: {
-    runOnStart: fromPromise<'started' | 'vetoed', ServiceRuntime>(({ input, signal }) =>
-      input.start(signal),
-    ),
     runHardReset: fromPromise<void, ServiceRuntime>(({ input }) => input.hardReset()),
-    runStop: fromPromise<{ killed: boolean }, ServiceRuntime>(({ input }) => input.finish()),
   },
   actions: {
+    // `onStart` and the stop run from actions that report back with `start.*` / `stop.done`,
+    // not from invoked promise actors: an XState actor (and an AbortController) less on every
+    // start and every stop, which is most of the cost of a restart.
+    runOnStart: ({ context, self }) => {
+      context.rt
+        .start(() => isActorStopped(self))
+        .then(
+          (result) =>
+            sendUnlessStopped(self, { type: result === 'vetoed' ? 'start.vetoed' : 'start.done' }),
+          (error: unknown) => sendUnlessStopped(self, { type: 'start.failed', error }),
+        );
+    },
+    runStop: ({ context, self }) => {
+      void context.rt.finish().then(() => sendUnlessStopped(self, { type: 'stop.done' }));
+    },
     // The loop is started and halted by actions, not an invoked actor: one actor less per
     // running service. An actor stopped from outside halts it through `actorStopped`.
     startLoop: ({ context, self }) => context.rt.startLoop((event) => self.send(event)),
@@ -84,7 +107,6 @@ const serviceSetup = setup({
     },
   },
   guards: {
-    vetoed: ({ event }) => (event as { output?: unknown }).output === 'vetoed',
     exitPending: ({ context }) => context.rt.pendingExit !== undefined,
     endedInFailure: ({ context }) => context.rt.exit._tag === 'Failure',
     autoStart: ({ context }) => context.rt.autoStart,
@@ -126,17 +148,14 @@ const serviceMachine = serviceSetup.createMachine({
       on: { 'service.start': 'starting' },
     },
     starting: {
-      invoke: {
-        src: 'runOnStart',
-        input: ({ context }) => context.rt,
-        onDone: [
-          { guard: 'vetoed', target: 'idle', actions: 'rollbackGeneration' },
+      entry: 'runOnStart',
+      on: {
+        'start.vetoed': { target: 'idle', actions: 'rollbackGeneration' },
+        'start.done': [
           { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
           { target: 'running' },
         ],
-        onError: { target: 'failed', actions: 'recordStartFailure' },
-      },
-      on: {
+        'start.failed': { target: 'failed', actions: 'recordStartFailure' },
         'service.stop': { actions: 'deferShutdown' },
         'service.fail': { actions: 'deferFailure' },
       },
@@ -165,11 +184,8 @@ const serviceMachine = serviceSetup.createMachine({
       },
     },
     stopping: {
-      invoke: {
-        src: 'runStop',
-        input: ({ context }) => context.rt,
-        onDone: [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }],
-      },
+      entry: 'runStop',
+      on: { 'stop.done': [{ guard: 'endedInFailure', target: 'failed' }, { target: 'stopped' }] },
     },
     stopped: { on: { 'service.start': 'starting' } },
     failed: { on: { 'service.start': 'starting' } },
