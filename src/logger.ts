@@ -71,40 +71,69 @@ export function createConsoleLogger(
   const envLevel = process.env.XSTATE_SUPERVISOR_LOG_LEVEL as LogLevel | undefined;
   const level: LogLevel = options.level ?? (envLevel && envLevel in RANK ? envLevel : 'info');
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const min = RANK[level];
-  const make =
-    (lvl: Exclude<LogLevel, 'silent'>): LogFn =>
-    (objOrMsg: Record<string, unknown> | string, msg?: string) => {
-      if (RANK[lvl] < min) return;
-      const obj = typeof objOrMsg === 'string' ? {} : objOrMsg;
-      const text = typeof objOrMsg === 'string' ? objOrMsg : (msg ?? '');
-      const all = { ...bindings, ...obj };
-      const path = all.path ?? all.service ?? all.supervisor;
-      delete all.path;
-      delete all.service;
-      delete all.supervisor;
-      let stack = '';
-      const fields: string[] = [];
-      for (const [k, v] of Object.entries(all)) {
-        if (v instanceof Error) {
-          fields.push(`${k}=${formatValue(v.message)}`);
-          stack = `\n    ${(v.stack ?? v.message).split('\n').join('\n    ')}`;
-        } else if (v !== undefined) fields.push(`${k}=${formatValue(v)}`);
-      }
-      const time = new Date().toISOString().slice(11, 23);
-      const where =
-        path === undefined ? '' : ` [${Array.isArray(path) ? path.join('/') : String(path)}]`;
-      write(
-        `${time} ${lvl.toUpperCase().padEnd(5)}${where} ${text}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`,
-      );
-    };
-  return {
-    debug: make('debug'),
-    info: make('info'),
-    warn: make('warn'),
-    error: make('error'),
-    child: (more) => createConsoleLogger({ level, write }, { ...bindings, ...more }),
-  };
+  return new ConsoleLogger({ min: RANK[level], write }, bindings);
+}
+
+interface ConsoleConfig {
+  readonly min: number;
+  readonly write: (line: string) => void;
+}
+
+/**
+ * The console logger. A class, so a `child()` (one per supervised service) costs one small
+ * object, not a set of closures.
+ */
+class ConsoleLogger implements Logger {
+  private readonly config: ConsoleConfig;
+  private readonly bindings: Record<string, unknown>;
+  constructor(config: ConsoleConfig, bindings: Record<string, unknown>) {
+    this.config = config;
+    this.bindings = bindings;
+  }
+  debug(objOrMsg: Record<string, unknown> | string, msg?: string): void {
+    this.log('debug', objOrMsg, msg);
+  }
+  info(objOrMsg: Record<string, unknown> | string, msg?: string): void {
+    this.log('info', objOrMsg, msg);
+  }
+  warn(objOrMsg: Record<string, unknown> | string, msg?: string): void {
+    this.log('warn', objOrMsg, msg);
+  }
+  error(objOrMsg: Record<string, unknown> | string, msg?: string): void {
+    this.log('error', objOrMsg, msg);
+  }
+  child(more: Record<string, unknown>): Logger {
+    return new ConsoleLogger(this.config, { ...this.bindings, ...more });
+  }
+
+  private log(
+    lvl: Exclude<LogLevel, 'silent'>,
+    objOrMsg: Record<string, unknown> | string,
+    msg?: string,
+  ): void {
+    if (RANK[lvl] < this.config.min) return;
+    const obj = typeof objOrMsg === 'string' ? {} : objOrMsg;
+    const text = typeof objOrMsg === 'string' ? objOrMsg : (msg ?? '');
+    const all = { ...this.bindings, ...obj };
+    const path = all.path ?? all.service ?? all.supervisor;
+    delete all.path;
+    delete all.service;
+    delete all.supervisor;
+    let stack = '';
+    const fields: string[] = [];
+    for (const [k, v] of Object.entries(all)) {
+      if (v instanceof Error) {
+        fields.push(`${k}=${formatValue(v.message)}`);
+        stack = `\n    ${(v.stack ?? v.message).split('\n').join('\n    ')}`;
+      } else if (v !== undefined) fields.push(`${k}=${formatValue(v)}`);
+    }
+    const time = new Date().toISOString().slice(11, 23);
+    const where =
+      path === undefined ? '' : ` [${Array.isArray(path) ? path.join('/') : String(path)}]`;
+    this.config.write(
+      `${time} ${lvl.toUpperCase().padEnd(5)}${where} ${text}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`,
+    );
+  }
 }
 
 /**
