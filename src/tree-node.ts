@@ -30,7 +30,7 @@ export interface TreeNode {
   children?: TreeNode[];
 }
 
-/** Anything that can describe itself as a tree node (a service or supervisor runtime). @internal */
+/** Anything that can describe itself as a tree node (a service or supervisor runtime; internal). */
 export interface TreeSource {
   treeNode(state: LifecycleState): TreeNode;
 }

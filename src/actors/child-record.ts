@@ -33,7 +33,7 @@ const ENDED = new Set<LifecycleState>(['failed', 'stopped']);
 /** The outcome of starting a child. */
 export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
 
-/** @internal */
+/** Internal: one child of a supervisor (reachable through its snapshot). */
 export class ChildRecord {
   readonly spec: ChildSpec;
   readonly machine: AnyStateMachine;

@@ -110,7 +110,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /**
  * The mutable state of one service actor across its generations.
- * @internal
+ * Internal: reachable only through a service snapshot's context.
  */
 export class ServiceRuntime implements TreeSource {
   generation = -1;

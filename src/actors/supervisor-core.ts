@@ -40,7 +40,7 @@ const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 /** How long a group restart waits for a promise returned by `onReset`. */
 const ON_RESET_TIMEOUT = 5_000;
 
-/** @internal */
+/** Internal: the registry and decisions of a supervisor (reachable through its snapshot). */
 export class SupervisorCore implements TreeSource {
   generation: number;
   failures = 0;

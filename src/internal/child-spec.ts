@@ -1,7 +1,7 @@
 /**
  * What a supervisor needs to know about a child machine, attached to the machine object itself
  * (never a module-level registry).
- * @internal
+ * Internal: not exported from the package (blocked by the `exports` map).
  */
 import type { RestartType } from './exit-reason.ts';
 import type { AnyStateMachine } from './xstate.ts';

@@ -1,6 +1,6 @@
 /**
  * Why a child ended, as a tagged union, and the pure restart decision (OTP's do_restart/3).
- * @internal
+ * Internal: not exported from the package (blocked by the `exports` map).
  */
 
 /** OTP restart types. */

@@ -1,7 +1,7 @@
 /**
  * Option validation shared by every factory: checks happen once, at creation, and name the
  * option, the value received and what was expected.
- * @internal
+ * Internal: not exported from the package (blocked by the `exports` map).
  */
 import type { ConfigErrorDetails } from '../errors.ts';
 

@@ -1,7 +1,7 @@
 /**
  * An interruptible wait on an injected clock: one pending sleep at a time, woken early by
  * `wake()` (a stop never waits out a period).
- * @internal
+ * Internal: not exported from the package (blocked by the `exports` map).
  */
 import type { Clock } from './xstate.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The thin layer between this package and XState. Every XState-specific call goes through
  * here, so a move to XState v6 (which renames most action creators) touches one file.
- * @internal
+ * Internal: not exported from the package (blocked by the `exports` map).
  */
 import {
   type AnyActorRef,

@@ -122,7 +122,7 @@ export interface ServiceOptions {
   logger?: Logger;
 }
 
-/** Options with defaults applied. @internal */
+/** Options with defaults applied (internal). */
 export interface ResolvedServiceOptions {
   readonly id: string;
   readonly iterate: (ctx: ServiceContext) => unknown;

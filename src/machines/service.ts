@@ -41,7 +41,7 @@ export type ServiceEvent =
 
 /**
  * Input a parent may pass when it creates the actor.
- * @internal
+ * Internal: set by supervisors.
  */
 export interface ServiceInput {
   readonly logger?: Logger;
@@ -51,7 +51,7 @@ export interface ServiceInput {
   readonly autoStart?: boolean;
 }
 
-/** @internal */
+/** Internal: the context of a service actor. */
 export interface ServiceMachineContext {
   readonly rt: ServiceRuntime;
 }

@@ -95,7 +95,7 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
-/** Options with defaults applied. @internal */
+/** Options with defaults applied (internal). */
 export interface ResolvedSupervisorOptions {
   readonly id: string;
   readonly children: readonly AnyStateMachine[];

@@ -34,7 +34,7 @@ export type SupervisorEvent =
   | { type: 'core.escalate' }
   | { type: 'core.auto-shutdown' };
 
-/** @internal */
+/** Internal: set by a parent supervisor. */
 export interface SupervisorInput {
   readonly logger?: Logger;
   readonly generation?: number;
