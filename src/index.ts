@@ -6,6 +6,12 @@ export type { LastError, LoopReport } from './actors/loop.ts';
 export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
 export type { SupervisorCommand } from './actors/supervisor-commands.ts';
 export { IntensityExceededError } from './actors/supervisor-core.ts';
+export { ActionError } from './control/action-error.ts';
+export {
+  type ControlServer,
+  type ControlServerOptions,
+  createControlServer,
+} from './control/server.ts';
 export {
   CommandError,
   type ConfigErrorDetails,
@@ -28,6 +34,7 @@ export { RestartWindow } from './machines/restart-intensity.ts';
 export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
 export {
   SERVICE_DEFAULTS,
+  type ServiceAction,
   type ServiceContext,
   type ServiceOptions,
 } from './machines/service-options.ts';

@@ -2,6 +2,11 @@
  * `run()`: the application entry point (aiomisc's entrypoint): start the tree, shut down
  * gracefully on SIGINT/SIGTERM within a timeout, and exit with a meaningful code.
  */
+import {
+  type ControlServer,
+  type ControlServerOptions,
+  createControlServer,
+} from './control/server.ts';
 import { CommandError, toError, XstateSupervisorError } from './errors.ts';
 import type { ExitReason } from './internal/exit-reason.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
@@ -33,13 +38,19 @@ export interface RunOptions {
    * @default true
    */
   exit?: boolean;
+  /**
+   * Starts the control API once the tree runs (`POST /shutdown` then stops the run as a signal
+   * would). `await handle.ready` gives `handle.control.url` (port 0 picks a free port).
+   * @default undefined (no control API)
+   */
+  control?: Pick<ControlServerOptions, 'port' | 'host' | 'token'>;
 }
 
 /** How a run ended. */
 export interface RunResult {
   /** 0: clean stop; 1: the root failed; 70: the shutdown overran `shutdownTimeout`. */
   readonly exitCode: 0 | 1 | 70;
-  readonly reason: 'signal' | 'stopped' | 'failed' | 'timeout';
+  readonly reason: 'signal' | 'request' | 'stopped' | 'failed' | 'timeout';
   /** The root's failure, when `reason` is 'failed'. */
   readonly error?: Error;
 }
@@ -52,9 +63,16 @@ export interface RunHandle {
   stop(): Promise<void>;
   /** Resolves when the run has ended, with the exit code it ends with. */
   readonly done: Promise<RunResult>;
+  /**
+   * Resolves once the tree runs and the servers asked for listen; rejects if the run ends
+   * first or a server cannot listen (the tree is then shut down and the run ends with code 1).
+   */
+  readonly ready: Promise<RunHandle>;
+  /** The control API, once `ready` (with `options.control`). */
+  readonly control?: ControlServer;
 }
 
-const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit'];
+const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit', 'control'];
 
 /**
  * Starts a supervision tree (or a lone service) as the application: installs SIGINT/SIGTERM
@@ -105,15 +123,32 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   /** The root failed and is being shut down; set once, as every later event re-notifies. */
   let failing = false;
 
+  let markReady!: (handle: RunHandle) => void;
+  let failReady!: (error: Error) => void;
+  const ready = new Promise<RunHandle>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  // A run that ends before it was ready rejects `ready`; nobody has to listen to that.
+  ready.catch(() => {});
+  let control: ControlServer | undefined;
+
   const end = (result: RunResult, viaProcessExit: boolean) => {
     if (ended) return;
     ended = true;
     removeHandlers();
+    void control?.close();
+    failReady(
+      new CommandError('RUN_ENDED', `The run ended (${result.reason}) before it was ready.`),
+    );
     settle(result);
     if (exitProcess && viaProcessExit) process.exit(result.exitCode);
   };
 
-  const gracefulStop = (reason: 'signal' | 'stopped', viaProcessExit: boolean): Promise<void> => {
+  const gracefulStop = (
+    reason: 'signal' | 'request' | 'stopped',
+    viaProcessExit: boolean,
+  ): Promise<void> => {
     stopping ??= (async () => {
       const timer = setTimeout(() => {
         logger.error({ shutdownTimeout }, 'shutdown overran shutdownTimeout; exiting with code 70');
@@ -152,6 +187,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         handlersInstalled = true;
         for (const s of signals) process.on(s, onSignal);
         logger.info({ root: root.id }, 'running; press Ctrl+C to stop');
+        void startServers();
       } else if (state === 'failed' && !stopping && !failing) {
         failing = true;
         const error = rootError(actor);
@@ -173,13 +209,35 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       end({ exitCode: 1, reason: 'failed', error }, true);
     },
   });
-  actor.start();
-
-  return {
+  const handle: { -readonly [K in keyof RunHandle]: RunHandle[K] } = {
     actor,
     stop: () => gracefulStop('stopped', false),
     done,
+    ready,
   };
+
+  async function startServers() {
+    try {
+      if (options.control) {
+        control = await createControlServer(actor, {
+          ...options.control,
+          logger,
+          onShutdown: () => gracefulStop('request', true),
+        });
+        handle.control = control;
+        if (ended) void control.close();
+      }
+      if (!ended) markReady(handle);
+    } catch (e) {
+      const error = toError(e);
+      logger.error({ err: error }, 'a server could not start; shutting down with code 1');
+      failReady(error);
+      void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
+    }
+  }
+
+  actor.start();
+  return handle;
 }
 
 interface RuntimeExit {

@@ -6,7 +6,8 @@
  * - `report` is a finite job (transient): three iterations, then it ends normally.
  * - `workers` is a nested one-for-all supervisor of two queue-like workers.
  *
- * Every supervisor decision is printed as it happens. Ctrl+C stops the tree gracefully
+ * Every supervisor decision is printed as it happens, and the control API's URL is printed
+ * once the tree runs. Ctrl+C (or `curl -X POST <url>/shutdown`) stops the tree gracefully
  * (children in reverse start order) and exits 0.
  *
  * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000).
@@ -92,9 +93,21 @@ const describe = (r: SupervisorReport) => {
 };
 
 // exit: false so the demo can print its last line; it exits with run()'s code itself.
-const handle = run(root, { logger, exit: false });
+const handle = run(root, {
+  logger,
+  exit: false,
+  // The control API on 127.0.0.1 (port 0 picks a free one): curl it while the demo runs.
+  control: { port: Number(process.env.DEMO_CONTROL_PORT ?? 0) },
+});
 handle.actor.on('*', (r) => say(describe(r as unknown as SupervisorReport)));
 say('demo: supervision tree starting; press Ctrl+C to stop');
+handle.ready.then(
+  ({ control }) => {
+    say(`control API: ${control?.url} (try: curl ${control?.url}/tree)`);
+    say(`  restart a service: curl -X POST ${control?.url}/services/workers/mailer/restart`);
+  },
+  () => {},
+);
 
 const summary = setInterval(() => {
   const tree = getTree(handle.actor);

@@ -13,14 +13,41 @@ import type { ResolvedServiceOptions, ServiceContext } from '../machines/service
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { isBackToBack, nextStart } from './pacing.ts';
 
-/** The latest failure, as `getTree()` shows it. */
+/**
+ * The latest failure of a service or supervisor, as `getTree()` shows it in `lastError`.
+ *
+ * It is kept across generations (a restart does not clear it), so read it together with
+ * `failures`, which does restart at 0. `at` is wall-clock time (`Date.now()`), not the
+ * injected clock, so it can be shown to people even in tests with a simulated clock.
+ *
+ * @example
+ * ```ts
+ * const { lastError } = getTree(actor);
+ * if (lastError) console.log(new Date(lastError.at).toISOString(), lastError.message);
+ * ```
+ */
 export interface LastError {
+  /** The error's message. */
   readonly message: string;
+  /** The error's stack, when it had one. */
   readonly stack?: string;
+  /** When it was recorded, in ms since the epoch (`Date.now()`). */
   readonly at: number;
 }
 
-/** What the loop tells its machine when it ends by itself. */
+/**
+ * What a service's loop sends its own machine when it ends by itself: `loop.done` after
+ * `ctx.stop()`, `loop.failed` after failure number `maxFailures + 1`.
+ *
+ * Internal events of the service machine: never send them yourself (use `service.stop` or
+ * `service.fail`). A fenced (killed or hard-reset) generation never sends them.
+ *
+ * @example
+ * ```ts
+ * const describe = (r: LoopReport): string =>
+ *   r.type === 'loop.failed' ? `failed: ${r.error.message}` : 'ended by ctx.stop()';
+ * ```
+ */
 export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
 
 interface MutableContext extends ServiceContext {
@@ -273,6 +300,15 @@ export class ServiceRuntime implements TreeSource {
         'onStop threw; the stop completes anyway',
       );
     }
+  }
+
+  /**
+   * The context to call an action with: the current generation's, while it runs.
+   * Undefined when the service is not running a generation.
+   */
+  actionContext(): ServiceContext | undefined {
+    const run = this.run;
+    return run && !run.halted && this.sessionOpen ? run.ctx : undefined;
   }
 
   /** Counts a failure of `run` (a throw, a rejection, or `ctx.fail()`). */

@@ -116,14 +116,33 @@ export interface ServiceOptions {
   /** Runs once for every generation whose `onStart` succeeded, however it ends. */
   onStop?: (ctx: ServiceContext) => unknown;
   /**
+   * Actions callable over the control API (`POST /actions/<path>/<name>` with a JSON body) or
+   * with `perform()`: `name(data, ctx)` receives the parsed body and the running generation's
+   * context, and returns (or resolves to) a JSON-serialisable result. Throw an `ActionError`
+   * to answer a 4xx/5xx on purpose. They belong to this service alone.
+   * @default {}
+   */
+  actions?: Readonly<Record<string, ServiceAction>>;
+  /**
    * Where the service logs (pino's shape).
    * @default the supervisor's logger, or a console logger writing to stderr
    */
   logger?: Logger;
 }
 
+/**
+ * A service action: called with the request's JSON body and the running generation's context.
+ *
+ * @example
+ * ```ts
+ * const echo: ServiceAction = (data, ctx) => ({ echoed: data, generation: ctx.generation });
+ * ```
+ */
+export type ServiceAction = (data: unknown, ctx: ServiceContext) => unknown;
+
 /** Options with defaults applied (internal). */
 export interface ResolvedServiceOptions {
+  readonly actions: Readonly<Record<string, ServiceAction>>;
   readonly id: string;
   readonly iterate: (ctx: ServiceContext) => unknown;
   readonly minPeriod: number;
@@ -166,6 +185,7 @@ const KNOWN = [
   'onStart',
   'onStop',
   'logger',
+  'actions',
 ] as const;
 
 /** Validates and resolves service options; throws `ServiceConfigError`. @internal */
@@ -204,8 +224,21 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
       expected: 'a logger with info/warn/error/debug/child',
     });
   }
+  const actions = options.actions ?? {};
+  checkObject(actions, 'actions', fail);
+  for (const [name, fn] of Object.entries(actions)) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+      fail({
+        option: `actions.${name}`,
+        received: name,
+        expected: 'an action name of letters, digits, `_`, `.` or `-`',
+      });
+    }
+    checkFunction(fn, `actions.${name}`, fail, true);
+  }
   return {
     id,
+    actions: { ...actions },
     iterate: options.iterate,
     minPeriod: checkDuration(options.minPeriod, 'minPeriod', fail) ?? 0,
     pause: checkDuration(options.pause, 'pause', fail) ?? 0,

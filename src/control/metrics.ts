@@ -1,0 +1,104 @@
+/**
+ * Prometheus metrics of a supervision tree, read from `getTree()` at scrape time (nothing is
+ * counted on the hot path) plus counters of the supervisors' reports.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { AnyActorRef } from '../internal/xstate.ts';
+import type { SupervisorReport } from '../reports.ts';
+import { getTree } from '../tree.ts';
+import type { TreeNode } from '../tree-node.ts';
+
+const STATES = ['idle', 'starting', 'running', 'stopping', 'stopped', 'failed'] as const;
+
+/** The `path` label of a node: its ids below the root joined by `/`; the root itself is `/`. */
+function eachNode(tree: TreeNode, visit: (node: TreeNode, path: string) => void): void {
+  const walk = (node: TreeNode, path: readonly string[]) => {
+    visit(node, path.length === 0 ? '/' : path.join('/'));
+    for (const child of node.children ?? []) walk(child, [...path, child.id]);
+  };
+  walk(tree, []);
+}
+
+/** A registry of the tree's metrics, and a way to stop listening to its reports. */
+export interface TreeMetrics {
+  readonly registry: Registry;
+  dispose(): void;
+}
+
+/**
+ * Builds a registry of its own (never prom-client's global one) for the tree under `actor`.
+ * Metric names start with `xstate_supervisor_`; per-node series carry a `path` label.
+ */
+export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
+  const registry = new Registry();
+  let cached: { at: number; tree: TreeNode } | undefined;
+  // One walk per scrape, shared by every gauge's collect().
+  const tree = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 50) cached = { at: now, tree: getTree(actor) };
+    return cached.tree;
+  };
+  const perNode = (name: string, help: string, read: (n: TreeNode) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['path', 'kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        eachNode(tree(), (node, path) => {
+          const value = read(node);
+          if (value !== undefined) this.set({ path, kind: node.kind }, value);
+        });
+      },
+    });
+  new Gauge({
+    name: 'xstate_supervisor_state',
+    help: 'Lifecycle state of each node: 1 for its current state, 0 for the others.',
+    labelNames: ['path', 'kind', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      eachNode(tree(), (node, path) => {
+        for (const state of STATES)
+          this.set({ path, kind: node.kind, state }, node.state === state ? 1 : 0);
+      });
+    },
+  });
+  perNode(
+    'xstate_supervisor_iterations',
+    'Iterations of the current generation (services).',
+    (n) => n.iterations,
+  );
+  perNode('xstate_supervisor_failures', 'Failures in the current generation.', (n) => n.failures);
+  perNode(
+    'xstate_supervisor_generation',
+    'Generation: 0 for the first run, +1 on every restart.',
+    (n) => n.generation,
+  );
+  perNode(
+    'xstate_supervisor_restarts',
+    'Restarts counted in the restart window (supervisors).',
+    (n) => (n.kind === 'supervisor' ? n.restarts : undefined),
+  );
+  const reports = new Counter({
+    name: 'xstate_supervisor_reports_total',
+    help: 'Supervisor decisions, by report type and path of the child.',
+    labelNames: ['type', 'path'],
+    registers: [registry],
+  });
+  const trips = new Counter({
+    name: 'xstate_supervisor_intensity_exceeded_total',
+    help: 'Times a supervisor exceeded its restart intensity, by path of the supervisor.',
+    labelNames: ['path'],
+    registers: [registry],
+  });
+  const sub = actor.on('*', (event) => {
+    const r = event as unknown as SupervisorReport;
+    if (typeof r.type !== 'string' || !Array.isArray(r.path)) return;
+    const path = r.path.length === 0 ? '/' : r.path.join('/');
+    reports.inc({ type: r.type, path });
+    if (r.type === 'supervisor.intensity-exceeded') trips.inc({ path });
+  });
+  return { registry, dispose: () => sub.unsubscribe() };
+}

@@ -1,0 +1,211 @@
+/**
+ * The control API (servicefactory's idea, done safely): read the tree, probe health and
+ * readiness, scrape metrics, command services, call their actions, shut down. Node's `http`,
+ * bound to 127.0.0.1 unless told otherwise.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toError } from '../errors.ts';
+import type { AnyActorRef } from '../internal/xstate.ts';
+import { createConsoleLogger, type Logger } from '../logger.ts';
+import { shutdown } from '../shutdown.ts';
+import { getTree } from '../tree.ts';
+import { HttpError, sendError, sendJson } from './http.ts';
+import { createTreeMetrics } from './metrics.ts';
+import { handleAction, handleCommand, healthz, readyz } from './routes.ts';
+
+/** Options of {@link createControlServer}. */
+export interface ControlServerOptions {
+  /**
+   * The port; 0 picks a free one (the real one is in `url`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * The address to bind. Anything but loopback without a `token` logs a warning.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * When set, every request but `/healthz`, `/readyz` and `/metrics` needs
+   * `Authorization: Bearer <token>` (compared in constant time).
+   * @default undefined (no token)
+   */
+  token?: string;
+  /**
+   * Where errors of actions and the server are logged.
+   * @default a console logger on stderr
+   */
+  logger?: Logger;
+  /**
+   * What `POST /shutdown` does after answering 202.
+   * @default a graceful `shutdown(actor)`
+   */
+  onShutdown?: () => unknown;
+}
+
+/** A running control server. */
+export interface ControlServer {
+  /** `http://host:port`, with the real port. */
+  readonly url: string;
+  /** Stops listening and closes open connections. */
+  close(): Promise<void>;
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Splits `/a/b%2Fc` into decoded segments; a malformed escape is a 400. */
+function segmentsOf(pathname: string): string[] {
+  try {
+    return pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map((s) => decodeURIComponent(s));
+  } catch {
+    throw new HttpError(400, 'BAD_PATH', `The path "${pathname}" has a malformed escape.`);
+  }
+}
+
+function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
+  if (req.method !== method) {
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use ${method} here, not ${req.method}.`, {
+      allow: method,
+    });
+  }
+}
+
+/**
+ * Starts the control API for a supervision tree on 127.0.0.1 (by default).
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(root).start();
+ * const control = await createControlServer(actor, { port: 0, token: process.env.TOKEN });
+ * console.log(`control API on ${control.url}`);
+ * // curl -H "Authorization: Bearer $TOKEN" ${control.url}/tree
+ * await control.close();
+ * ```
+ */
+export async function createControlServer(
+  actor: AnyActorRef,
+  options: ControlServerOptions = {},
+): Promise<ControlServer> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new TypeError(
+      `createControlServer: expected \`port\` to be an integer from 0 to 65535, got ${String(port)}.`,
+    );
+  }
+  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
+    throw new TypeError('createControlServer: expected `token` to be a non-empty string.');
+  }
+  const logger = (options.logger ?? createConsoleLogger()).child({ component: 'control' });
+  if (!LOOPBACK.has(host) && options.token === undefined) {
+    logger.warn(
+      { host },
+      'control API bound to a non-loopback address without a token: anyone who can reach it can stop your services',
+    );
+  }
+  const expected = options.token === undefined ? undefined : digest(`Bearer ${options.token}`);
+  const metrics = createTreeMetrics(actor);
+  const onShutdown = options.onShutdown ?? (() => shutdown(actor));
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const { pathname } = new URL(req.url ?? '/', 'http://control');
+    if (expected && !OPEN_PATHS.has(pathname)) {
+      const given = digest(req.headers.authorization ?? '');
+      if (!timingSafeEqual(given, expected)) {
+        throw new HttpError(
+          401,
+          'UNAUTHORIZED',
+          'A valid `Authorization: Bearer <token>` header is required.',
+          {
+            'www-authenticate': 'Bearer',
+          },
+        );
+      }
+    }
+    const segments = segmentsOf(pathname);
+    const [head, ...rest] = segments;
+    if (segments.length === 1 && head === 'tree') {
+      allow(req, 'GET');
+      return sendJson(res, 200, getTree(actor));
+    }
+    if (segments.length === 1 && head === 'healthz') {
+      allow(req, 'GET');
+      const h = healthz(actor);
+      return sendJson(res, h.ok ? 200 : 503, h);
+    }
+    if (segments.length === 1 && head === 'readyz') {
+      allow(req, 'GET');
+      const r = readyz(actor);
+      return sendJson(res, r.ready ? 200 : 503, r);
+    }
+    if (segments.length === 1 && head === 'metrics') {
+      allow(req, 'GET');
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    if (segments.length === 1 && head === 'shutdown') {
+      allow(req, 'POST');
+      sendJson(res, 202, { shuttingDown: true });
+      logger.info('shutdown requested over the control API');
+      setImmediate(() => {
+        Promise.resolve()
+          .then(onShutdown)
+          .catch((e: unknown) => logger.error({ err: toError(e) }, 'shutdown failed'));
+      });
+      return;
+    }
+    if (head === 'services' && rest.length >= 2) {
+      allow(req, 'POST');
+      return sendJson(res, 200, await handleCommand(actor, rest));
+    }
+    if (head === 'actions' && rest.length >= 2) {
+      allow(req, 'POST');
+      return sendJson(res, 200, await handleAction(actor, rest, req, logger));
+    }
+    throw new HttpError(404, 'NOT_FOUND', `No route ${req.method} ${pathname}.`);
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) return sendError(res, e);
+      const err = toError(e);
+      logger.error({ method: req.method, url: req.url, err }, 'control request failed');
+      sendError(res, new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  logger.info({ url }, 'control API listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        metrics.dispose();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
