@@ -94,13 +94,13 @@ export class ChildRecord {
   }
 
   /** Creates (or re-creates after a crash) the child actor under `parent`. */
-  ensureActor(parent: AnyActorRef, logger: Logger): AnyActorRef {
+  ensureActor(parent: AnyActorRef, logger: () => Logger): AnyActorRef {
     if (this.actor && !this.crashed) return this.actor;
     if (this.actor) this.lastGeneration = this.generation;
     this.crashed = undefined;
     this.state = 'idle';
     const actor = createChildActor(this.machine, parent, this.id, {
-      logger,
+      logger: logger(),
       autoStart: false,
       generation: this.actor ? this.lastGeneration : -1,
     });
@@ -146,7 +146,7 @@ export class ChildRecord {
   }
 
   /** Starts the child and waits until it runs, is vetoed, or fails. */
-  async start(parent: AnyActorRef, logger: Logger, now: number): Promise<StartOutcome> {
+  async start(parent: AnyActorRef, logger: () => Logger, now: number): Promise<StartOutcome> {
     const actor = this.ensureActor(parent, logger);
     this.wanted = 'running';
     this.driving = true;

@@ -23,7 +23,22 @@ import { ChildRecord } from './child-record.ts';
 import type { LastError } from './loop.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 
-/** The error a supervisor fails with when its restart intensity is exceeded. */
+/**
+ * The error a supervisor fails with when its restart intensity is exceeded (more than
+ * `maxRestarts` restarts within `restartWindow`). `code` is `INTENSITY_EXCEEDED`; `cause` is
+ * the last failure that asked for a restart.
+ *
+ * It is the `reason` of the `supervisor.intensity-exceeded` report, the supervisor's
+ * `lastError`, and, at the root, the `error` of `run()`'s result. Its parent sees it as a
+ * child failure and applies its own strategy (escalation).
+ *
+ * @example
+ * ```ts
+ * actor.on('supervisor.intensity-exceeded', (r) => {
+ *   if (r.reason instanceof IntensityExceededError) console.error(r.reason.message, r.reason.cause);
+ * });
+ * ```
+ */
 export class IntensityExceededError extends XstateSupervisorError {
   constructor(id: string, maxRestarts: number, window: number, last: unknown) {
     const cause = last instanceof Error ? last.message : String(last);
@@ -107,7 +122,8 @@ export class SupervisorCore implements TreeSource {
     started: SupervisorReportType,
     why?: unknown,
   ): Promise<boolean> {
-    const outcome = await rec.start(this.self, this.childLogger(rec), this.clock.now());
+    // The logger is made only when the child's actor is first created.
+    const outcome = await rec.start(this.self, () => this.childLogger(rec), this.clock.now());
     if (outcome === 'running') {
       this.report(started, rec, why);
       return true;

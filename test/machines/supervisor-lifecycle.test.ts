@@ -307,3 +307,27 @@ describe('reports and the tree', () => {
     expect(timeline).toContain('onStop a@0');
   });
 });
+
+describe('children created in a registry (createActor with parent)', () => {
+  it("are seen by the root's XState inspect observer, with the supervisor as their parent", async () => {
+    const seen = new Map<string, string | undefined>();
+    const actor = createActor(
+      createSupervisor({
+        id: 'root',
+        children: [createService({ id: 'watched', minPeriod: 50, iterate() {} })],
+        logger: silentLogger,
+      }),
+      {
+        inspect: (e) => {
+          if (e.type === '@xstate.snapshot') {
+            const ref = e.actorRef as unknown as { id: string; _parent?: { id: string } };
+            seen.set(ref.id, ref._parent?.id);
+          }
+        },
+      },
+    ).start();
+    await reach(actor, 'running');
+    expect(seen.get('watched')).toBe(actor.id);
+    await shutdown(actor);
+  });
+});
