@@ -19,7 +19,19 @@ export function describeValue(value: unknown): string {
   return `\`${shown}\` (${kind})`;
 }
 
-/** Fields shared by configuration errors. */
+/**
+ * The fields a configuration error carries besides its message, so a tool can point at the
+ * bad option without parsing text. `ServiceConfigError` and `SupervisorConfigError` have them.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createService({ id: 'job', iterate() {}, maxFailures: -1 });
+ * } catch (e) {
+ *   if (e instanceof ServiceConfigError) console.log(e.option, e.received, e.expected); // maxFailures -1 an integer >= 0
+ * }
+ * ```
+ */
 export interface ConfigErrorDetails {
   /** The option that was wrong, e.g. `minPeriod` or `children[2].id`. */
   readonly option: string;
@@ -32,7 +44,8 @@ export interface ConfigErrorDetails {
 }
 
 /**
- * Base class of every error this package throws on purpose.
+ * Base class of every error this package throws on purpose. Branch on `code` (stable) or on
+ * the subclass; `name` is the class name. Messages may change between versions.
  *
  * @example
  * ```ts
@@ -62,7 +75,8 @@ function configMessage(kind: string, d: ConfigErrorDetails): string {
  * @example
  * ```ts
  * createService({ id: 'x', minPeriod: -1, iterate() {} });
- * // ServiceConfigError: Invalid option `minPeriod` of service "x": expected a finite number >= 0, got `-1` (number).
+ * // ServiceConfigError: Invalid option `minPeriod` of service "x": expected a finite number of
+ * // milliseconds >= 0, got `-1` (number).
  * ```
  */
 export class ServiceConfigError extends XstateSupervisorError implements ConfigErrorDetails {
@@ -82,12 +96,16 @@ export class ServiceConfigError extends XstateSupervisorError implements ConfigE
 /**
  * Thrown by `createSupervisor` when an option is invalid or unknown, or a child id is used
  * twice. `code` is `SUPERVISOR_CONFIG_INVALID`, `SUPERVISOR_CONFIG_UNKNOWN_OPTION` or
- * `SUPERVISOR_DUPLICATE_CHILD`.
+ * `SUPERVISOR_DUPLICATE_CHILD`. Ids only need to be unique among siblings: the same id may
+ * appear in different supervisors.
  *
  * @example
  * ```ts
- * createSupervisor({ id: 'root', strategy: 'one-for-none', children: [] });
- * // SupervisorConfigError: Invalid option `strategy` of supervisor "root": expected one of ...
+ * const a = createService({ id: 'a', iterate() {} });
+ * createSupervisor({ id: 'root', children: [a, a] });
+ * // SupervisorConfigError (SUPERVISOR_DUPLICATE_CHILD): Invalid option `children[1].id` of
+ * // supervisor "root": expected an id unique among the children of "root" (child id "a" is
+ * // used twice), got `"a"` (string).
  * ```
  */
 export class SupervisorConfigError extends XstateSupervisorError implements ConfigErrorDetails {
@@ -105,22 +123,43 @@ export class SupervisorConfigError extends XstateSupervisorError implements Conf
 }
 
 /**
- * Thrown (or used as a rejection reason) when a command cannot run in the current state:
- * `code` is `COMMAND_REJECTED` (e.g. stopping a stopped child) or `UNKNOWN_CHILD`.
+ * Thrown (or used as a rejection reason) when a command or a call cannot be carried out.
+ * `code` says why: `UNKNOWN_CHILD`, `SUPERVISOR_NOT_RUNNING`, `CHILD_BUSY`, `ALREADY_RUNNING`,
+ * `ALREADY_STOPPED`, `NOT_RUNNING`, `START_FAILED`, `INVALID_CHILD`, `DUPLICATE_CHILD`,
+ * `UNKNOWN_COMMAND` (supervisor commands); `NOT_A_SUPERVISED_ACTOR` (`getTree`, `shutdown` or
+ * `run` given another kind of actor or machine); `SHUTDOWN_TIMEOUT` (`shutdown` with a
+ * `timeout`).
+ *
+ * Gotcha: a command sent as an event (`actor.send({ type: 'child.stop', id })`) has no one to
+ * reject, so its `CommandError` is only logged at `warn`.
  *
  * @example
  * ```ts
- * await shutdown(actor).catch((e) => e instanceof CommandError && console.log(e.code));
+ * await shutdown(actor, { timeout: 10_000 }).catch((e: unknown) => {
+ *   if (e instanceof CommandError && e.code === 'SHUTDOWN_TIMEOUT') process.exit(70);
+ *   throw e;
+ * });
  * ```
  */
 export class CommandError extends XstateSupervisorError {}
 
 /**
- * The reason recorded when a generation is killed because its stop overran `gracePeriod`.
+ * Describes a generation killed because its stop (the iteration in flight, then `onStop`)
+ * overran `gracePeriod`. `code` is `KILLED`.
+ *
+ * Gotcha: it is logged, not thrown and not a report's reason. The service logs it at `warn`
+ * under `err` ("generation killed"); the supervisor's `child.killed` report carries why the
+ * child was being stopped (`'supervisor stopping'`, the failure, ...), not this error.
  *
  * @example
  * ```ts
- * actor.on('child.killed', (e) => console.log(e.reason instanceof KilledError));
+ * const warn: LogFn = (objOrMsg: Record<string, unknown> | string, msg?: string) => {
+ *   if (typeof objOrMsg === 'object' && objOrMsg.err instanceof KilledError) {
+ *     console.error(msg, objOrMsg.err.message);
+ *   }
+ * };
+ * const logger: Logger = { ...silentLogger, warn, child: () => logger };
+ * createService({ id: 'slow', iterate: () => new Promise(() => {}), gracePeriod: 100, logger });
  * ```
  */
 export class KilledError extends XstateSupervisorError {

@@ -8,6 +8,18 @@ export type { SupervisorCommand } from './actors/supervisor-commands.ts';
 export { IntensityExceededError } from './actors/supervisor-core.ts';
 export { ActionError } from './control/action-error.ts';
 export {
+  type ControlRequestOptions,
+  type ControlResponse,
+  controlRequest,
+  DEFAULT_CONTROL_TIMEOUT,
+} from './control/client.ts';
+export { type PerformOptions, perform } from './control/perform.ts';
+export {
+  type PerformClientErrorCode,
+  PerformError,
+  type PerformErrorDetails,
+} from './control/perform-error.ts';
+export {
   type ControlServer,
   type ControlServerOptions,
   createControlServer,

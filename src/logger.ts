@@ -2,35 +2,84 @@
  * Logging with pino's shape, so a pino logger can be passed as it is.
  */
 
-/** A log method: `(obj, msg)` or `(msg)`, as pino accepts. */
+/**
+ * A log method: `(obj, msg)` or `(msg)`, as pino accepts.
+ *
+ * The package always logs errors under the `err` key (pino's convention), so a pino logger
+ * serialises them with their stack.
+ *
+ * @example
+ * ```ts
+ * const info: LogFn = (objOrMsg: Record<string, unknown> | string, msg?: string) =>
+ *   console.log(typeof objOrMsg === 'string' ? objOrMsg : `${msg ?? ''} ${JSON.stringify(objOrMsg)}`);
+ * info({ generation: 0 }, 'started');
+ * info('started');
+ * ```
+ */
 export interface LogFn {
   (obj: Record<string, unknown>, msg?: string): void;
   (msg: string): void;
 }
 
 /**
- * The logger interface: pino's `info/warn/error/debug/child`.
+ * The logger interface: pino's `info/warn/error/debug/child`, so a pino logger can be passed
+ * as it is (`logger: pino()`).
+ *
+ * `child(bindings)` is called once per service and supervisor (with `{ service: id }`,
+ * `{ supervisor: id }` or `{ path }`), so keep it cheap. Iterations log nothing at `info`:
+ * only failures (`error`), kills (`warn`) and supervisor decisions are logged.
  *
  * @example
  * ```ts
- * import pino from 'pino';
- * createService({ id: 'job', iterate() {}, logger: pino() });
+ * const to =
+ *   (out: (...args: unknown[]) => void): LogFn =>
+ *   (obj: Record<string, unknown> | string, msg?: string) =>
+ *     out(msg ?? '', obj);
+ * const logger: Logger = {
+ *   debug: () => {},
+ *   info: to(console.info),
+ *   warn: to(console.warn),
+ *   error: to(console.error),
+ *   child: () => logger,
+ * };
+ * createService({ id: 'job', iterate() {}, logger });
  * ```
  */
 export interface Logger {
+  /** Detail: `child.started` decisions. */
   debug: LogFn;
+  /** Lifecycle: stops, restarts, signals. */
   info: LogFn;
+  /** Kills, `child.failed` reports, refused commands. */
   warn: LogFn;
+  /** Iteration failures, failed starts, throwing hooks, intensity exceeded, the root failing. */
   error: LogFn;
+  /** A logger that adds `bindings` to every line. */
   child(bindings: Record<string, unknown>): Logger;
 }
 
-/** Levels in order of severity. */
+/**
+ * Levels of {@link createConsoleLogger}, in order of severity; `silent` writes nothing.
+ *
+ * @example
+ * ```ts
+ * const level: LogLevel = process.env.NODE_ENV === 'test' ? 'silent' : 'info';
+ * const logger = createConsoleLogger({ level });
+ * ```
+ */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
-/** Options of {@link createConsoleLogger}. */
+/**
+ * Options of {@link createConsoleLogger}.
+ *
+ * @example
+ * ```ts
+ * const lines: string[] = [];
+ * const logger = createConsoleLogger({ level: 'debug', write: (line) => lines.push(line) });
+ * ```
+ */
 export interface ConsoleLoggerOptions {
   /**
    * Lowest level written.
@@ -55,8 +104,13 @@ function formatValue(value: unknown): string {
 }
 
 /**
- * A logger that writes readable lines (`12:00:01.234 ERROR [poller] iteration failed gen=0 ...`)
- * to stderr. Errors under the `err` key are printed with their stack on the following lines.
+ * A logger that writes readable lines (`12:00:01.234 ERROR [poller] iteration failed
+ * generation=0 ...`, UTC time) to stderr. An `Error` field (`err`, by convention) is printed
+ * with its stack on the following lines. The default logger of every service and supervisor.
+ *
+ * The level comes from `options.level`, else `XSTATE_SUPERVISOR_LOG_LEVEL`, read when the
+ * logger is created. `bindings` are fields added to every line. The first of `path`,
+ * `service` and `supervisor` becomes the bracketed prefix; the other two are not printed.
  *
  * @example
  * ```ts
@@ -138,6 +192,9 @@ class ConsoleLogger implements Logger {
 
 /**
  * A logger that drops everything, for tests and benchmarks.
+ *
+ * Gotcha: it drops failures too (iteration errors, kills, refused commands); in production,
+ * pass a real logger or listen to the supervisor's reports.
  *
  * @example
  * ```ts

@@ -14,7 +14,16 @@ import { createConsoleLogger, type Logger } from './logger.ts';
 import { shutdown } from './shutdown.ts';
 import { lifecycleOf, sourceOf } from './tree.ts';
 
-/** Options of {@link run}. */
+/**
+ * Options of {@link run}. Unknown names throw (`RUN_OPTION_UNKNOWN`).
+ *
+ * @example
+ * ```ts
+ * const root = createSupervisor({ id: 'root', children: [] });
+ * // Embedded (in a test, or a host that owns the process): no process.exit, read `done`.
+ * const handle = run(root, { exit: false, shutdownTimeout: 10_000, logger: silentLogger });
+ * ```
+ */
 export interface RunOptions {
   /**
    * How long a graceful shutdown may take before the process exits with code 70.
@@ -46,16 +55,41 @@ export interface RunOptions {
   control?: Pick<ControlServerOptions, 'port' | 'host' | 'token'>;
 }
 
-/** How a run ended. */
+/**
+ * How a run ended: what `handle.done` resolves to (it never rejects), and the code the
+ * process exits with when `exit` is on.
+ *
+ * @example
+ * ```ts
+ * const { exitCode, reason, error } = await run(root, { exit: false }).done;
+ * if (reason === 'failed') console.error('the root failed:', error?.message);
+ * process.exitCode = exitCode;
+ * ```
+ */
 export interface RunResult {
   /** 0: clean stop; 1: the root failed; 70: the shutdown overran `shutdownTimeout`. */
   readonly exitCode: 0 | 1 | 70;
+  /**
+   * `signal`: SIGINT/SIGTERM; `request`: the control API's `POST /shutdown`; `stopped`:
+   * `handle.stop()`, the root ending on its own, or the root actor stopped directly; `failed`:
+   * the root failed or crashed, or a server could not start; `timeout`: the shutdown overran
+   * `shutdownTimeout`, or a second signal came during it.
+   */
   readonly reason: 'signal' | 'request' | 'stopped' | 'failed' | 'timeout';
   /** The root's failure, when `reason` is 'failed'. */
   readonly error?: Error;
 }
 
-/** What {@link run} returns. */
+/**
+ * What {@link run} returns, at once: the tree is starting, not yet running (await `ready`).
+ *
+ * @example
+ * ```ts
+ * const handle = run(root, { exit: false });
+ * await handle.ready; // the tree runs
+ * await handle.stop(); // graceful; `done` then resolves with { exitCode: 0, reason: 'stopped' }
+ * ```
+ */
 export interface RunHandle {
   /** The root actor. */
   readonly actor: AnyActorRef;
@@ -79,9 +113,15 @@ const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit', 'control'];
  * handlers once it is running, and on a signal shuts down gracefully within `shutdownTimeout`
  * (exit 0, or 70 when overrun). If the root fails, the failure is logged and the process exits 1.
  *
+ * Gotchas: `handle.stop()` and a root that stops on its own end the run (code 0) without
+ * calling `process.exit`, so the process ends only when nothing else keeps it alive. The
+ * signal handlers are installed once the root is `running`, not before. `options.logger`
+ * becomes the logger of every node that has none of its own.
+ *
  * @example
  * ```ts
- * import { createSupervisor, run } from 'xstate-supervisor';
+ * import { createService, createSupervisor, run } from 'xstate-supervisor';
+ * const poller = createService({ id: 'poller', minPeriod: 5_000, iterate() {} });
  * const handle = run(createSupervisor({ id: 'root', children: [poller] }));
  * await handle.done; // { exitCode: 0, reason: 'signal' } after Ctrl+C
  * ```

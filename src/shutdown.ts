@@ -5,7 +5,16 @@ import { CommandError } from './errors.ts';
 import { type AnyActorRef, isActorStopped, stopActor } from './internal/xstate.ts';
 import { lifecycleOf, sourceOf } from './tree.ts';
 
-/** Options of {@link shutdown}. */
+/**
+ * Options of {@link shutdown}.
+ *
+ * @example
+ * ```ts
+ * // Bound the whole shutdown, and keep the actor alive to start it again later.
+ * await shutdown(actor, { timeout: 30_000, stopActor: false });
+ * actor.send({ type: 'supervisor.start' });
+ * ```
+ */
 export interface ShutdownOptions {
   /**
    * Reject with a `CommandError` (`SHUTDOWN_TIMEOUT`) if the tree has not stopped by then.
@@ -30,8 +39,14 @@ function isEnded(actor: AnyActorRef): boolean {
  * Stops a service or a supervision tree gracefully and resolves once everything has stopped:
  * a supervisor stops its children in reverse start order, each bounded by its `gracePeriod`.
  *
+ * Gotchas: it resolves (it does not reject) when the tree ends in `failed`, and at once for an
+ * actor already stopped or never started. By default it then stops the root XState actor, which
+ * cannot be started again (see `stopActor`). It throws a `CommandError`
+ * (`NOT_A_SUPERVISED_ACTOR`) for an actor that is not a service or supervisor.
+ *
  * @example
  * ```ts
+ * const root = createSupervisor({ id: 'root', children: [] });
  * const actor = createActor(root).start();
  * // ...
  * await shutdown(actor);

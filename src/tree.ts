@@ -37,8 +37,14 @@ export function nodeOf(actor: AnyActorRef): TreeNode {
  * The live state of a service or of a whole supervision tree, as plain JSON-safe data.
  * Cheap: it reads counters, it sends no event.
  *
+ * Gotchas: it is a copy taken now, not a live view; call it again to see changes. `state` is
+ * the top-level state only (a service in a hard reset shows `running`). It throws a
+ * `CommandError` (`NOT_A_SUPERVISED_ACTOR`) for an actor that is not a service or supervisor.
+ *
  * @example
  * ```ts
+ * const poller = createService({ id: 'poller', iterate() {} });
+ * const root = createSupervisor({ id: 'root', children: [poller] });
  * const actor = createActor(root).start();
  * const tree = getTree(actor);
  * // { id: 'root', kind: 'supervisor', state: 'running', generation: 0, failures: 0, restarts: 0,

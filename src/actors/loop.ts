@@ -126,6 +126,10 @@ class LoopRun {
   }
 }
 
+function isAbortError(e: unknown): boolean {
+  return e === STOP_REASON || (e instanceof Error && e.name === 'AbortError');
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value instanceof Promise ||
@@ -395,7 +399,8 @@ export class ServiceRuntime implements TreeSource {
         const result = iterate(ctx);
         if (isThenable(result)) await result;
       } catch (e) {
-        this.recordFailure(run, toError(e));
+        // An iteration that gives up because we aborted its signal did what it was asked.
+        if (!(run.halted && isAbortError(e))) this.recordFailure(run, toError(e));
       }
       if (run.fenced) return;
       this.iterations++;

@@ -11,7 +11,24 @@ import type { LifecycleState, TreeNode } from '../tree-node.ts';
 import type { ChildRecord } from './child-record.ts';
 import type { SupervisorCore } from './supervisor-core.ts';
 
-/** A manual command, as an event sent to a supervisor actor. */
+/**
+ * A manual command, as an event sent to a supervisor actor; `id` names a direct child.
+ *
+ * Gotchas: an event has no reply, so a refused command (an unknown id, stopping a stopped
+ * child, any command while the supervisor is not running but `child.remove`) is only logged
+ * at `warn` ("command refused"); watch the reports (`child.restarted`, ...) to see it done.
+ * Commands wait their turn behind every decision already queued. Manual commands do not count
+ * against `maxRestarts`, except `child.fail`, which is a failure like any other.
+ * `child.hard-reset` on a child supervisor is a `child.restart`. `child.add` takes a machine
+ * made by `createService` or `createSupervisor`, and starts it only if the supervisor is running.
+ *
+ * @example
+ * ```ts
+ * actor.send({ type: 'child.restart', id: 'poller' });
+ * actor.send({ type: 'child.fail', id: 'poller', error: new Error('stale data') });
+ * actor.send({ type: 'child.add', child: createService({ id: 'extra', iterate() {} }) });
+ * ```
+ */
 export type SupervisorCommand =
   | { type: 'child.start'; id: string }
   | { type: 'child.stop'; id: string }

@@ -10,6 +10,7 @@ import { XstateSupervisorError } from '../errors.ts';
  *
  * @example
  * ```ts
+ * const db = new Map<string, { name: string }>([['1', { name: 'Ada' }]]);
  * createService({
  *   id: 'users',
  *   iterate() {},

@@ -15,7 +15,18 @@ import { HttpError, sendError, sendJson } from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
 import { handleAction, handleCommand, healthz, readyz } from './routes.ts';
 
-/** Options of {@link createControlServer}. */
+/**
+ * Options of {@link createControlServer}.
+ *
+ * Gotcha: without `token`, anyone who can reach the port can stop your services; keep the
+ * default loopback `host`, or set a token.
+ *
+ * @example
+ * ```ts
+ * const options: ControlServerOptions = { port: 9464, host: '0.0.0.0', token: 's3cret' };
+ * const control = await createControlServer(actor, options);
+ * ```
+ */
 export interface ControlServerOptions {
   /**
    * The port; 0 picks a free one (the real one is in `url`).
@@ -45,7 +56,17 @@ export interface ControlServerOptions {
   onShutdown?: () => unknown;
 }
 
-/** A running control server. */
+/**
+ * A running control server, as {@link createControlServer} (or `run()`'s `handle.control`)
+ * gives it.
+ *
+ * @example
+ * ```ts
+ * const control: ControlServer = await createControlServer(actor, { port: 0 });
+ * const tree = await (await fetch(`${control.url}/tree`)).json();
+ * await control.close();
+ * ```
+ */
 export interface ControlServer {
   /** `http://host:port`, with the real port. */
   readonly url: string;
@@ -86,7 +107,8 @@ function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
  * @example
  * ```ts
  * const actor = createActor(root).start();
- * const control = await createControlServer(actor, { port: 0, token: process.env.TOKEN });
+ * const token = process.env.TOKEN;
+ * const control = await createControlServer(actor, token ? { port: 0, token } : { port: 0 });
  * console.log(`control API on ${control.url}`);
  * // curl -H "Authorization: Bearer $TOKEN" ${control.url}/tree
  * await control.close();

@@ -106,6 +106,18 @@ export function deriveMachine<M extends AnyStateMachine>(base: M, id: string, da
   const derived = Object.create(base) as M;
   Object.defineProperty(derived, 'id', { value: id, enumerable: true });
   Object.defineProperty(derived, DERIVED, { value: data });
+  // `provide()` builds a new StateMachine from the base: derive that one the same way, and
+  // carry over every symbol-keyed property (the child spec a supervisor reads).
+  Object.defineProperty(derived, 'provide', {
+    value: (implementations: Parameters<M['provide']>[0]) => {
+      const provided = deriveMachine(base.provide(implementations) as M, id, data);
+      for (const key of Object.getOwnPropertySymbols(derived)) {
+        if (key === DERIVED) continue;
+        Object.defineProperty(provided, key, { value: (derived as Record<symbol, unknown>)[key] });
+      }
+      return provided;
+    },
+  });
   return derived;
 }
 

@@ -3,11 +3,32 @@
  * give the same delay.
  */
 
-/** Backoff options of a supervisor. */
+/**
+ * Backoff options of a supervisor: a delay before each automatic restart of a child, growing
+ * with each restart of that child (see {@link backoffDelay}).
+ *
+ * Gotchas: `max` has two roles: the cap on the delay, and how long a child must have run
+ * since its last start for its next restart to begin again at `initial`. The jitter spreads
+ * both ways, so a delay can be below `initial` (never above `max`). Manual commands never
+ * wait. A supervisor's stop cuts a pending delay short.
+ *
+ * @example
+ * ```ts
+ * const root = createSupervisor({
+ *   id: 'root',
+ *   strategy: 'one-for-one',
+ *   backoff: { initial: 100, max: 10_000 }, // 100, 200, 400, ... 10 000 ms, ±20 %
+ *   children: [createService({ id: 'flaky', iterate() {} })],
+ * });
+ * ```
+ */
 export interface BackoffOptions {
-  /** Delay before the first restart of a child, in ms. */
+  /** Delay before the first restart of a child, in ms. Required. */
   initial: number;
-  /** The largest delay; also how long a child must run before its backoff resets. */
+  /**
+   * The largest delay, in ms, at least `initial`; also how long a child must run before its
+   * backoff resets. Required.
+   */
   max: number;
   /**
    * Growth per attempt.

@@ -4,7 +4,11 @@
  */
 
 /**
- * A sliding window of restart times.
+ * A sliding window of restart times: the restart intensity check a supervisor runs before
+ * each automatic restart (`maxRestarts` within `restartWindow`).
+ *
+ * Pure: it reads no clock, the caller passes `now`. A restart exactly `window` ms old no
+ * longer counts. The restart that is refused is still recorded.
  *
  * @example
  * ```ts

@@ -17,45 +17,80 @@ import {
 import type { Logger } from '../logger.ts';
 
 /**
- * What an iteration, `onStart` and `onStop` receive.
+ * What an iteration, `onStart` and `onStop` receive: one object per generation, shared by the
+ * three, so it can be destructured (`async iterate({ signal, stop })`).
+ *
+ * Gotcha: a hard reset gives the iterations a new context (new `generation`, new `signal`)
+ * without running `onStart` again, so do not tie what `onStart` sets up to its `signal`.
  *
  * @example
  * ```ts
- * createService({ id: 'poller', async iterate(ctx) {
- *   if (ctx.iteration === 2) ctx.stop();
- *   await fetch(url, { signal: ctx.signal });
- * }});
+ * createService({
+ *   id: 'poller',
+ *   async iterate(ctx) {
+ *     if (ctx.iteration === 2) ctx.stop(); // this iteration is the last
+ *     await fetch('http://127.0.0.1:8080/health', { signal: ctx.signal });
+ *   },
+ * });
  * ```
  */
 export interface ServiceContext {
   /** The service id. */
   readonly id: string;
-  /** 0-based number of this iteration in the current generation; failed ones count. */
+  /**
+   * 0-based number of this iteration in the current generation; failed ones count. In
+   * `onStart` it is 0; in `onStop`, the number of the last iteration.
+   */
   readonly iteration: number;
-  /** 0 for the first run, +1 on every restart or hard reset. */
+  /** 0 for the first run, +1 on every later start, restart or hard reset. */
   readonly generation: number;
-  /** Aborted when the service is asked to stop (or hard reset, or killed). */
+  /**
+   * Aborted when the generation is asked to end: a stop, a hard reset, the failure limit, the
+   * actor being stopped. Already aborted in `onStop`, so do not pass it to cleanup work there.
+   * The AbortController is only made on first read; the abort reason is one `DOMException`
+   * named `AbortError`, shared by every service (compare by `name`, do not mutate it).
+   */
   readonly signal: AbortSignal;
   /** The service's logger (bound to its id). */
   readonly logger: Logger;
-  /** Finish after this iteration: the service ends normally. Safe to call from anywhere. */
+  /**
+   * Finish after this iteration: the service ends normally (`Normal`). Safe to call from
+   * anywhere and never waits; it ends a pending wait between iterations at once. Called in
+   * `onStart`, no iteration runs at all. Ignored once the generation is fenced.
+   */
   stop(): void;
-  /** Count a failure without throwing (SuperLoops `failure()`). */
+  /**
+   * Count a failure without throwing (SuperLoops `failure()`); the caller carries on. Each call
+   * counts once. Ignored once the generation is fenced.
+   */
   fail(error?: unknown): void;
 }
 
 /**
  * Options of {@link createService}. Times are in milliseconds.
  *
+ * Validated once, by `createService`: an unknown name (a typo) or a bad value throws a
+ * `ServiceConfigError`, never a silent default. `minPeriod` and `interval` exclude each other.
+ *
  * @example
  * ```ts
- * const poller = createService({ id: 'poller', minPeriod: 5_000, async iterate(ctx) { ... } });
+ * const poller = createService({
+ *   id: 'poller',
+ *   minPeriod: 5_000,
+ *   maxFailures: 3,
+ *   async iterate(ctx) {
+ *     await fetch('http://127.0.0.1:8080/health', { signal: ctx.signal });
+ *   },
+ * });
  * ```
  */
 export interface ServiceOptions {
-  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. */
+  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. Required. */
   id: string;
-  /** The unit of work, run again and again until the service stops. */
+  /**
+   * The unit of work, run again and again until the service stops. Sync or async; a throw or
+   * a rejection is a counted failure. Required.
+   */
   iterate: (ctx: ServiceContext) => unknown;
   /**
    * GCL `iter_min_period`: at least this long from one iteration's start to the next.
@@ -111,9 +146,19 @@ export interface ServiceOptions {
    * @default false
    */
   significant?: boolean;
-  /** Runs in `starting`; return `false` to veto the start, throw to fail it. */
+  /**
+   * Runs in `starting`, before the first iteration of a generation; may be async. Return
+   * `false` (or a promise of `false`) to veto the start (back to `idle`), throw to fail it.
+   * Not run by a hard reset.
+   * @default undefined (no hook)
+   */
   onStart?: (ctx: ServiceContext) => unknown;
-  /** Runs once for every generation whose `onStart` succeeded, however it ends. */
+  /**
+   * Runs once for every generation whose `onStart` succeeded, however it ends (stop, failure,
+   * kill, the actor being stopped), after the loop has ended; bounded by `gracePeriod`. A throw
+   * is logged and the stop completes. Not run by a hard reset.
+   * @default undefined (no hook)
+   */
   onStop?: (ctx: ServiceContext) => unknown;
   /**
    * Actions callable over the control API (`POST /actions/<path>/<name>` with a JSON body) or
@@ -160,7 +205,20 @@ export interface ResolvedServiceOptions {
   readonly logger: Logger | undefined;
 }
 
-/** The defaults (OTP/Elixir and SuperLoops). */
+/**
+ * The defaults of {@link ServiceOptions} (OTP/Elixir and SuperLoops). The pacing options
+ * (`minPeriod`, `pause`, `interval`, `delayBefore`, `delayAfter`) default to 0 and are not
+ * listed, nor are the hooks and `logger`.
+ *
+ * @example
+ * ```ts
+ * const patient = createService({
+ *   id: 'flusher',
+ *   iterate() {},
+ *   gracePeriod: SERVICE_DEFAULTS.gracePeriod * 3, // 15 s to finish a flush
+ * });
+ * ```
+ */
 export const SERVICE_DEFAULTS = {
   maxFailures: 10,
   gracePeriod: 5_000,

@@ -24,8 +24,24 @@ import {
 } from './service-options.ts';
 
 /**
- * Events a service accepts. `service.*` come from outside (a parent, a test, your app);
- * `loop.*` come from its own loop.
+ * Events a service accepts. `service.*` come from outside (a parent, a test, your app):
+ * `service.start` in `idle`, `stopped` or `failed`; `service.stop` and `service.fail` in
+ * `running`, or in `starting`, where they are applied once `onStart` has finished;
+ * `service.hard-reset` in `running`, not during another hard reset. Events sent in any other
+ * state are ignored.
+ *
+ * Gotchas: `loop.*` (its loop ended by itself), `start.*` (how `onStart` ended) and
+ * `stop.done` (the stop finished) are the machine's own reports; never send them, a stray
+ * `stop.done` would end a stop before `onStop` has run. Under a supervisor, prefer the
+ * supervisor's `child.*` commands to sending `service.*` to the child directly.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(createService({ id: 'job', minPeriod: 1_000, iterate() {} })).start();
+ * actor.send({ type: 'service.hard-reset' }); // next generation, onStart/onStop not run
+ * actor.send({ type: 'service.fail', error: new Error('config changed') }); // stopping → failed
+ * actor.send({ type: 'service.start' }); // ignored until the service has reached failed
+ * ```
  */
 export type ServiceEvent =
   | { type: 'service.start' }
@@ -114,7 +130,20 @@ const serviceSetup = setup({
 });
 
 /**
- * A service machine, as returned by {@link createService}.
+ * A service machine, as returned by {@link createService}: pass it to `createActor` or to a
+ * supervisor's `children`. One machine may back any number of actors, each with its own loop,
+ * counters and generations.
+ *
+ * Gotcha: every service machine derives from one shared definition; only `id` (the service
+ * id) and the options are its own. `config`, `root` and the state nodes are the shared ones
+ * (whose id is `'service'`), and `provide()` returns a machine that has lost the options, whose
+ * actors crash when they start: do not call it.
+ *
+ * @example
+ * ```ts
+ * const worker: ServiceMachine = createService({ id: 'worker', pause: 100, iterate() {} });
+ * const actors = [1, 2, 3].map(() => createActor(worker).start()); // three independent loops
+ * ```
  */
 export type ServiceMachine = typeof serviceMachine;
 
@@ -199,6 +228,11 @@ const serviceMachine = serviceSetup.createMachine({
  * a supervisor, the supervisor starts it.
  *
  * Options are validated here: a bad or unknown one throws {@link ServiceConfigError}.
+ *
+ * Cheap to call: the machine is a small object that delegates to one definition shared by
+ * every service, not a new `createMachine` (see {@link ServiceMachine} for what that means for
+ * `config` and `provide()`). A throw or a rejection from `iterate` is a counted failure, not a
+ * crash; only failure number `maxFailures + 1` ends the generation.
  *
  * @example
  * ```ts

@@ -19,24 +19,67 @@ import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffOptions } from './backoff.ts';
 
-/** OTP restart strategies. */
+/**
+ * OTP restart strategies: what a child's failure (or a `permanent` child's normal end)
+ * restarts. `one-for-one`: that child; `one-for-all`: every child (the others stopped in
+ * reverse order, then all started in order); `rest-for-one`: that child and those declared
+ * after it.
+ *
+ * Gotchas: the default is `one-for-all`, not OTP's `one_for_one`. A group restart leaves out
+ * children with `resetGlobally: false`, and a `temporary` sibling it stops is not started again.
+ *
+ * @example
+ * ```ts
+ * const strategy: Strategy = 'rest-for-one'; // db, then cache, then api: cache failing restarts api too
+ * createSupervisor({ id: 'app', strategy, children: [] });
+ * ```
+ */
 export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
 
-/** OTP `auto_shutdown`. */
+/**
+ * OTP `auto_shutdown`: whether a supervisor stops itself when its significant children end on
+ * their own. `never`: it does not; `any-significant`: when one does; `all-significant`: when
+ * all have.
+ *
+ * Gotchas: a significant child must be `transient` or `temporary`, and is only allowed when
+ * this is not `never` (checked at creation). The supervisor then ends normally (`stopped`), so
+ * a `permanent` supervisor is restarted by its own parent: make it `transient` to end there.
+ *
+ * @example
+ * ```ts
+ * const job = createService({
+ *   id: 'job',
+ *   restart: 'transient',
+ *   significant: true,
+ *   iterate: (ctx) => ctx.stop(), // one iteration, then the supervisor stops too
+ * });
+ * const batch = createSupervisor({ id: 'batch', autoShutdown: 'any-significant', children: [job] });
+ * ```
+ */
 export type AutoShutdown = 'never' | 'any-significant' | 'all-significant';
 
 /**
  * Options of {@link createSupervisor}. Times are in milliseconds.
  *
+ * Validated once, by `createSupervisor`: an unknown name, a bad value or a child id used twice
+ * throws a `SupervisorConfigError`.
+ *
  * @example
  * ```ts
+ * const a = createService({ id: 'a', iterate() {} });
+ * const b = createService({ id: 'b', iterate() {} });
  * createSupervisor({ id: 'root', strategy: 'one-for-one', maxRestarts: 5, children: [a, b] });
  * ```
  */
 export interface SupervisorOptions {
-  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. */
+  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. Required. */
   id: string;
-  /** Service or supervisor machines, started in this order and stopped in reverse. */
+  /**
+   * Service or supervisor machines (from `createService` / `createSupervisor`), started in
+   * this order, each `running` before the next starts, and stopped in reverse. Ids must be
+   * unique here. More can be added at run time with `child.add`.
+   * @default []
+   */
   children?: readonly AnyStateMachine[];
   /**
    * What a child's failure restarts: itself (`one-for-one`), every child (`one-for-all`), or
@@ -60,7 +103,13 @@ export interface SupervisorOptions {
    * @default undefined
    */
   backoff?: BackoffOptions;
-  /** SuperLoops `reset_callback`: called in group restarts, after the stops, before the starts. */
+  /**
+   * SuperLoops `reset_callback`: called in automatic restarts under `one-for-all` or
+   * `rest-for-one`, after the stops and before the starts. A returned promise is awaited for up
+   * to 5 s; a throw or a timeout is logged and the restart goes on. Not called by manual
+   * commands.
+   * @default undefined (no callback)
+   */
   onReset?: () => unknown;
   /**
    * OTP `auto_shutdown`: stop this supervisor when any (or all) significant children end on
@@ -112,7 +161,19 @@ export interface ResolvedSupervisorOptions {
   readonly random: () => number;
 }
 
-/** Defaults (Elixir's intensity, OTP's strategy vocabulary). */
+/**
+ * The defaults of {@link SupervisorOptions} (Elixir's intensity, OTP's strategy vocabulary):
+ * `one-for-all`, 3 restarts within 5000 ms, `autoShutdown: 'never'`.
+ *
+ * @example
+ * ```ts
+ * const tolerant = createSupervisor({
+ *   id: 'workers',
+ *   maxRestarts: SUPERVISOR_DEFAULTS.maxRestarts * 10,
+ *   restartWindow: SUPERVISOR_DEFAULTS.restartWindow,
+ * });
+ * ```
+ */
 export const SUPERVISOR_DEFAULTS = {
   strategy: 'one-for-all',
   maxRestarts: 3,

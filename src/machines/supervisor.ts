@@ -25,7 +25,22 @@ import {
   type SupervisorOptions,
 } from './supervisor-options.ts';
 
-/** Events a supervisor accepts: lifecycle (`supervisor.*`) and manual commands (`child.*`). */
+/**
+ * Events a supervisor accepts: lifecycle (`supervisor.*`) and manual commands (`child.*`, see
+ * {@link SupervisorCommand}). `supervisor.start` in `idle`, `stopped` or `failed`;
+ * `supervisor.stop` and `supervisor.fail` in `running`, or in `starting`, where they are
+ * applied once the children have started. Commands are accepted in every state, and refused
+ * (logged) unless the supervisor is running.
+ *
+ * Gotcha: `core.*` are the supervisor's own reports to itself (intensity exceeded, auto
+ * shutdown); never send them. To stop a tree and wait for it, use `shutdown(actor)`.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(createSupervisor({ id: 'root', children: [] })).start();
+ * actor.send({ type: 'supervisor.fail', error: new Error('lost the lease') }); // stopping → failed
+ * ```
+ */
 export type SupervisorEvent =
   | SupervisorCommand
   | { type: 'supervisor.start' }
@@ -100,7 +115,20 @@ const supervisorSetup = setup({
   },
 });
 
-/** A supervisor machine, as returned by {@link createSupervisor}. */
+/**
+ * A supervisor machine, as returned by {@link createSupervisor}: pass it to `createActor`, to
+ * `run()`, or to another supervisor's `children`; any XState machine can also invoke it.
+ *
+ * Gotcha: like a service machine, it derives from one shared definition: only `id` and the
+ * options are its own, `config` and the state nodes are shared (id `'supervisor'`), and
+ * `provide()` loses the options: do not call it.
+ *
+ * @example
+ * ```ts
+ * const workers: SupervisorMachine = createSupervisor({ id: 'workers', strategy: 'one-for-one' });
+ * const root = createSupervisor({ id: 'root', children: [workers] });
+ * ```
+ */
 export type SupervisorMachine = typeof supervisorMachine;
 
 const COMMANDS = {
@@ -190,6 +218,10 @@ const supervisorMachine = supervisorSetup.createMachine({
  *
  * Options are validated here: a bad or unknown one, or a child id used twice, throws
  * {@link SupervisorConfigError}.
+ *
+ * Gotcha: `actor.stop()` is not a graceful stop: it stops every child actor at once, and
+ * `onStop` hooks run without anyone waiting for them. Use {@link shutdown} (or `run()`), which
+ * stops the children in reverse start order and resolves when they have stopped.
  *
  * @example
  * ```ts

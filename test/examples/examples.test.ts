@@ -122,4 +122,15 @@ describe('examples', () => {
     for (const id of ['monitor', 'worker-1', 'worker-2', 'worker-3'])
       expect(stdout).toContain(`tree: ${id} stopped generation 0`);
   });
+
+  it('control-api example calls actions, restarts over HTTP, needs the token and ends the run on POST /shutdown', async () => {
+    const { code, stdout } = await runExample('control-api');
+    expect(code).toBe(0);
+    expect(stdout).toContain('perform jobs/counter add {by: 41} -> {"hits":42}');
+    expect(stdout).toContain('perform with bad input -> 400 BAD_INPUT');
+    expect(stdout).toContain('POST /services/jobs/counter/restart -> 200 generation 1');
+    expect(stdout).toContain('"generation":1}');
+    expect(stdout).toContain('GET /tree without the token -> 401');
+    expect(stdout).toContain('run ended: exit code 0, reason request');
+  });
 });

@@ -1,4 +1,6 @@
+import { setTimeout as wait } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from 'xstate';
 import { type ServiceContext, shutdown } from '../../src/index.ts';
 import { advance, settle, sleep } from '../helpers/async.ts';
 import { launch, stubborn } from '../helpers/service.ts';
@@ -287,5 +289,24 @@ describe('onStop pairing: exactly once per generation whose onStart succeeded', 
       'onStart 3',
       'onStop 3',
     ]);
+  });
+});
+
+describe('an iteration that gives up on ctx.signal', () => {
+  it('is not a failure when it rejects with the AbortError of a stop', async () => {
+    vi.useRealTimers();
+    const svc = launch({
+      id: 'honours-signal',
+      maxFailures: 0,
+      async iterate(ctx) {
+        await wait(10_000, null, { signal: ctx.signal });
+      },
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    svc.actor.send({ type: 'service.stop' });
+    await waitFor(svc.actor, (s) => s.matches('stopped') || s.matches('failed'));
+    expect(svc.tree()).toMatchObject({ state: 'stopped', failures: 0 });
+    expect(svc.tree().lastError).toBeUndefined();
+    expect(svc.logger.find('iteration failed')).toEqual([]);
   });
 });

@@ -1,5 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ServiceContext } from '../../src/index.ts';
+import { createActor, waitFor } from 'xstate';
+import {
+  createService,
+  createSupervisor,
+  getTree,
+  type ServiceContext,
+  shutdown,
+  silentLogger,
+} from '../../src/index.ts';
 import { advance, settle } from '../helpers/async.ts';
 import { launch } from '../helpers/service.ts';
 
@@ -134,5 +142,34 @@ describe('getTree on a lone service', () => {
     const svc = launch({ id: 'done', pause: 100, iterate: (ctx) => ctx.stop() });
     await settle();
     expect(svc.tree()).toMatchObject({ state: 'stopped', iterations: 1 });
+  });
+});
+
+describe('provide() on a service or supervisor machine', () => {
+  it('keeps the options and the child spec, alone and under a supervisor', async () => {
+    vi.useRealTimers();
+    let ran = 0;
+    const provided = createService({
+      id: 'provided',
+      minPeriod: 5,
+      logger: silentLogger,
+      iterate() {
+        ran++;
+      },
+    }).provide({});
+    expect(provided.id).toBe('provided');
+    const alone = createActor(provided).start();
+    await waitFor(alone, (s) => s.matches('running'));
+    await shutdown(alone);
+    const root = createSupervisor({
+      id: 'root',
+      children: [provided],
+      logger: silentLogger,
+    }).provide({});
+    const actor = createActor(root).start();
+    await waitFor(actor, (s) => s.matches('running'));
+    expect(getTree(actor).children?.[0]).toMatchObject({ id: 'provided', state: 'running' });
+    await shutdown(actor);
+    expect(ran).toBeGreaterThan(0);
   });
 });

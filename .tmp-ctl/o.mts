@@ -1,0 +1,12 @@
+import { createActor } from 'xstate';
+import { createControlServer, createService, createSupervisor, silentLogger, run } from '../src/index.ts';
+const actor = createActor(createSupervisor({ id: 'root', logger: silentLogger, children: [createService({ id: 'a', minPeriod: 1000, iterate() {} })] })).start();
+const s = await createControlServer(actor, { port: 0, tokn: 'secret', logger: silentLogger } as never);
+console.log('created with typo', (await fetch(s.url + '/tree')).status);
+console.log('lowercase bearer', (await (async () => { const t = await createControlServer(actor, { token: 'x', logger: silentLogger }); const r = await fetch(t.url + '/tree', { headers: { authorization: 'bearer x' } }); await t.close(); return r.status; })()));
+await s.close();
+const h = run(createSupervisor({ id: 'app', logger: silentLogger, children: [createService({ id: 'w', minPeriod: 1000, iterate() {} })] }), { control: { port: 0, tokn: 'secret' } as never, exit: false, logger: silentLogger });
+await h.ready;
+console.log('run with typo', (await fetch(h.control!.url + '/tree')).status);
+await h.stop();
+actor.stop();

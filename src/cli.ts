@@ -1,0 +1,236 @@
+#!/usr/bin/env node
+/**
+ * `xstate-supervisor`: the command line of the control API (SPEC §7). Parses the arguments,
+ * runs one command from `src/control/cli-commands.ts`, maps the outcome to an exit code.
+ */
+import { readFileSync, realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  AnswerError,
+  type CommandContext,
+  healthCommand,
+  performCommand,
+  serviceCommand,
+  shutdownCommand,
+  treeCommand,
+  UsageError,
+} from './control/cli-commands.ts';
+import { DEFAULT_CONTROL_TIMEOUT } from './control/client.ts';
+import { checkBaseUrl } from './control/client-routes.ts';
+import { PerformError } from './control/perform-error.ts';
+
+/** Where {@link main} writes and what environment it reads. */
+export interface CliIo {
+  /**
+   * Results.
+   * @default process.stdout
+   */
+  readonly stdout: { write(text: string): unknown };
+  /**
+   * Errors and the usage after a usage error.
+   * @default process.stderr
+   */
+  readonly stderr: { write(text: string): unknown };
+  /**
+   * Read for `XSTATE_SUPERVISOR_URL` and `XSTATE_SUPERVISOR_TOKEN`.
+   * @default process.env
+   */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * The CLI's `--help` text.
+ *
+ * @example
+ * ```ts
+ * console.log(CLI_USAGE);
+ * ```
+ */
+export const CLI_USAGE = `Usage: xstate-supervisor <command> [options]
+
+Commands:
+  tree                                  Show the supervision tree
+  service <path> <command>              Run start, stop, restart, hard-reset or fail on a child
+  perform <path> <action> [json-data]   Call a service's action with JSON data; print its result
+  health                                Show liveness (/healthz) and readiness (/readyz)
+  shutdown                              Stop the whole tree gracefully
+
+  <path> is the ids below the root joined by "/", e.g. workers/poller.
+  Put -- before [json-data] that starts with "-", e.g. perform db add -- -1
+
+Options:
+  --url <url>        The control server's URL (or env XSTATE_SUPERVISOR_URL)
+  --token <token>    Its bearer token (or env XSTATE_SUPERVISOR_TOKEN, which keeps it out of ps)
+  --timeout <ms>     Give up after this many milliseconds (default ${DEFAULT_CONTROL_TIMEOUT})
+  --json             Print raw JSON (tree, service, health, shutdown)
+  -h, --help         Show this help
+  --version          Print the version
+
+Exit codes: 0 ok, 1 the server answered an error, 2 usage error, 3 no answer (network, timeout)
+
+Examples:
+  xstate-supervisor tree --url http://127.0.0.1:8080
+  XSTATE_SUPERVISOR_TOKEN=s3cret xstate-supervisor service workers/poller restart
+  xstate-supervisor perform workers/poller echo '{"hello":"world"}'
+`;
+
+const COMMANDS = ['tree', 'service', 'perform', 'health', 'shutdown'];
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+/**
+ * Runs the CLI with `argv` (the arguments after the script, `process.argv.slice(2)`) and
+ * resolves to the exit code: 0 ok, 1 the server answered an error, 2 usage error, 3 no
+ * answer (network or timeout). It never rejects and never calls `process.exit`, so tests run
+ * it in-process with their own `io`.
+ *
+ * @example
+ * ```ts
+ * import { main } from '../src/cli.ts';
+ * let out = '';
+ * const code = await main(['tree', '--json', '--url', 'http://127.0.0.1:8080'], {
+ *   stdout: { write: (text: string) => (out += text) },
+ * });
+ * ```
+ */
+export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const stderr = io.stderr ?? process.stderr;
+  try {
+    return await dispatch(argv, {
+      stdout: io.stdout ?? process.stdout,
+      stderr,
+      env: io.env ?? process.env,
+    });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      stderr.write(`xstate-supervisor: ${error.message}\n\n${CLI_USAGE}`);
+      return 2;
+    }
+    if (error instanceof PerformError && error.status === 0) {
+      stderr.write(`error ${error.code}: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof AnswerError || error instanceof PerformError) {
+      stderr.write(`error ${error.code} (${error.status}): ${error.message}\n`);
+      return 1;
+    }
+    stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(CLI_USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  const [command, ...args] = positionals;
+  if (command === undefined) throw new UsageError('missing command.');
+  if (!COMMANDS.includes(command)) {
+    throw new UsageError(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}.`);
+  }
+  const context: CommandContext = {
+    url: readUrl(values.url ?? io.env.XSTATE_SUPERVISOR_URL),
+    token: readToken(values.token ?? (io.env.XSTATE_SUPERVISOR_TOKEN || undefined)),
+    timeout: readTimeout(values.timeout),
+    json: values.json ?? false,
+    stdout: io.stdout,
+  };
+  switch (command) {
+    case 'tree':
+      expectArgs(args, 0, 0, 'tree');
+      return treeCommand(context);
+    case 'service':
+      expectArgs(args, 2, 2, 'service <path> <command>');
+      return serviceCommand(context, args[0]!, args[1]!);
+    case 'perform':
+      expectArgs(args, 2, 3, 'perform <path> <action> [json-data]');
+      return performCommand(context, args[0]!, args[1]!, args[2]);
+    case 'health':
+      expectArgs(args, 0, 0, 'health');
+      return healthCommand(context);
+    default:
+      expectArgs(args, 0, 0, 'shutdown');
+      return shutdownCommand(context);
+  }
+}
+
+function expectArgs(args: readonly string[], min: number, max: number, form: string): void {
+  if (args.length < min || args.length > max) {
+    throw new UsageError(`expected \`${form}\`, got ${args.length} argument(s) after the command.`);
+  }
+}
+
+function readUrl(url: string | undefined): URL {
+  if (url === undefined || url === '') {
+    throw new UsageError('no server URL: pass --url <url> or set XSTATE_SUPERVISOR_URL.');
+  }
+  try {
+    return checkBaseUrl(url);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function readToken(token: string | undefined): string | undefined {
+  if (token !== undefined && (token === '' || /[\r\n]/.test(token))) {
+    throw new UsageError('--token expects a non-empty token without line breaks.');
+  }
+  return token;
+}
+
+function readTimeout(timeout: string | undefined): number {
+  if (timeout === undefined) return DEFAULT_CONTROL_TIMEOUT;
+  const ms = Number(timeout);
+  if (!/^\d+$/.test(timeout) || ms < 1 || ms > 2 ** 31 - 1) {
+    throw new UsageError(
+      `--timeout expects a whole number of milliseconds >= 1, got "${timeout}".`,
+    );
+  }
+  return ms;
+}
+
+function readVersion(): string {
+  // src/cli.ts and dist/cli.js both sit one level below package.json.
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return String(pkg.version);
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (entry === undefined) return false;
+  try {
+    // realpath: npm runs a bin through a symlink in node_modules/.bin.
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  void main(process.argv.slice(2)).then((code) => {
+    // exitCode, not exit(): let stdout drain first.
+    process.exitCode = code;
+  });
+}

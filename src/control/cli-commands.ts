@@ -1,0 +1,176 @@
+/**
+ * The commands of the `xstate-supervisor` CLI: each one or two bounded requests through
+ * `controlRequest()`, printed for a person (or as JSON with `--json`).
+ * Internal: the CLI's entry point is `src/cli.ts`; nothing here is exported from the package.
+ */
+import type { TreeNode } from '../tree-node.ts';
+import { type ControlResponse, controlRequest, readErrorBody } from './client.ts';
+import { actionRoute, serviceRoute } from './client-routes.ts';
+import { formatTree } from './format-tree.ts';
+
+/** Wrong arguments or options: exit 2 with the usage. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The server answered, but not what the command wanted: exit 1. */
+export class AnswerError extends Error {
+  override name = 'AnswerError';
+  readonly code: string;
+  readonly status: number;
+  constructor(code: string, status: number, message: string) {
+    super(message);
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** What every command needs: where to send, how, and where to print. */
+export interface CommandContext {
+  readonly url: URL;
+  readonly token: string | undefined;
+  readonly timeout: number;
+  readonly json: boolean;
+  readonly stdout: { write(text: string): unknown };
+}
+
+/** Builds a route, turning a bad argument (a `..` id, an unknown command) into a usage error. */
+function route(build: () => string): string {
+  try {
+    return build();
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function answerError(response: ControlResponse, method: string): AnswerError {
+  const error = readErrorBody(response.body);
+  return new AnswerError(
+    error?.code ?? 'BAD_RESPONSE',
+    response.status,
+    error?.message ?? `${method} ${response.url} answered without a JSON error body.`,
+  );
+}
+
+async function request(
+  context: CommandContext,
+  method: 'GET' | 'POST',
+  path: string,
+  expected: number,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await controlRequest(context.url, method, path, {
+    token: context.token,
+    timeout: context.timeout,
+    body,
+  });
+  if (response.status !== expected) throw answerError(response, method);
+  return response.body;
+}
+
+function asTreeNode(body: unknown, what: string): TreeNode {
+  const node = body as Partial<TreeNode> | null;
+  if (typeof node?.id !== 'string' || typeof node.state !== 'string') {
+    throw new AnswerError(
+      'BAD_RESPONSE',
+      200,
+      `${what} answered something that is not a tree node.`,
+    );
+  }
+  return node as TreeNode;
+}
+
+function printJson(context: CommandContext, value: unknown): void {
+  context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function printTree(context: CommandContext, body: unknown, what: string): void {
+  if (context.json) printJson(context, body);
+  else context.stdout.write(formatTree(asTreeNode(body, what)));
+}
+
+/** `tree`: `GET /tree`. */
+export async function treeCommand(context: CommandContext): Promise<number> {
+  printTree(context, await request(context, 'GET', '/tree', 200), 'GET /tree');
+  return 0;
+}
+
+/** `service <path> <command>`: `POST /services/<path>/<command>`; prints the child's node. */
+export async function serviceCommand(
+  context: CommandContext,
+  path: string,
+  command: string,
+): Promise<number> {
+  const target = route(() => serviceRoute(path, command));
+  printTree(context, await request(context, 'POST', target, 200), `POST ${target}`);
+  return 0;
+}
+
+/** `perform <path> <action> [json-data]`: `POST /actions/<path>/<action>`; prints the result. */
+export async function performCommand(
+  context: CommandContext,
+  path: string,
+  action: string,
+  json: string | undefined,
+): Promise<number> {
+  const target = route(() => actionRoute(path, action));
+  let data: unknown = null;
+  if (json !== undefined) {
+    try {
+      data = JSON.parse(json);
+    } catch (error) {
+      throw new UsageError(`[json-data] is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  printJson(context, await request(context, 'POST', target, 200, data));
+  return 0;
+}
+
+/** `shutdown`: `POST /shutdown`, which answers 202 before the tree stops. */
+export async function shutdownCommand(context: CommandContext): Promise<number> {
+  const body = await request(context, 'POST', '/shutdown', 202);
+  if (context.json) printJson(context, body);
+  else context.stdout.write('shutting down\n');
+  return 0;
+}
+
+async function probe(
+  context: CommandContext,
+  path: string,
+): Promise<{ status: number; body: unknown }> {
+  // The probes are open: no token. Read as text, since SPEC fixes their statuses, not bodies.
+  const response = await controlRequest(context.url, 'GET', path, {
+    timeout: context.timeout,
+    responseType: 'text',
+  });
+  let body: unknown = response.body;
+  try {
+    body = JSON.parse(response.body as string);
+  } catch {
+    // Keep the text.
+  }
+  if (response.status !== 200 && response.status !== 503) {
+    throw answerError({ ...response, body }, 'GET');
+  }
+  return { status: response.status, body };
+}
+
+/** `health`: `GET /healthz` and `GET /readyz`; exit 0 only when both answer 200. */
+export async function healthCommand(context: CommandContext): Promise<number> {
+  const healthz = await probe(context, '/healthz');
+  const readyz = await probe(context, '/readyz');
+  if (context.json) {
+    printJson(context, { healthz, readyz });
+  } else {
+    const state = (healthz.body as { state?: unknown } | null)?.state;
+    const notRunning = (readyz.body as { notRunning?: unknown } | null)?.notRunning;
+    const waiting = Array.isArray(notRunning) && notRunning.length > 0;
+    context.stdout.write(
+      `healthz  ${healthz.status}  ${healthz.status === 200 ? 'ok' : 'failed'}` +
+        `${typeof state === 'string' ? ` (root ${state})` : ''}\n` +
+        `readyz   ${readyz.status}  ${readyz.status === 200 ? 'ready' : 'not ready'}` +
+        `${waiting ? `: ${notRunning.join(', ')}` : ''}\n`,
+    );
+  }
+  return healthz.status === 200 && readyz.status === 200 ? 0 : 1;
+}
