@@ -48,6 +48,8 @@ export interface TreeNode {
   lastError?: { message: string; stack?: string; at: number };
   /** Supervisors: children in declared order. */
   children?: TreeNode[];
+  /** Service kinds: what they add (a server's port, a cron's next fire times, a queue's size). */
+  details?: Record<string, unknown>;
 }
 
 /** Anything that can describe itself as a tree node (a service or supervisor runtime; internal). */

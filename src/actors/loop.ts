@@ -6,11 +6,12 @@
  */
 import { KilledError, toError } from '../errors.ts';
 import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
-import { settlesWithin, Waiter, Yielder } from '../internal/waiter.ts';
+import { settlesWithin, Yielder } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
+import { isAbortError, isThenable, type LoopOwner, LoopRun } from './loop-run.ts';
 import { isBackToBack, nextStart } from './pacing.ts';
 
 /**
@@ -50,100 +51,11 @@ export interface LastError {
  */
 export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
 
-interface MutableContext extends ServiceContext {
-  iteration: number;
-}
-
-/**
- * Why `ctx.signal` is aborted: one shared `AbortError`, since building a DOMException (with
- * its stack) on every stop was a tenth of the cost of a restart.
- */
-const STOP_REASON = new DOMException('The service is stopping.', 'AbortError');
-
-/**
- * What an iteration receives. The AbortController is made only when an iteration first reads
- * `signal` (a getter, which destructuring reads as well).
- */
-class IterationContext implements MutableContext {
-  iteration = 0;
-  readonly id: string;
-  readonly generation: number;
-  readonly logger: Logger;
-  private readonly run: LoopRun;
-  constructor(run: LoopRun, id: string, generation: number, logger: Logger) {
-    this.run = run;
-    this.id = id;
-    this.generation = generation;
-    this.logger = logger;
-  }
-  get signal(): AbortSignal {
-    return this.run.signal();
-  }
-  // Fields, not methods: `async iterate({ stop, fail })` must keep working.
-  readonly stop = (): void => this.run.stopFromCtx();
-  readonly fail = (error?: unknown): void =>
-    this.run.rt.recordFailure(this.run, toError(error ?? 'ctx.fail() called'));
-}
-
-/** One generation's loop: its signal, its waits, its fence. */
-class LoopRun {
-  private controller: AbortController | undefined;
-  readonly waiter: Waiter;
-  readonly ctx: IterationContext;
-  readonly rt: ServiceRuntime;
-  /** No further iteration may start. */
-  halted = false;
-  /** Killed: nothing it does later reaches the service. */
-  fenced = false;
-  stopByCtx = false;
-  failedWith: Error | undefined;
-  done: Promise<void> = Promise.resolve();
-
-  constructor(rt: ServiceRuntime, generation: number, clock: Clock) {
-    this.rt = rt;
-    this.waiter = new Waiter(clock);
-    this.ctx = new IterationContext(this, rt.opts.id, generation, rt.logger);
-  }
-
-  signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.halted) this.controller.abort(STOP_REASON);
-    }
-    return this.controller.signal;
-  }
-
-  stopFromCtx(): void {
-    if (this.fenced) return;
-    this.stopByCtx = true;
-    this.waiter.wake();
-  }
-
-  halt(): void {
-    this.halted = true;
-    this.controller?.abort(STOP_REASON);
-    this.waiter.wake();
-  }
-}
-
-function isAbortError(e: unknown): boolean {
-  return e === STOP_REASON || (e instanceof Error && e.name === 'AbortError');
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value instanceof Promise ||
-    (value !== null &&
-      typeof value === 'object' &&
-      typeof (value as { then?: unknown }).then === 'function')
-  );
-}
-
 /**
  * The mutable state of one service actor across its generations.
  * Internal: reachable only through a service snapshot's context.
  */
-export class ServiceRuntime implements TreeSource {
+export class ServiceRuntime implements TreeSource, LoopOwner {
   generation = -1;
   iterations = 0;
   failures = 0;
@@ -163,6 +75,8 @@ export class ServiceRuntime implements TreeSource {
 
   readonly opts: ResolvedServiceOptions;
   readonly logger: Logger;
+  /** Per-actor state of a service kind (a server's listener, a queue's counters). */
+  readonly local: unknown;
   private readonly clock: Required<Clock>;
 
   constructor(
@@ -175,6 +89,7 @@ export class ServiceRuntime implements TreeSource {
     this.logger = logger;
     this.clock = clock;
     this.generation = initialGeneration;
+    this.local = opts.local?.create();
   }
 
   /** Enters `starting`: a new generation with fresh counters. */
@@ -244,6 +159,7 @@ export class ServiceRuntime implements TreeSource {
       old.halt();
       const settled = await settlesWithin(old.done, this.opts.gracePeriod, this.clock);
       old.fenced = true;
+      old.tasks.abortAll();
       if (!settled) {
         this.logger.warn(
           { generation: old.ctx.generation, gracePeriod: this.opts.gracePeriod },
@@ -276,6 +192,7 @@ export class ServiceRuntime implements TreeSource {
     if (run) {
       run.halt();
       if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
+      if (!killed && run.tasks.size > 0) await this.drainTasks(run, deadline);
     }
     if (this.sessionOpen) {
       this.sessionOpen = false;
@@ -285,12 +202,28 @@ export class ServiceRuntime implements TreeSource {
       }
     }
     if (killed) {
-      if (run) run.fenced = true;
+      if (run) {
+        run.fenced = true;
+        run.tasks.abortAll();
+      }
       this.killed = true;
       const error = new KilledError(this.opts.id, this.generation, grace);
       this.logger.warn({ generation: this.generation, err: error }, 'generation killed');
     }
     return { killed };
+  }
+
+  /** Waits for the generation's graceful tasks, within `gracefulWaitTimeout` and the deadline. */
+  private async drainTasks(run: LoopRun, deadline: number): Promise<void> {
+    const left = deadline - this.clock.now();
+    const timeout = Math.max(0, Math.min(this.opts.gracefulWaitTimeout, left));
+    const pending = run.tasks.size;
+    if (!(await run.tasks.drain(timeout, this.opts.cancelOnTimeout, this.clock))) {
+      this.logger.warn(
+        { generation: run.ctx.generation, pending, timeout, cancelled: this.opts.cancelOnTimeout },
+        'graceful tasks still running after gracefulWaitTimeout',
+      );
+    }
   }
 
   private async callOnStop(run: LoopRun | undefined): Promise<void> {
@@ -361,7 +294,8 @@ export class ServiceRuntime implements TreeSource {
     const clock = this.clock;
     const iterate = o.iterate;
     const ctx = run.ctx;
-    const backToBack = isBackToBack(o);
+    const schedule = o.schedule;
+    const backToBack = !schedule && isBackToBack(o);
     // Yields now and then when no timer separates iterations (back to back, or timed pacing
     // whose iterations outlast the period), so timers and I/O still run.
     const yielder = new Yielder();
@@ -370,7 +304,18 @@ export class ServiceRuntime implements TreeSource {
     let first = true;
     while (!run.halted && !run.stopByCtx) {
       let slept = false;
-      if (!backToBack) {
+      if (schedule) {
+        const now = clock.now();
+        const at = first
+          ? schedule.first(now, this.logger)
+          : schedule.next(start, end, now, this.logger);
+        const wait = at - clock.now();
+        if (wait > 0) {
+          await run.waiter.sleep(wait);
+          slept = true;
+        }
+        if (run.halted || run.stopByCtx) break;
+      } else if (!backToBack) {
         if (!first) {
           const wait = nextStart(o, start, end) - clock.now();
           if (wait > 0) {
@@ -429,6 +374,8 @@ export class ServiceRuntime implements TreeSource {
       restarts: 0,
     };
     if (this.lastError) node.lastError = { ...this.lastError };
+    const describe = this.opts.local?.describe;
+    if (describe) node.details = describe(this.local);
     return node;
   }
 

@@ -1,6 +1,8 @@
 /**
  * The options of `createService`, their defaults, and their validation.
  */
+
+import type { TaskOptions } from '../actors/graceful-tasks.ts';
 import { ServiceConfigError } from '../errors.ts';
 import type { RestartType } from '../internal/exit-reason.ts';
 import {
@@ -64,6 +66,13 @@ export interface ServiceContext {
    * counts once. Ignored once the generation is fenced.
    */
   fail(error?: unknown): void;
+  /**
+   * Starts background work (aiomisc graceful task) tied to this generation: on stop it is
+   * awaited (`cancel: false`, the default) or aborted through its signal (`cancel: true`),
+   * within `gracefulWaitTimeout`. A task that rejects counts as a failure of the service; the
+   * returned promise may be awaited or ignored.
+   */
+  task<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: TaskOptions): Promise<T>;
 }
 
 /**
@@ -129,6 +138,18 @@ export interface ServiceOptions {
    * @default 5000
    */
   gracePeriod?: number;
+  /**
+   * How long a stop waits for the generation's graceful tasks (`ctx.task`) that are not
+   * cancelled at once; the whole stop stays bounded by `gracePeriod`.
+   * @default gracePeriod
+   */
+  gracefulWaitTimeout?: number;
+  /**
+   * Abort the graceful tasks still running when `gracefulWaitTimeout` is over (aiomisc
+   * `cancel_on_timeout`); when false they are left to finish on their own, fenced.
+   * @default true
+   */
+  cancelOnTimeout?: boolean;
   /**
    * OTP restart type, used by the supervisor.
    * @default 'permanent'
@@ -203,6 +224,31 @@ export interface ResolvedServiceOptions {
   readonly onStart: ((ctx: ServiceContext) => unknown) | undefined;
   readonly onStop: ((ctx: ServiceContext) => unknown) | undefined;
   readonly logger: Logger | undefined;
+  readonly gracefulWaitTimeout: number;
+  readonly cancelOnTimeout: boolean;
+  /** A service kind's own schedule (periodic, cron), replacing the pacing options. */
+  readonly schedule: LoopSchedule | undefined;
+  /** A service kind's per-actor state, and what `getTree()` shows of it. */
+  readonly local: LocalState | undefined;
+}
+
+/**
+ * When a loop's iterations start, for service kinds with a schedule of their own. Times are
+ * the injected clock's (`clock.now()`); `log` is the service's logger (to log a skipped slot).
+ * @internal
+ */
+export interface LoopSchedule {
+  /** When the first iteration may start. */
+  first(now: number, log: Logger): number;
+  /** When the next may start, given the last one's start and end. */
+  next(start: number, end: number, now: number, log: Logger): number;
+}
+
+/** Per-actor state of a service kind. @internal */
+export interface LocalState {
+  create(): unknown;
+  /** Extra fields for `getTree()` (`details`), read from the state. */
+  describe?(state: unknown): Record<string, unknown>;
 }
 
 /**
@@ -244,6 +290,8 @@ const KNOWN = [
   'onStop',
   'logger',
   'actions',
+  'gracefulWaitTimeout',
+  'cancelOnTimeout',
 ] as const;
 
 /** Validates and resolves service options; throws `ServiceConfigError`. @internal */
@@ -282,6 +330,8 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
       expected: 'a logger with info/warn/error/debug/child',
     });
   }
+  const gracePeriod =
+    checkDuration(options.gracePeriod, 'gracePeriod', fail) ?? SERVICE_DEFAULTS.gracePeriod;
   const actions = options.actions ?? {};
   checkObject(actions, 'actions', fail);
   for (const [name, fn] of Object.entries(actions)) {
@@ -305,8 +355,12 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
     delayAfter: checkDuration(options.delayAfter, 'delayAfter', fail) ?? 0,
     maxFailures:
       checkInteger(options.maxFailures, 'maxFailures', fail) ?? SERVICE_DEFAULTS.maxFailures,
-    gracePeriod:
-      checkDuration(options.gracePeriod, 'gracePeriod', fail) ?? SERVICE_DEFAULTS.gracePeriod,
+    gracePeriod,
+    gracefulWaitTimeout:
+      checkDuration(options.gracefulWaitTimeout, 'gracefulWaitTimeout', fail) ?? gracePeriod,
+    cancelOnTimeout: checkBoolean(options.cancelOnTimeout, 'cancelOnTimeout', fail) ?? true,
+    schedule: undefined,
+    local: undefined,
     restart:
       checkOneOf(options.restart, ['permanent', 'transient', 'temporary'], 'restart', fail) ??
       SERVICE_DEFAULTS.restart,

@@ -251,14 +251,22 @@ const serviceMachine = serviceSetup.createMachine({
  * ```
  */
 export function createService(options: ServiceOptions): ServiceMachine {
-  const opts = resolveServiceOptions(options);
+  return serviceFromResolved(resolveServiceOptions(options), options);
+}
+
+/**
+ * A service machine from options already resolved (and extended) by a service kind: periodic,
+ * cron, queue and event workers, servers. `shown` is what the inspector shows as options.
+ * @internal
+ */
+export function serviceFromResolved(opts: ResolvedServiceOptions, shown: object): ServiceMachine {
   const machine = deriveMachine(serviceMachine, opts.id, { opts } satisfies ServiceDefinition);
   return attachSpec(machine, {
     kind: 'service',
-    id: options.id,
-    restart: options.restart ?? 'permanent',
-    resetGlobally: options.resetGlobally ?? true,
-    significant: options.significant ?? false,
-    describe: describeOptions(options),
+    id: opts.id,
+    restart: opts.restart,
+    resetGlobally: opts.resetGlobally,
+    significant: opts.significant,
+    describe: describeOptions(shown),
   });
 }

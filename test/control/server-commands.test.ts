@@ -3,10 +3,18 @@
  * completed, 409 when it is impossible now, 404 for an unknown path or command; concurrent
  * commands on one service are never lost nor doubled.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createService, createSupervisor, getTree, type TreeNode } from '../../src/index.ts';
 import { deferred } from '../helpers/async.ts';
-import { closeServedAfterEach, expectError, http, nodeAt, post, serve } from './server-helpers.ts';
+import {
+  closeServedAfterEach,
+  eventually,
+  expectError,
+  http,
+  nodeAt,
+  post,
+  serve,
+} from './server-helpers.ts';
 
 closeServedAfterEach();
 
@@ -147,7 +155,7 @@ describe('POST /services/<path>/<command>', () => {
       children: [counted('slow', [], { onStop: () => gate.promise })],
     });
     const stopping = post(s.url, '/services/slow/stop');
-    await vi.waitFor(() => expect(nodeAt(s.actor, 'slow').state).toBe('stopping'));
+    await eventually(() => expect(nodeAt(s.actor, 'slow').state).toBe('stopping'));
     expectError(await post(s.url, '/services/slow/restart'), 409, 'CHILD_BUSY');
     expectError(await post(s.url, '/services/slow/stop'), 409, 'CHILD_BUSY');
     gate.resolve();
@@ -232,7 +240,7 @@ describe('concurrent commands on the same service', () => {
       }),
     );
     // The 19 refusals come back while the first restart still waits on onStop.
-    await vi.waitFor(() => expect(answered).toBe(19));
+    await eventually(() => expect(answered).toBe(19));
     expect(nodeAt(s.actor, 'slow').state).toBe('stopping');
     gate.resolve();
     const answers = await Promise.all(requests);

@@ -4,7 +4,7 @@
  * readers for JSON errors and Prometheus text.
  */
 import { type IncomingHttpHeaders, request } from 'node:http';
-import { afterEach, expect } from 'vitest';
+import { afterEach, expect, vi } from 'vitest';
 import { type AnyActorRef, createActor, waitFor } from 'xstate';
 import {
   type ControlServer,
@@ -17,6 +17,14 @@ import {
   type TreeNode,
 } from '../../src/index.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
+
+/** How long a wait on the real clock may take before the test fails (a loaded machine is slow). */
+export const POLL = { timeout: 5_000, interval: 5 } as const;
+
+/** Retries `assertion` until it passes (real timers: the server runs on real I/O). */
+export function eventually<T>(assertion: () => T | Promise<T>): Promise<T> {
+  return vi.waitFor(assertion, POLL);
+}
 
 export interface Served {
   readonly actor: AnyActorRef;

@@ -13,7 +13,7 @@ import {
   getTree,
   silentLogger,
 } from '../../src/index.ts';
-import { closeServedAfterEach, get, http, post, serve } from './server-helpers.ts';
+import { closeServedAfterEach, eventually, get, http, post, serve } from './server-helpers.ts';
 
 closeServedAfterEach();
 
@@ -88,7 +88,7 @@ describe('POST /shutdown', () => {
     const answer = await post(s.url, '/shutdown');
     expect(answer.status).toBe(202);
     expect(answer.json()).toEqual({ shuttingDown: true });
-    await vi.waitFor(() => expect(getTree(s.actor).state).toBe('stopped'));
+    await eventually(() => expect(getTree(s.actor).state).toBe('stopped'));
     expect(getTree(s.actor).children?.[0]?.state).toBe('stopped');
     expect(onStop).toHaveBeenCalledOnce();
     expect(s.logger.find('shutdown requested over the control API')).toHaveLength(1);
@@ -101,7 +101,7 @@ describe('POST /shutdown', () => {
     const onShutdown = vi.fn();
     const s = await serve(tree(), { onShutdown });
     expect((await post(s.url, '/shutdown')).status).toBe(202);
-    await vi.waitFor(() => expect(onShutdown).toHaveBeenCalledOnce());
+    await eventually(() => expect(onShutdown).toHaveBeenCalledOnce());
     expect(getTree(s.actor).state).toBe('running');
   });
 
@@ -110,7 +110,7 @@ describe('POST /shutdown', () => {
       onShutdown: () => Promise.reject(new Error('cannot stop')),
     });
     expect((await post(s.url, '/shutdown')).status).toBe(202);
-    await vi.waitFor(() => expect(s.logger.find('shutdown failed')).toHaveLength(1));
+    await eventually(() => expect(s.logger.find('shutdown failed')).toHaveLength(1));
     const err = s.logger.find('shutdown failed')[0]?.fields.err as Error | undefined;
     expect(err?.message).toBe('cannot stop');
     expect((await get(s.url, '/healthz')).status).toBe(200);

@@ -2,11 +2,12 @@
  * The read endpoints of the control server (SPEC §7): `GET /tree`, `/healthz`, `/readyz` and
  * `/metrics`, against a real supervision tree on 127.0.0.1.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createService, createSupervisor, getTree, type TreeNode } from '../../src/index.ts';
 import { nextReport } from '../helpers/supervisor.ts';
 import {
   closeServedAfterEach,
+  eventually,
   get,
   nodeAt,
   post,
@@ -53,7 +54,7 @@ function tree(extra: { flaky?: boolean } = {}) {
 async function settled(s: Served): Promise<void> {
   const services = (n: TreeNode): TreeNode[] =>
     n.kind === 'service' ? [n] : (n.children ?? []).flatMap(services);
-  await vi.waitFor(() => {
+  await eventually(() => {
     for (const n of services(getTree(s.actor))) expect(n.iterations).toBeGreaterThanOrEqual(1);
   });
 }
@@ -109,7 +110,7 @@ describe('GET /healthz', () => {
     const tripped = nextReport(s.actor, 'supervisor.intensity-exceeded');
     broken = true;
     await tripped;
-    await vi.waitFor(() => expect(getTree(s.actor).state).toBe('failed'));
+    await eventually(() => expect(getTree(s.actor).state).toBe('failed'));
     const answer = await get(s.url, '/healthz');
     expect(answer.status).toBe(503);
     expect(answer.json()).toEqual({ ok: false, state: 'failed' });
@@ -177,12 +178,13 @@ describe('GET /metrics', () => {
   it('has per-child state, iterations, failures, generation and supervisor restarts', async () => {
     const s = await serve(tree({ flaky: true }));
     await settled(s);
-    await vi.waitFor(() => expect(nodeAt(s.actor, 'nested/flaky').failures).toBe(1));
+    await eventually(() => expect(nodeAt(s.actor, 'nested/flaky').failures).toBe(1));
     // child.fail is a failure: nested restarts leaf (a new generation) and counts a restart.
     const failed = await post(s.url, '/services/nested/leaf/fail');
     expect(failed.json()).toMatchObject({ state: 'running', generation: 1 });
     await settled(s);
-    // One scrape only: the server caches its tree walk between scrapes (see the report).
+    // One scrape per server: a scrape within 50 ms of the previous one answers the tree of the
+    // previous one (a known bug of src/control/metrics.ts, not asserted here).
     const text = (await get(s.url, '/metrics')).text;
     const leaf = { path: 'nested/leaf', kind: 'service' };
     expect(sample(text, 'xstate_supervisor_generation', leaf)).toBe(1);
