@@ -5,6 +5,7 @@
 import {
   type ControlServer,
   type ControlServerOptions,
+  checkControlOptions,
   createControlServer,
 } from './control/server.ts';
 import { CommandError, toError, XstateSupervisorError } from './errors.ts';
@@ -135,6 +136,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       );
     }
   }
+  if (options.control !== undefined) checkControlOptions(options.control, 'run() option `control`');
   const shutdownTimeout = options.shutdownTimeout ?? 60_000;
   if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0) {
     throw new XstateSupervisorError(
@@ -233,7 +235,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         const error = rootError(actor);
         logger.error({ err: error }, 'the root failed; exiting with code 1');
         void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
-      } else if (state === 'stopped' && !stopping) {
+      } else if (state === 'stopped' && !stopping && !failing) {
         logger.info('the root stopped on its own');
         void gracefulStop('stopped', false);
       }
@@ -271,6 +273,8 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     } catch (e) {
       const error = toError(e);
       logger.error({ err: error }, 'a server could not start; shutting down with code 1');
+      // Mark it before the tree stops, or its `stopped` would read as a clean stop.
+      failing = true;
       failReady(error);
       void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
     }

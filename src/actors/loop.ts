@@ -51,6 +51,12 @@ export interface LastError {
  */
 export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
 
+/** The `lastError` record of an error, stamped now (wall clock). @internal */
+export function lastErrorOf(error: Error): LastError {
+  const { message, stack } = error;
+  return stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
+}
+
 /**
  * The mutable state of one service actor across its generations.
  * Internal: reachable only through a service snapshot's context.
@@ -252,9 +258,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   recordFailure(run: LoopRun, error: Error): void {
     if (run.fenced || run !== this.run) return;
     this.failures++;
-    const { message, stack } = error;
-    this.lastError =
-      stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
+    this.lastError = lastErrorOf(error);
     const max = this.opts.maxFailures;
     this.logger.error(
       {
@@ -275,11 +279,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   /** Records why the generation ends. */
   setExit(reason: ExitReason): void {
     this.exit = reason;
-    if (reason._tag === 'Failure') {
-      const { message, stack } = reason.error;
-      this.lastError =
-        stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
-    }
+    if (reason._tag === 'Failure') this.lastError = lastErrorOf(reason.error);
   }
 
   /** Records a start that threw. */

@@ -20,7 +20,7 @@ import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.t
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { ChildRecord } from './child-record.ts';
-import type { LastError } from './loop.ts';
+import { type LastError, lastErrorOf } from './loop.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 
 /**
@@ -203,11 +203,7 @@ export class SupervisorCore implements TreeSource {
 
   setExit(reason: ExitReason): void {
     this.exit = reason;
-    if (reason._tag === 'Failure') {
-      const { message, stack } = reason.error;
-      this.lastError =
-        stack === undefined ? { message, at: Date.now() } : { message, stack, at: Date.now() };
-    }
+    if (reason._tag === 'Failure') this.lastError = lastErrorOf(reason.error);
   }
 
   /**

@@ -22,6 +22,8 @@ function eachNode(tree: TreeNode, visit: (node: TreeNode, path: string) => void)
 /** A registry of the tree's metrics, and a way to stop listening to its reports. */
 export interface TreeMetrics {
   readonly registry: Registry;
+  /** The Prometheus text of the tree as it is now (one walk of the tree). */
+  scrape(): Promise<string>;
   dispose(): void;
 }
 
@@ -31,12 +33,11 @@ export interface TreeMetrics {
  */
 export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
   const registry = new Registry();
-  let cached: { at: number; tree: TreeNode } | undefined;
-  // One walk per scrape, shared by every gauge's collect().
+  // One walk per scrape, taken by scrape() and shared by every gauge's collect().
+  let current: TreeNode | undefined;
   const tree = () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 50) cached = { at: now, tree: getTree(actor) };
-    return cached.tree;
+    current ??= getTree(actor);
+    return current;
   };
   const perNode = (name: string, help: string, read: (n: TreeNode) => number | undefined) =>
     new Gauge({
@@ -100,5 +101,16 @@ export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
     reports.inc({ type: r.type, path });
     if (r.type === 'supervisor.intensity-exceeded') trips.inc({ path });
   });
-  return { registry, dispose: () => sub.unsubscribe() };
+  return {
+    registry,
+    scrape: async () => {
+      current = getTree(actor);
+      try {
+        return await registry.metrics();
+      } finally {
+        current = undefined;
+      }
+    },
+    dispose: () => sub.unsubscribe(),
+  };
 }

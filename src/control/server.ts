@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toError } from '../errors.ts';
+import { toError, XstateSupervisorError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
 import { shutdown } from '../shutdown.ts';
@@ -77,6 +77,46 @@ export interface ControlServer {
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
+const KNOWN_OPTIONS = ['port', 'host', 'token', 'logger', 'onShutdown'];
+
+function invalid(caller: string, option: string, expected: string, got: unknown): never {
+  throw new XstateSupervisorError(
+    'CONTROL_OPTION_INVALID',
+    `${caller}: expected \`${option}\` to be ${expected}, got ${JSON.stringify(got)}.`,
+  );
+}
+
+/**
+ * Validates control server options at once (a misspelt `token` must never turn auth off).
+ * @internal
+ */
+export function checkControlOptions(options: object, caller: string): void {
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_OPTIONS.includes(key)) {
+      throw new XstateSupervisorError(
+        'CONTROL_OPTION_UNKNOWN',
+        `${caller}: unknown control option \`${key}\`; known options are ${KNOWN_OPTIONS.join(', ')}.`,
+      );
+    }
+  }
+  const port = o.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    invalid(caller, 'port', 'an integer from 0 to 65535', port);
+  }
+  if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) {
+    invalid(caller, 'token', 'a non-empty string', o.token);
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
+    invalid(caller, 'host', 'a non-empty string', o.host);
+  }
+}
+
+/** `Bearer <token>`, the scheme case-insensitive (RFC 9110 §11.1). */
+function normaliseAuthorization(header: string): string {
+  return /^bearer /i.test(header) ? `Bearer ${header.slice(7)}` : header;
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -118,16 +158,9 @@ export async function createControlServer(
   actor: AnyActorRef,
   options: ControlServerOptions = {},
 ): Promise<ControlServer> {
+  checkControlOptions(options, 'createControlServer');
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new TypeError(
-      `createControlServer: expected \`port\` to be an integer from 0 to 65535, got ${String(port)}.`,
-    );
-  }
-  if (options.token !== undefined && (typeof options.token !== 'string' || options.token === '')) {
-    throw new TypeError('createControlServer: expected `token` to be a non-empty string.');
-  }
   const logger = (options.logger ?? createConsoleLogger()).child({ component: 'control' });
   if (!LOOPBACK.has(host) && options.token === undefined) {
     logger.warn(
@@ -142,7 +175,7 @@ export async function createControlServer(
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { pathname } = new URL(req.url ?? '/', 'http://control');
     if (expected && !OPEN_PATHS.has(pathname)) {
-      const given = digest(req.headers.authorization ?? '');
+      const given = digest(normaliseAuthorization(req.headers.authorization ?? ''));
       if (!timingSafeEqual(given, expected)) {
         throw new HttpError(
           401,
@@ -172,7 +205,7 @@ export async function createControlServer(
     }
     if (segments.length === 1 && head === 'metrics') {
       allow(req, 'GET');
-      const text = await metrics.registry.metrics();
+      const text = await metrics.scrape();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return;

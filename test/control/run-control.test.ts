@@ -132,21 +132,31 @@ describe('run() with control', () => {
     await expect.poll(() => connect(url), POLL).toBe('ECONNREFUSED');
   });
 
-  // Known bug, not asserted here: `done` should then be { exitCode: 1, reason: 'failed' } (as
-  // RunHandle.ready's doc says), but it is { exitCode: 0, reason: 'stopped' } (src/run.ts).
-  it('rejects ready and shuts the tree down when the port is taken', async () => {
+  it('rejects ready, shuts the tree down and ends with exit code 1 when the port is taken', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as { port: number }).port;
     try {
       handle = run(root(), { control: { port }, exit: false, logger });
       await expect(handle.ready).rejects.toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
-      await handle.done;
+      expect(await handle.done).toMatchObject({ exitCode: 1, reason: 'failed' });
       expect(getTree(handle.actor).state).toBe('stopped');
       expect(logger.find('a server could not start')).toHaveLength(1);
+      expect(logger.find('the root stopped on its own')).toEqual([]);
     } finally {
       await new Promise((r) => taken.close(r));
     }
+  });
+
+  it('rejects a misspelt control option at once instead of running without auth', () => {
+    expect(() =>
+      run(root(), { control: { port: 0, tokn: 'x' } as never, exit: false, logger }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CONTROL_OPTION_UNKNOWN',
+        message: expect.stringContaining('`tokn`'),
+      }),
+    );
   });
 
   it('has no control server without the option', async () => {

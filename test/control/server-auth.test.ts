@@ -68,6 +68,21 @@ describe('with a token', () => {
     expect(getTree(s.actor).state).toBe('running');
   });
 
+  it('accepts the Bearer scheme in any case (RFC 9110), but only with the right token', async () => {
+    const s = await serve(tree(), { token: TOKEN });
+    expect(
+      (await http(s.url, 'GET', '/tree', { headers: { authorization: `bearer ${TOKEN}` } })).status,
+    ).toBe(200);
+    expect(
+      (await http(s.url, 'GET', '/tree', { headers: { authorization: `BEARER ${TOKEN}` } })).status,
+    ).toBe(200);
+    expectError(
+      await http(s.url, 'GET', '/tree', { headers: { authorization: `bearer x${TOKEN}` } }),
+      401,
+      'UNAUTHORIZED',
+    );
+  });
+
   it('checks the token before the path: an unknown path is 401, not 404', async () => {
     const s = await serve(tree(), { token: TOKEN });
     expectError(await http(s.url, 'GET', '/nope'), 401, 'UNAUTHORIZED');

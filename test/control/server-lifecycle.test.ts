@@ -12,6 +12,7 @@ import {
   createSupervisor,
   getTree,
   silentLogger,
+  XstateSupervisorError,
 } from '../../src/index.ts';
 import { closeServedAfterEach, eventually, get, http, post, serve } from './server-helpers.ts';
 
@@ -75,9 +76,18 @@ describe('listening', () => {
 
   it('rejects an invalid port or an empty token at once', async () => {
     const actor = createActor(createSupervisor({ ...tree(), logger: silentLogger }));
-    await expect(createControlServer(actor, { port: -1 })).rejects.toThrow(TypeError);
-    await expect(createControlServer(actor, { port: 70_000 })).rejects.toThrow(/port/);
-    await expect(createControlServer(actor, { token: '' })).rejects.toThrow(/token/);
+    await expect(createControlServer(actor, { port: -1 })).rejects.toBeInstanceOf(
+      XstateSupervisorError,
+    );
+    await expect(createControlServer(actor, { port: 70_000 })).rejects.toThrow(/`port`.*70000/);
+    await expect(createControlServer(actor, { token: '' })).rejects.toMatchObject({
+      code: 'CONTROL_OPTION_INVALID',
+    });
+    // A typo must never turn the token off.
+    await expect(createControlServer(actor, { tokn: 'secret' } as never)).rejects.toMatchObject({
+      code: 'CONTROL_OPTION_UNKNOWN',
+      message: expect.stringContaining('`tokn`'),
+    });
   });
 });
 

@@ -222,6 +222,15 @@ describe('GET /metrics', () => {
     expect(restarted('job')).toBeUndefined();
   });
 
+  it('answers the tree as it is at each scrape, even two scrapes apart by less than a tick', async () => {
+    const s = await serve(tree());
+    const before = (await get(s.url, '/metrics')).text;
+    expect(sample(before, 'xstate_supervisor_generation', { path: 'a', kind: 'service' })).toBe(0);
+    await post(s.url, '/services/a/restart');
+    const after = (await get(s.url, '/metrics')).text;
+    expect(sample(after, 'xstate_supervisor_generation', { path: 'a', kind: 'service' })).toBe(1);
+  });
+
   it('keeps the metrics of each server apart (never the global registry)', async () => {
     const first = await serve(tree());
     const second = await serve(tree());
