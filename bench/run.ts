@@ -13,7 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { type BenchMessage, fmtSeconds, machineLine, printTable } from './harness.ts';
 
 /** Every bench, in the order they run. */
-const BENCHES = ['service-loop', 'lone-services', 'supervisor', 'control-load'] as const;
+const BENCHES = [
+  'service-loop',
+  'lone-services',
+  'supervisor',
+  'control-load',
+  'periodic',
+] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {
   const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));

@@ -2,6 +2,8 @@
  * xstate-supervisor: Erlang/OTP-style supervision trees for long-running Node services,
  * built on XState v5.
  */
+
+export type { TaskOptions } from './actors/graceful-tasks.ts';
 export type { LastError, LoopReport } from './actors/loop.ts';
 export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
 export type { SupervisorCommand } from './actors/supervisor-commands.ts';
@@ -34,6 +36,45 @@ export {
 } from './errors.ts';
 export type { ExitReason, RestartType } from './internal/exit-reason.ts';
 export {
+  createEventWorker,
+  type EventWorkerApi,
+  type EventWorkerMachine,
+  type EventWorkerOptions,
+} from './kinds/event-worker.ts';
+export {
+  createHookCollection,
+  type Hook,
+  HookCollection,
+  HookError,
+  type HookFailure,
+  type HookRunResult,
+} from './kinds/hook-collection.ts';
+export { createMemoryQueue, type MemoryQueueOptions, type TaskQueue } from './kinds/queue.ts';
+export { createQueueWorker } from './kinds/queue-worker.ts';
+export {
+  type OnFull,
+  type PutOptions,
+  type PutResult,
+  QUEUE_WORKER_DEFAULTS,
+  QueueFullError,
+  type QueueTaskContext,
+  type QueueWorkerApi,
+  type QueueWorkerMachine,
+  type QueueWorkerOptions,
+  type StopPolicy,
+} from './kinds/queue-worker-options.ts';
+export { createHttpService, type HttpServiceOptions } from './kinds/servers/http-service.ts';
+export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
+export { reusePortSupported } from './kinds/servers/reuse-port.ts';
+export {
+  type HandlerErrorPolicy,
+  SERVER_DEFAULTS,
+  type ServerServiceOptions,
+} from './kinds/servers/server-options.ts';
+export { createTcpService, type TcpServiceOptions } from './kinds/servers/tcp-service.ts';
+export { createTlsService, type TlsServiceOptions } from './kinds/servers/tls-service.ts';
+export { createUdpService, type UdpServiceOptions } from './kinds/servers/udp-service.ts';
+export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
   type LogFn,
@@ -44,6 +85,16 @@ export {
 export { type BackoffOptions, backoffDelay } from './machines/backoff.ts';
 export { RestartWindow } from './machines/restart-intensity.ts';
 export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
+export type {
+  ConfigCheck,
+  ConfigOf,
+  ConfigSpec,
+  ConfigType,
+  ConfigTypes,
+  ServiceConfig,
+  ServiceConfigOptions,
+} from './machines/service-config.ts';
+export type { ServiceHook, ServiceHooks } from './machines/service-hooks.ts';
 export {
   SERVICE_DEFAULTS,
   type ServiceAction,

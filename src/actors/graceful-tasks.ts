@@ -11,7 +11,13 @@ import type { Clock } from '../internal/xstate.ts';
  *
  * @example
  * ```ts
- * ctx.task((signal) => upload(file, { signal }), { cancel: true });
+ * createService({
+ *   id: 'uploader',
+ *   async iterate(ctx) {
+ *     const options: TaskOptions = { cancel: true }; // abort at once on stop
+ *     void ctx.task((signal) => fetch('http://127.0.0.1:8080/upload', { signal }), options);
+ *   },
+ * });
  * ```
  */
 export interface TaskOptions {
@@ -29,10 +35,17 @@ interface Entry {
   settled: Promise<void>;
 }
 
+/** How a drain ended. @internal */
+export type DrainOutcome = 'settled' | 'timeout';
+
 /** The graceful tasks of one generation. @internal */
 export class TaskSet {
   private readonly entries = new Set<Entry>();
   private readonly reason: unknown;
+  /** The generation was asked to end: an AbortError from a task is then no failure. */
+  private halted = false;
+  /** The stop is over (or the generation was killed): nothing a task does is reported. */
+  private fenced = false;
 
   constructor(reason: unknown) {
     this.reason = reason;
@@ -45,7 +58,7 @@ export class TaskSet {
   /**
    * Starts `fn` with its own AbortSignal. The returned promise is the task's result; a
    * rejection is reported through `onError` (so it is never lost, awaited or not), unless it
-   * is the abort this set asked for.
+   * is an abort this set asked for, or came after the set was fenced.
    */
   start<T>(
     fn: (signal: AbortSignal) => T | PromiseLike<T>,
@@ -59,34 +72,54 @@ export class TaskSet {
       settled: Promise.resolve(),
     };
     const result = Promise.resolve().then(() => fn(controller.signal));
+    // Registered before the caller can await `result`, so the failure is counted before an
+    // iteration that awaits the task sees the same rejection (the loop then skips it).
     entry.settled = result.then(
       () => {},
       (e: unknown) => {
-        if (!(controller.signal.aborted && isAbort(e, this.reason))) onError(e);
+        if (this.fenced) return;
+        // A task that gives up because its signal or the generation's was aborted did what
+        // it was asked.
+        if ((controller.signal.aborted || this.halted) && isAbort(e, this.reason)) return;
+        try {
+          onError(e);
+        } catch {
+          // A failing failure report must not become an unhandled rejection.
+        }
       },
     );
-    void entry.settled.finally(() => this.entries.delete(entry));
+    void entry.settled.then(() => this.entries.delete(entry));
     // Awaiting the task is optional: its failure is reported through onError either way.
     result.catch(() => {});
     this.entries.add(entry);
     return result;
   }
 
-  /**
-   * Stops the tasks: aborts the `cancel: true` ones, waits up to `timeout` for all; then, with
-   * `cancelOnTimeout`, aborts the rest. Resolves to true when every task settled in time.
-   */
-  async drain(timeout: number, cancelOnTimeout: boolean, clock: Clock): Promise<boolean> {
-    if (this.entries.size === 0) return true;
+  /** The generation is ending: aborts the `cancel: true` tasks at once. */
+  halt(): void {
+    this.halted = true;
     for (const e of this.entries) if (e.cancel) e.controller.abort(this.reason);
-    const all = Promise.all([...this.entries].map((e) => e.settled));
-    if (await settlesWithin(all, timeout, clock)) return true;
-    if (cancelOnTimeout) for (const e of this.entries) e.controller.abort(this.reason);
-    return false;
   }
 
-  /** Aborts every task now (the generation was killed). */
+  /**
+   * Waits up to `timeout` for every task (the `cancel: true` ones were aborted by `halt`). On
+   * timeout the rest are aborted when `cancelOnTimeout`, else left running; either way they
+   * are fenced: what they do later is not reported.
+   */
+  async drain(timeout: number, cancelOnTimeout: boolean, clock: Clock): Promise<DrainOutcome> {
+    this.halt();
+    if (this.entries.size === 0) return 'settled';
+    const all = Promise.all([...this.entries].map((e) => e.settled));
+    if (await settlesWithin(all, timeout, clock)) return 'settled';
+    this.fenced = true;
+    if (cancelOnTimeout) for (const e of this.entries) e.controller.abort(this.reason);
+    return 'timeout';
+  }
+
+  /** Aborts every task now and fences them (the generation was killed or hard reset). */
   abortAll(): void {
+    this.halted = true;
+    this.fenced = true;
     for (const e of this.entries) e.controller.abort(this.reason);
   }
 }

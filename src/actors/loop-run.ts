@@ -1,7 +1,7 @@
 /**
  * One generation of a service's loop, and the context its iterations receive.
  */
-import { toError } from '../errors.ts';
+import { CommandError, toError } from '../errors.ts';
 import { Waiter } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
@@ -14,7 +14,8 @@ export interface LoopOwner {
   readonly logger: Logger;
   /** Per-actor state of a service kind (a server's listener, say), kept across generations. */
   readonly local: unknown;
-  recordFailure(run: LoopRun, error: Error): void;
+  /** `what` names the failing thing in the log line (default: `'iteration failed'`). */
+  recordFailure(run: LoopRun, error: Error, what?: string): void;
 }
 
 interface MutableContext extends ServiceContext {
@@ -26,6 +27,9 @@ interface MutableContext extends ServiceContext {
  * its stack) on every stop was a tenth of the cost of a restart.
  */
 export const STOP_REASON = new DOMException('The service is stopping.', 'AbortError');
+
+/** `ctx.config` of a service without a `config` option. */
+const NO_CONFIG: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * What an iteration receives. The AbortController is made only when an iteration first reads
@@ -46,6 +50,10 @@ export class IterationContext implements MutableContext {
   get signal(): AbortSignal {
     return this.run.signal();
   }
+  /** The service's validated `config` (frozen, the same object in every generation). */
+  get config(): Readonly<Record<string, unknown>> {
+    return this.run.rt.opts.config ?? NO_CONFIG;
+  }
   // Fields, not methods: `async iterate({ stop, fail })` must keep working.
   readonly stop = (): void => this.run.stopFromCtx();
   readonly fail = (error?: unknown): void =>
@@ -57,12 +65,16 @@ export class IterationContext implements MutableContext {
     const run = this.run;
     if (run.halted || run.fenced) {
       return Promise.reject(
-        new Error(
-          `ctx.task() called on service "${this.id}" generation ${this.generation}, which is stopping.`,
+        new CommandError(
+          'NOT_RUNNING',
+          `ctx.task() called on service "${this.id}" generation ${this.generation}, which is stopping; start background work only while the generation runs (onStart, iterate, actions).`,
         ),
       );
     }
-    return run.tasks.start(fn, options, (e) => run.rt.recordFailure(run, toError(e)));
+    return run.tasks.start(fn, options, (e) => {
+      run.noteTaskError(e);
+      run.rt.recordFailure(run, toError(e), 'graceful task failed');
+    });
   };
   /** Per-actor state of a service kind; not part of the public context. @internal */
   get local(): unknown {
@@ -85,6 +97,8 @@ export class LoopRun {
   stopByCtx = false;
   failedWith: Error | undefined;
   done: Promise<void> = Promise.resolve();
+  /** Task failures already counted, so an iteration that awaits the task is not counted too. */
+  private taskErrors: WeakSet<object> | undefined;
 
   constructor(rt: LoopOwner, generation: number, clock: Clock) {
     this.rt = rt;
@@ -109,7 +123,21 @@ export class LoopRun {
   halt(): void {
     this.halted = true;
     this.controller?.abort(STOP_REASON);
+    if (this.tasks.size > 0) this.tasks.halt();
     this.waiter.wake();
+  }
+
+  noteTaskError(e: unknown): void {
+    if (typeof e !== 'object' || e === null) return;
+    this.taskErrors ??= new WeakSet();
+    this.taskErrors.add(e);
+  }
+
+  /** Whether `e` is a task failure already counted (the iteration awaited the task). */
+  isCountedTaskError(e: unknown): boolean {
+    return this.taskErrors !== undefined && typeof e === 'object' && e !== null
+      ? this.taskErrors.has(e)
+      : false;
   }
 }
 

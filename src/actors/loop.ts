@@ -51,6 +51,13 @@ export interface LastError {
  */
 export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
 
+/** A generation that never started (its `onStart` threw or vetoed): nothing of it may run on. */
+function abandon(run: LoopRun): void {
+  run.halt();
+  run.fenced = true;
+  if (run.tasks.size > 0) run.tasks.abortAll();
+}
+
 /** The `lastError` record of an error, stamped now (wall clock). @internal */
 export function lastErrorOf(error: Error): LastError {
   const { message, stack } = error;
@@ -122,8 +129,17 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     const run = this.run!;
     const onStart = this.opts.onStart;
     if (onStart) {
-      const result = await onStart(run.ctx);
-      if (result === false) return 'vetoed';
+      let result: unknown;
+      try {
+        result = await onStart(run.ctx);
+      } catch (e) {
+        abandon(run);
+        throw e;
+      }
+      if (result === false) {
+        abandon(run);
+        return 'vetoed';
+      }
     }
     this.sessionOpen = true;
     // The actor was stopped while onStart ran: the pairing still holds.
@@ -195,10 +211,17 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     const grace = this.opts.gracePeriod;
     const deadline = this.clock.now() + grace;
     let killed = false;
+    // Graceful tasks left running on purpose (`cancelOnTimeout: false`): even a kill spares them.
+    let tasksLeft = false;
     if (run) {
       run.halt();
       if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
-      if (!killed && run.tasks.size > 0) await this.drainTasks(run, deadline);
+      if (!killed && run.tasks.size > 0) {
+        const outcome = await this.drainTasks(run, deadline);
+        tasksLeft = outcome !== 'settled' && !this.opts.cancelOnTimeout;
+        // The tasks used up the whole gracePeriod: the stop is over its bound.
+        if (outcome === 'deadline') killed = true;
+      }
     }
     if (this.sessionOpen) {
       this.sessionOpen = false;
@@ -210,7 +233,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (killed) {
       if (run) {
         run.fenced = true;
-        run.tasks.abortAll();
+        if (!tasksLeft) run.tasks.abortAll();
       }
       this.killed = true;
       const error = new KilledError(this.opts.id, this.generation, grace);
@@ -219,17 +242,32 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     return { killed };
   }
 
-  /** Waits for the generation's graceful tasks, within `gracefulWaitTimeout` and the deadline. */
-  private async drainTasks(run: LoopRun, deadline: number): Promise<void> {
-    const left = deadline - this.clock.now();
-    const timeout = Math.max(0, Math.min(this.opts.gracefulWaitTimeout, left));
+  /**
+   * Waits for the generation's graceful tasks, within `gracefulWaitTimeout` and the deadline.
+   * Resolves to `'deadline'` when they were still running at the end of `gracePeriod`.
+   */
+  private async drainTasks(
+    run: LoopRun,
+    deadline: number,
+  ): Promise<'settled' | 'timeout' | 'deadline'> {
+    const left = Math.max(0, deadline - this.clock.now());
+    const timeout = Math.min(this.opts.gracefulWaitTimeout, left);
     const pending = run.tasks.size;
-    if (!(await run.tasks.drain(timeout, this.opts.cancelOnTimeout, this.clock))) {
-      this.logger.warn(
-        { generation: run.ctx.generation, pending, timeout, cancelled: this.opts.cancelOnTimeout },
-        'graceful tasks still running after gracefulWaitTimeout',
-      );
-    }
+    const cancelled = this.opts.cancelOnTimeout;
+    if ((await run.tasks.drain(timeout, cancelled, this.clock)) === 'settled') return 'settled';
+    this.logger.warn(
+      {
+        generation: run.ctx.generation,
+        pending: run.tasks.size,
+        started: pending,
+        timeout,
+        cancelled,
+      },
+      cancelled
+        ? 'graceful tasks still running after gracefulWaitTimeout; aborted'
+        : 'graceful tasks still running after gracefulWaitTimeout; left running, fenced',
+    );
+    return timeout >= left ? 'deadline' : 'timeout';
   }
 
   private async callOnStop(run: LoopRun | undefined): Promise<void> {
@@ -255,7 +293,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   }
 
   /** Counts a failure of `run` (a throw, a rejection, or `ctx.fail()`). */
-  recordFailure(run: LoopRun, error: Error): void {
+  recordFailure(run: LoopRun, error: Error, what = 'iteration failed'): void {
     if (run.fenced || run !== this.run) return;
     this.failures++;
     this.lastError = lastErrorOf(error);
@@ -268,7 +306,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
         maxFailures: max,
         err: error,
       },
-      'iteration failed',
+      what,
     );
     if (this.failures > max && !run.failedWith) {
       run.failedWith = error;
@@ -345,7 +383,10 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
         if (isThenable(result)) await result;
       } catch (e) {
         // An iteration that gives up because we aborted its signal did what it was asked.
-        if (!(run.halted && isAbortError(e))) this.recordFailure(run, toError(e));
+        // A graceful task's failure the iteration awaited was counted when the task failed.
+        if (!(run.halted && isAbortError(e)) && !run.isCountedTaskError(e)) {
+          this.recordFailure(run, toError(e));
+        }
       }
       if (run.fenced) return;
       this.iterations++;

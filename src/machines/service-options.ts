@@ -17,6 +17,12 @@ import {
   type Fail,
 } from '../internal/validate.ts';
 import type { Logger } from '../logger.ts';
+import {
+  resolveServiceConfig,
+  type ServiceConfig,
+  type ServiceConfigOptions,
+} from './service-config.ts';
+import { resolveServiceHooks, type ServiceHooks } from './service-hooks.ts';
 
 /**
  * What an iteration, `onStart` and `onStop` receive: one object per generation, shared by the
@@ -36,9 +42,15 @@ import type { Logger } from '../logger.ts';
  * });
  * ```
  */
-export interface ServiceContext {
+export interface ServiceContext<Config = ServiceConfig> {
   /** The service id. */
   readonly id: string;
+  /**
+   * The service's `config`, validated and coerced once by `createService` (see
+   * {@link ServiceConfigOptions}); the same frozen object in every generation. `{}` without a
+   * `config` option.
+   */
+  readonly config: Config;
   /**
    * 0-based number of this iteration in the current generation; failed ones count. In
    * `onStart` it is 0; in `onStop`, the number of the last iteration.
@@ -93,14 +105,24 @@ export interface ServiceContext {
  * });
  * ```
  */
-export interface ServiceOptions {
+export interface ServiceOptions<
+  Config = ServiceConfig,
+  Def extends ServiceConfigOptions | undefined = ServiceConfigOptions | undefined,
+> {
   /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. Required. */
   id: string;
   /**
    * The unit of work, run again and again until the service stops. Sync or async; a throw or
    * a rejection is a counted failure. Required.
    */
-  iterate: (ctx: ServiceContext) => unknown;
+  iterate: (ctx: ServiceContext<Config>) => unknown;
+  /**
+   * aiomisc `__required__`: the values the service needs (often from `process.env`), each with
+   * a type, checked once here; every missing or invalid key is named in one
+   * `ServiceConfigError`. The result is `ctx.config`, typed from the declaration.
+   * @default undefined (`ctx.config` is `{}`)
+   */
+  config?: Def;
   /**
    * GCL `iter_min_period`: at least this long from one iteration's start to the next.
    * @default 0
@@ -170,17 +192,21 @@ export interface ServiceOptions {
   /**
    * Runs in `starting`, before the first iteration of a generation; may be async. Return
    * `false` (or a promise of `false`) to veto the start (back to `idle`), throw to fail it.
-   * Not run by a hard reset.
+   * Not run by a hard reset. Several hooks (an array or a `HookCollection`) run in order; the
+   * first that throws or vetoes ends the start, and the `onStop` hooks paired with the ones
+   * that succeeded run at once (see {@link ServiceHooks}); a throw fails the start with a
+   * `HookError` listing every failure.
    * @default undefined (no hook)
    */
-  onStart?: (ctx: ServiceContext) => unknown;
+  onStart?: ServiceHooks<ServiceContext<Config>>;
   /**
    * Runs once for every generation whose `onStart` succeeded, however it ends (stop, failure,
    * kill, the actor being stopped), after the loop has ended; bounded by `gracePeriod`. A throw
-   * is logged and the stop completes. Not run by a hard reset.
+   * is logged and the stop completes. Not run by a hard reset. Several hooks (an array or a
+   * `HookCollection`) all run, in order; their errors are logged together as one `HookError`.
    * @default undefined (no hook)
    */
-  onStop?: (ctx: ServiceContext) => unknown;
+  onStop?: ServiceHooks<ServiceContext<Config>>;
   /**
    * Actions callable over the control API (`POST /actions/<path>/<name>` with a JSON body) or
    * with `perform()`: `name(data, ctx)` receives the parsed body and the running generation's
@@ -188,7 +214,7 @@ export interface ServiceOptions {
    * to answer a 4xx/5xx on purpose. They belong to this service alone.
    * @default {}
    */
-  actions?: Readonly<Record<string, ServiceAction>>;
+  actions?: Readonly<Record<string, ServiceAction<Config>>>;
   /**
    * Where the service logs (pino's shape).
    * @default the supervisor's logger, or a console logger writing to stderr
@@ -204,7 +230,10 @@ export interface ServiceOptions {
  * const echo: ServiceAction = (data, ctx) => ({ echoed: data, generation: ctx.generation });
  * ```
  */
-export type ServiceAction = (data: unknown, ctx: ServiceContext) => unknown;
+export type ServiceAction<Config = ServiceConfig> = (
+  data: unknown,
+  ctx: ServiceContext<Config>,
+) => unknown;
 
 /** Options with defaults applied (internal). */
 export interface ResolvedServiceOptions {
@@ -226,6 +255,8 @@ export interface ResolvedServiceOptions {
   readonly logger: Logger | undefined;
   readonly gracefulWaitTimeout: number;
   readonly cancelOnTimeout: boolean;
+  /** The validated `config` (`ctx.config`); undefined without a `config` option. */
+  readonly config?: ServiceConfig | undefined;
   /** A service kind's own schedule (periodic, cron), replacing the pacing options. */
   readonly schedule: LoopSchedule | undefined;
   /** A service kind's per-actor state, and what `getTree()` shows of it. */
@@ -292,10 +323,13 @@ const KNOWN = [
   'actions',
   'gracefulWaitTimeout',
   'cancelOnTimeout',
+  'config',
 ] as const;
 
 /** Validates and resolves service options; throws `ServiceConfigError`. @internal */
-export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceOptions {
+export function resolveServiceOptions<Config, Def extends ServiceConfigOptions | undefined>(
+  options: ServiceOptions<Config, Def>,
+): ResolvedServiceOptions {
   const rawId = (options as { id?: unknown } | undefined)?.id;
   const owner = typeof rawId === 'string' ? rawId : undefined;
   const fail: Fail = (d) => {
@@ -344,10 +378,14 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
     }
     checkFunction(fn, `actions.${name}`, fail, true);
   }
+  const hooks = resolveServiceHooks<ServiceContext>(options.onStart, options.onStop, id, fail);
+  const config = resolveServiceConfig(options.config, owner, fail);
   return {
     id,
-    actions: { ...actions },
-    iterate: options.iterate,
+    // Config only narrows what the context's `config` holds: the same context serves them.
+    actions: { ...actions } as Readonly<Record<string, ServiceAction>>,
+    iterate: options.iterate as (ctx: ServiceContext) => unknown,
+    config,
     minPeriod: checkDuration(options.minPeriod, 'minPeriod', fail) ?? 0,
     pause: checkDuration(options.pause, 'pause', fail) ?? 0,
     interval: checkDuration(options.interval, 'interval', fail) ?? 0,
@@ -368,8 +406,8 @@ export function resolveServiceOptions(options: ServiceOptions): ResolvedServiceO
       checkBoolean(options.resetGlobally, 'resetGlobally', fail) ?? SERVICE_DEFAULTS.resetGlobally,
     significant:
       checkBoolean(options.significant, 'significant', fail) ?? SERVICE_DEFAULTS.significant,
-    onStart: checkFunction(options.onStart, 'onStart', fail),
-    onStop: checkFunction(options.onStop, 'onStop', fail),
+    onStart: hooks.onStart,
+    onStop: hooks.onStop,
     logger,
   };
 }

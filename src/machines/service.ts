@@ -17,6 +17,7 @@ import {
   setup,
 } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
+import { type ConfigOf, type ServiceConfigOptions, withoutConfigValues } from './service-config.ts';
 import {
   type ResolvedServiceOptions,
   resolveServiceOptions,
@@ -250,8 +251,10 @@ const serviceMachine = serviceSetup.createMachine({
  * const actor = createActor(poller).start();
  * ```
  */
-export function createService(options: ServiceOptions): ServiceMachine {
-  return serviceFromResolved(resolveServiceOptions(options), options);
+export function createService<
+  const Def extends ServiceConfigOptions | undefined = ServiceConfigOptions | undefined,
+>(options: ServiceOptions<ConfigOf<Def>, Def>): ServiceMachine {
+  return serviceFromResolved(resolveServiceOptions(options), withoutConfigValues(options));
 }
 
 /**

@@ -6,6 +6,7 @@ import { type AnyActorRef, createActor, waitFor } from 'xstate';
 import {
   createService,
   createSupervisor,
+  type ServiceContext,
   type ServiceOptions,
   type SupervisorOptions,
   type SupervisorReport,
@@ -18,7 +19,11 @@ export type Timeline = string[];
 /** A service whose hooks are written to the timeline; extra options pass through. */
 export function tracked(
   timeline: Timeline,
-  options: Partial<ServiceOptions> & { id: string },
+  options: Omit<Partial<ServiceOptions>, 'onStart' | 'onStop'> & {
+    id: string;
+    onStart?: (ctx: ServiceContext) => unknown;
+    onStop?: (ctx: ServiceContext) => unknown;
+  },
 ): ReturnType<typeof createService> {
   const { id } = options;
   return createService({

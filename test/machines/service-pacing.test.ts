@@ -262,7 +262,9 @@ describe('service pacing with fake timers', () => {
   });
 });
 
-describe('service pacing in real time', () => {
+// Real-time tests: a loaded machine can delay any timer, so each gets two retries. A real
+// starvation or pacing bug misses by hundreds of ms and fails every attempt.
+describe('service pacing in real time', { retry: 2 }, () => {
   it('lets a timer fire when timed iterations outlast their period and no wait is ever needed', async () => {
     const svc = launch({
       id: 'overrun',

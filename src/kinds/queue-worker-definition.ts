@@ -1,0 +1,139 @@
+/**
+ * The shared half of a queue worker: the definition's queue, its waiting putters and the
+ * tasks left over, shared by every actor of one worker and kept across restarts.
+ * Internal: `createQueueWorker` builds on it; nothing here is exported from the package.
+ */
+import { toError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { TaskQueue } from './queue.ts';
+import type { QueueTaskContext } from './queue-worker-options.ts';
+
+/** The settings a generation needs from the worker's options. @internal */
+export interface QueueSettings<T> {
+  readonly handle: (task: T, ctx: QueueTaskContext) => unknown;
+  readonly concurrency: number;
+  readonly stopPolicy: 'drain' | 'discard';
+}
+
+interface PutWaiter<T> {
+  readonly task: T;
+  readonly priority: number;
+  readonly resolve: () => void;
+  readonly cleanup: () => void;
+}
+
+/** The queue of one worker definition, shared by all its actors. @internal */
+export class QueueDefinition<T> {
+  readonly id: string;
+  readonly queue: TaskQueue<T>;
+  /** Tasks taken whose handler was aborted; taken again before the queue. */
+  readonly orphans: T[] = [];
+  /** Actors between a successful `onStart` and their `onStop`. */
+  active = 0;
+  private readonly waiters: PutWaiter<T>[] = [];
+  private readonly onDiscard: ((tasks: T[]) => unknown) | undefined;
+
+  constructor(id: string, queue: TaskQueue<T>, onDiscard: ((tasks: T[]) => unknown) | undefined) {
+    this.id = id;
+    this.queue = queue;
+    this.onDiscard = onDiscard;
+  }
+
+  /** Puts at once if there is room and nobody waits before us. */
+  tryPut(task: T, priority: number): boolean {
+    return this.waiters.length === 0 && this.queue.put(task, priority);
+  }
+
+  /** Waits for room (backpressure); rejects with `signal.reason` if it aborts first. */
+  putWhenRoom(task: T, priority: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(signal!.reason);
+      };
+      const waiter: PutWaiter<T> = {
+        task,
+        priority,
+        resolve,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Moves waiting putters into the queue while it has room, in the order they came. */
+  flushWaiters(): void {
+    while (this.waiters.length > 0) {
+      const w = this.waiters[0]!;
+      if (!this.queue.put(w.task, w.priority)) return;
+      this.waiters.shift();
+      w.cleanup();
+      w.resolve();
+    }
+  }
+
+  /** The next task: an orphan first, else the queue's (which may wait). */
+  async take(signal: AbortSignal): Promise<T> {
+    if (this.orphans.length > 0) return this.orphans.shift()!;
+    const task = await this.queue.take(signal);
+    this.flushWaiters();
+    return task;
+  }
+
+  /** Whether a task can be had without waiting. */
+  hasReady(): boolean {
+    return this.orphans.length > 0 || this.queue.size > 0;
+  }
+
+  /** Every task not processed yet, in the order they would be taken. */
+  pending(): T[] {
+    return [...this.orphans, ...this.queue.toArray()];
+  }
+
+  /** A handler was aborted: its task was not processed. */
+  orphan(task: T, logger: Logger): void {
+    if (this.active === 0 && this.onDiscard) {
+      void this.discard([task], logger);
+      return;
+    }
+    this.orphans.push(task);
+    if (this.active === 0) {
+      logger.warn({ unprocessed: 1 }, 'handler aborted; its task stays queued (worker.pending())');
+    }
+  }
+
+  /**
+   * The last running actor has stopped: hand what is left to `onDiscard`, or keep it queued
+   * and say so. After a failure the tasks always stay, for the restart.
+   */
+  async leftovers(logger: Logger, failed: boolean): Promise<void> {
+    if (!failed && this.onDiscard) {
+      const tasks = [...this.orphans.splice(0), ...this.queue.drain()];
+      this.flushWaiters();
+      if (tasks.length > 0) await this.discard(tasks, logger);
+      return;
+    }
+    const count = this.orphans.length + this.queue.size;
+    if (count === 0) return;
+    logger.warn(
+      { unprocessed: count },
+      failed
+        ? `worker failed with ${count} task(s) unprocessed; they stay queued for the restart`
+        : `stopped with ${count} task(s) unprocessed; they stay queued (worker.pending())`,
+    );
+  }
+
+  private async discard(tasks: T[], logger: Logger): Promise<void> {
+    try {
+      await this.onDiscard!(tasks);
+    } catch (e) {
+      logger.error(
+        { unprocessed: tasks.length, err: toError(e) },
+        `onDiscard threw; ${tasks.length} unprocessed task(s) were handed to it`,
+      );
+    }
+  }
+}

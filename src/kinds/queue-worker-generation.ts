@@ -1,0 +1,189 @@
+/**
+ * One generation of a queue worker: its dispatching, its drain on stop, its fencing.
+ * Internal: `createQueueWorker` builds on it; nothing here is exported from the package.
+ */
+import { yieldToEventLoop } from '../internal/waiter.ts';
+import type { ServiceContext } from '../machines/service-options.ts';
+import type { QueueDefinition, QueueSettings } from './queue-worker-definition.ts';
+import type { QueueTaskContext } from './queue-worker-options.ts';
+
+/** Resolves once `signal` aborts (at once if it has). */
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+}
+
+/** Per-actor state (`LocalState`): `getTree()` counters, the current generation. @internal */
+export class QueueWorkerState<T> {
+  processed = 0;
+  inFlight = 0;
+  active = false;
+  gen: Generation<T> | undefined;
+}
+
+/**
+ * One generation of a queue worker. Its iterations take tasks and start handlers; a graceful
+ * task (the keeper) starts with it and on stop drains the queue or not, then waits for the
+ * handlers in flight, so the core's stop awaits all of it within `gracefulWaitTimeout`.
+ * @internal
+ */
+export class Generation<T> {
+  readonly ctx: ServiceContext;
+  /** The handlers' signal: aborted when the keeper's graceful task is (kill, reset, timeout). */
+  private readonly kill = new AbortController();
+  private readonly handlerCtx: QueueTaskContext;
+  private inFlight = 0;
+  private onSlot: (() => void) | undefined;
+  private onIdle: (() => void) | undefined;
+  /** Tasks taken as the stop began, not started yet. */
+  private readonly carry: T[] = [];
+  /** This generation's own handler failure went over `maxFailures`. */
+  private failed = false;
+  /** `onStop` has run: take nothing more. */
+  private closed = false;
+
+  private readonly def: QueueDefinition<T>;
+  private readonly local: QueueWorkerState<T>;
+  private readonly settings: QueueSettings<T>;
+
+  constructor(
+    ctx: ServiceContext,
+    def: QueueDefinition<T>,
+    local: QueueWorkerState<T>,
+    settings: QueueSettings<T>,
+  ) {
+    this.ctx = ctx;
+    this.def = def;
+    this.local = local;
+    this.settings = settings;
+    this.handlerCtx = {
+      id: ctx.id,
+      generation: ctx.generation,
+      logger: ctx.logger,
+      signal: this.kill.signal,
+    };
+  }
+
+  /** Starts the keeper: a graceful task (`cancel: false`), so a stop awaits it. */
+  start(): void {
+    // It never rejects; were it to, the core counts the failure.
+    void this.ctx.task((signal) => this.keep(signal)).catch(() => {});
+  }
+
+  /** One iteration: wait for a free slot, take a task, start its handler. */
+  async dispatch(): Promise<void> {
+    const signal = this.ctx.signal;
+    if (this.inFlight >= this.settings.concurrency) await this.slot(signal);
+    const task = await this.def.take(signal);
+    // Taken just as the stop began: the keeper decides (drain, or keep it queued).
+    if (signal.aborted) this.carry.push(task);
+    else this.launch(task);
+  }
+
+  /** `onStop` has run: a drain still going (past gracefulWaitTimeout) takes nothing more. */
+  close(): boolean {
+    this.closed = true;
+    return this.failed;
+  }
+
+  private async keep(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) this.kill.abort(signal.reason);
+    else signal.addEventListener('abort', () => this.kill.abort(signal.reason), { once: true });
+    await aborted(this.ctx.signal);
+    // A stop, a failure and a hard reset all begin by aborting ctx.signal. A hard reset aborts
+    // this task's signal as soon as the loop has ended, which our iteration does at once: one
+    // turn of the event loop later we know whether this is a stop (a failure we noted above).
+    await yieldToEventLoop();
+    const stop = !this.failed && !this.kill.signal.aborted;
+    if (stop && this.settings.stopPolicy === 'drain') await this.drain();
+    await this.idle();
+    for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
+  }
+
+  /** Runs the tasks queued when the stop began, `concurrency` at a time. */
+  private async drain(): Promise<void> {
+    const signal = this.kill.signal;
+    let budget = this.carry.length + this.def.orphans.length + this.def.queue.size;
+    while (budget-- > 0 && !signal.aborted && !this.closed) {
+      if (this.inFlight >= this.settings.concurrency) {
+        try {
+          await this.slot(signal);
+        } catch {
+          return;
+        }
+      }
+      if (signal.aborted || this.closed) return;
+      let task: T;
+      if (this.carry.length > 0) task = this.carry.shift()!;
+      else if (!this.def.hasReady()) return;
+      else {
+        try {
+          task = await this.def.take(signal);
+        } catch {
+          return;
+        }
+      }
+      if (signal.aborted || this.closed) this.carry.push(task);
+      else this.launch(task);
+    }
+  }
+
+  private launch(task: T): void {
+    this.inFlight++;
+    this.local.inFlight++;
+    void this.run(task);
+  }
+
+  private async run(task: T): Promise<void> {
+    try {
+      await this.settings.handle(task, this.handlerCtx);
+      this.local.processed++;
+    } catch (e) {
+      if (this.kill.signal.aborted) this.def.orphan(task, this.ctx.logger);
+      else {
+        this.local.processed++;
+        this.fail(e);
+      }
+    } finally {
+      this.inFlight--;
+      this.local.inFlight--;
+      const onSlot = this.onSlot;
+      this.onSlot = undefined;
+      onSlot?.();
+      if (this.inFlight === 0) this.onIdle?.();
+    }
+  }
+
+  /** Counts the failure like an iteration's; notes when it ended the generation. */
+  private fail(error: unknown): void {
+    const signal = this.ctx.signal;
+    const before = signal.aborted;
+    this.ctx.fail(error);
+    if (!before && signal.aborted) this.failed = true;
+  }
+
+  /** Resolves when a handler finishes; rejects with `signal.reason` if it aborts first. */
+  private slot(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        this.onSlot = undefined;
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.onSlot = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      };
+    });
+  }
+
+  private idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+    });
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The queue worker kind (pyaltt's queue worker): tasks put on the worker are handled
+ * `concurrency` at a time, by priority, under the service lifecycle and supervision.
+ */
+import { ServiceConfigError } from '../errors.ts';
+import {
+  checkFunction,
+  checkInteger,
+  checkKnown,
+  checkObject,
+  checkOneOf,
+  type Fail,
+} from '../internal/validate.ts';
+import { serviceFromResolved } from '../machines/service.ts';
+import { resolveServiceOptions, type ServiceContext } from '../machines/service-options.ts';
+import { createMemoryQueue, type TaskQueue } from './queue.ts';
+import { QueueDefinition } from './queue-worker-definition.ts';
+import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
+import {
+  type OnFull,
+  type PutOptions,
+  QUEUE_WORKER_DEFAULTS,
+  QueueFullError,
+  type QueueWorkerApi,
+  type QueueWorkerMachine,
+  type QueueWorkerOptions,
+} from './queue-worker-options.ts';
+
+const COMMON = [
+  'id',
+  'maxFailures',
+  'gracePeriod',
+  'gracefulWaitTimeout',
+  'cancelOnTimeout',
+  'restart',
+  'resetGlobally',
+  'significant',
+  'onStart',
+  'onStop',
+  'actions',
+  'logger',
+  'config',
+] as const;
+const OWN = ['handle', 'concurrency', 'capacity', 'onFull', 'stopPolicy', 'queue', 'onDiscard'];
+const KNOWN: readonly string[] = [...COMMON, ...OWN];
+
+function unknownOption(options: object, option: string, owner: string | undefined): never {
+  const expected =
+    option === 'iterate'
+      ? 'no `iterate`: a queue worker runs `handle(task, ctx)` for each task'
+      : `no such option; known options are ${KNOWN.join(', ')}`;
+  throw new ServiceConfigError(
+    { option, received: (options as Record<string, unknown>)[option], expected, owner },
+    'SERVICE_CONFIG_UNKNOWN_OPTION',
+  );
+}
+
+/** The options the inspector shows: no `config` values, which may be secrets. */
+function shownOptions(common: object, own: object): object {
+  const shown: Record<string, unknown> = { ...common, ...own };
+  delete shown.config;
+  return shown;
+}
+
+function checkQueue(queue: unknown, fail: Fail): void {
+  if (queue === undefined) return;
+  const q = queue as Partial<Record<keyof TaskQueue<unknown>, unknown>> | null;
+  const ok =
+    typeof q === 'object' &&
+    q !== null &&
+    ['put', 'take', 'drain', 'toArray'].every(
+      (m) => typeof q[m as keyof TaskQueue<unknown>] === 'function',
+    ) &&
+    typeof q.size === 'number';
+  if (!ok) {
+    fail({
+      option: 'queue',
+      received: queue,
+      expected: 'a TaskQueue (put, take, drain, toArray and size), e.g. createMemoryQueue()',
+    });
+  }
+}
+
+/**
+ * Creates a queue worker (pyaltt's queue worker): `worker.put(task, { priority })` queues a
+ * task; each running actor takes tasks by priority (FIFO within one) and runs
+ * `handle(task, ctx)`, up to `concurrency` at once. It is a service machine: same lifecycle,
+ * failure counting, supervision and `getTree()` (with `details: { queued, inFlight,
+ * processed, capacity }`, `capacity` null when unbounded).
+ *
+ * On stop, `stopPolicy: 'drain'` (default) handles the tasks queued when the stop began,
+ * `'discard'` takes no more; the handlers in flight are awaited either way, the whole within
+ * `gracefulWaitTimeout` (default `gracePeriod`). Nothing is dropped silently: the tasks left
+ * go to `onDiscard`, or stay queued with a warning. A handler aborted by a kill or a hard
+ * reset has its task kept (taken again first) or given to `onDiscard` once all actors stopped.
+ *
+ * Gotchas: the queue belongs to the definition (every actor of it shares it, restarts keep
+ * it). A handler failure over `maxFailures` fails the worker without draining; the queue
+ * stays for the restart. A `service.fail`/`child.fail` from outside drains like a stop.
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createQueueWorker } from 'xstate-supervisor';
+ *
+ * const thumbnails = createQueueWorker({
+ *   id: 'thumbnails',
+ *   concurrency: 2,
+ *   capacity: 100,
+ *   async handle(file: string, ctx) {
+ *     await fetch(`http://127.0.0.1:8080/resize?f=${file}`, { signal: ctx.signal });
+ *   },
+ * });
+ * thumbnails.put('a.png');
+ * thumbnails.put('urgent.png', { priority: 10 }); // handled first
+ * const actor = createActor(thumbnails).start();
+ * ```
+ */
+export function createQueueWorker<T>(
+  options: QueueWorkerOptions<T> & { onFull: 'wait' },
+): QueueWorkerMachine<T, 'wait'>;
+export function createQueueWorker<T>(
+  options: QueueWorkerOptions<T> & { onFull?: 'reject' },
+): QueueWorkerMachine<T, 'reject'>;
+export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorkerMachine<T>;
+export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorkerMachine<T> {
+  const rawId = (options as { id?: unknown } | undefined)?.id;
+  const owner = typeof rawId === 'string' ? rawId : undefined;
+  const fail: Fail = (d) => {
+    throw new ServiceConfigError({ ...d, owner });
+  };
+  checkObject(options, 'options', fail);
+  checkKnown(options, KNOWN, (option) => unknownOption(options, option, owner));
+  const { handle, concurrency, capacity, onFull, stopPolicy, queue, onDiscard, ...common } =
+    options;
+  checkFunction(handle, 'handle', fail, true);
+  checkFunction(onDiscard, 'onDiscard', fail);
+  checkQueue(queue, fail);
+  if (queue !== undefined && capacity !== undefined) {
+    fail({
+      option: 'capacity',
+      received: capacity,
+      expected: 'no `capacity` together with `queue` (set the capacity on your queue)',
+    });
+  }
+  if (
+    capacity !== undefined &&
+    capacity !== Number.POSITIVE_INFINITY &&
+    (!Number.isInteger(capacity) || capacity < 1)
+  ) {
+    fail({ option: 'capacity', received: capacity, expected: 'an integer >= 1, or Infinity' });
+  }
+  const settings = {
+    handle,
+    concurrency:
+      checkInteger(concurrency, 'concurrency', fail, 1) ?? QUEUE_WORKER_DEFAULTS.concurrency,
+    stopPolicy:
+      checkOneOf(stopPolicy, ['drain', 'discard'], 'stopPolicy', fail) ??
+      QUEUE_WORKER_DEFAULTS.stopPolicy,
+  };
+  const full = checkOneOf(onFull, ['reject', 'wait'], 'onFull', fail) ?? 'reject';
+  const resolved = resolveServiceOptions({ ...common, iterate: () => {} });
+  const id = resolved.id;
+  const taskQueue = queue ?? createMemoryQueue<T>({ capacity: capacity ?? Infinity });
+  const def = new QueueDefinition<T>(id, taskQueue, onDiscard);
+
+  const stateOf = (ctx: ServiceContext) => (ctx as unknown as { local: QueueWorkerState<T> }).local;
+  const generationOf = (ctx: ServiceContext): Generation<T> => {
+    const local = stateOf(ctx);
+    if (local.gen?.ctx !== ctx) {
+      local.gen = new Generation(ctx, def, local, settings);
+      local.gen.start();
+    }
+    return local.gen;
+  };
+  const userStart = resolved.onStart;
+  const userStop = resolved.onStop;
+
+  const shownCapacity = (): number | null => {
+    const cap = taskQueue.capacity;
+    return cap === undefined || cap === Number.POSITIVE_INFINITY ? null : cap;
+  };
+  const machine = serviceFromResolved(
+    {
+      ...resolved,
+      iterate: (ctx) => generationOf(ctx).dispatch(),
+      onStart: async (ctx) => {
+        if (userStart && (await userStart(ctx)) === false) return false;
+        const local = stateOf(ctx);
+        if (!local.active) {
+          local.active = true;
+          def.active++;
+        }
+        generationOf(ctx);
+        return true;
+      },
+      onStop: async (ctx) => {
+        const local = stateOf(ctx);
+        const failed = local.gen?.ctx === ctx ? local.gen.close() : false;
+        if (local.active) {
+          local.active = false;
+          def.active--;
+        }
+        if (def.active === 0) await def.leftovers(ctx.logger, failed);
+        await userStop?.(ctx);
+      },
+      local: {
+        create: () => new QueueWorkerState<T>(),
+        describe: (state) => {
+          const s = state as QueueWorkerState<T>;
+          return {
+            queued: def.orphans.length + taskQueue.size,
+            inFlight: s.inFlight,
+            processed: s.processed,
+            capacity: shownCapacity(),
+          };
+        },
+      },
+    },
+    shownOptions(common, {
+      kind: 'queue-worker',
+      concurrency: settings.concurrency,
+      capacity: shownCapacity(),
+      onFull: full,
+      stopPolicy: settings.stopPolicy,
+    }),
+  );
+
+  const put = (task: T, putOptions: PutOptions = {}): undefined | Promise<void> => {
+    const priority = putOptions.priority ?? 0;
+    if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+      throw new TypeError(
+        `Expected \`priority\` of a task put on worker "${id}" to be a finite number, got ${String(priority)}.`,
+      );
+    }
+    if (def.tryPut(task, priority)) return full === 'wait' ? Promise.resolve() : undefined;
+    if (full === 'reject') throw new QueueFullError(id, taskQueue.capacity);
+    return def.putWhenRoom(task, priority, putOptions.signal);
+  };
+  return Object.assign(machine, {
+    put: put as QueueWorkerApi<T, OnFull>['put'],
+    pending: () => def.pending(),
+    queue: taskQueue,
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * The error a server kind's start fails with when it cannot listen.
+ */
+import { XstateSupervisorError } from '../../errors.ts';
+
+/**
+ * Which server could not listen, as {@link ServerListenError} carries it.
+ *
+ * @example
+ * ```ts
+ * const where = (d: ServerListenDetails) => `${d.kind} "${d.service}" on ${d.host}:${d.port}`;
+ * ```
+ */
+export interface ServerListenDetails {
+  /** The service id. */
+  readonly service: string;
+  /** `'HTTP'`, `'TCP'`, `'TLS'` or `'UDP'`. */
+  readonly kind: string;
+  /** The port asked for (0: any free port). */
+  readonly port: number;
+  /** The address asked for. */
+  readonly host: string;
+}
+
+/** What each system error means, and what to do about it. */
+const HINTS: Record<string, readonly [what: string, todo: string]> = {
+  EADDRINUSE: [
+    'the address is already in use',
+    'stop whatever holds the port, choose another `port`, or use port 0 for a free one',
+  ],
+  EACCES: ['permission denied', 'ports below 1024 need privileges'],
+  EADDRNOTAVAIL: ['the address is not available on this machine', 'check `host`'],
+  ENOTFOUND: ['the host name does not resolve', 'check `host`'],
+};
+
+/**
+ * Why a server kind's start failed: its `listen()` (or `bind()`) was refused. `code` is
+ * `SERVER_LISTEN_FAILED`; `systemCode` is the system's (`EADDRINUSE`, `EACCES`, ...), and
+ * `cause` the original error. The service goes to `failed` and `getTree()` shows the message
+ * in `lastError`.
+ *
+ * @example
+ * ```ts
+ * actor.subscribe(() => {
+ *   const { state, lastError } = getTree(actor);
+ *   if (state === 'failed') console.error(lastError?.message);
+ *   // HTTP service "api" could not listen on 127.0.0.1:8080: the address is already in use
+ *   // (EADDRINUSE); stop whatever holds the port, choose another `port`, ...
+ * });
+ * ```
+ */
+export class ServerListenError extends XstateSupervisorError implements ServerListenDetails {
+  readonly service: string;
+  readonly kind: string;
+  readonly port: number;
+  readonly host: string;
+  /** The system's error code, such as `EADDRINUSE`; undefined if it had none. */
+  readonly systemCode: string | undefined;
+  constructor(details: ServerListenDetails, cause: unknown) {
+    const raw = (cause as { code?: unknown } | undefined)?.code;
+    const systemCode = typeof raw === 'string' ? raw : undefined;
+    const hint = systemCode === undefined ? undefined : HINTS[systemCode];
+    const why = hint
+      ? `${hint[0]} (${systemCode}); ${hint[1]}`
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
+    super(
+      'SERVER_LISTEN_FAILED',
+      `${details.kind} service "${details.service}" could not listen on ${details.host}:${details.port}: ${why}.`,
+      { cause },
+    );
+    this.service = details.service;
+    this.kind = details.kind;
+    this.port = details.port;
+    this.host = details.host;
+    this.systemCode = systemCode;
+  }
+}

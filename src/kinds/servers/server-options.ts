@@ -1,0 +1,189 @@
+/**
+ * The options every server kind shares (HTTP, TCP, TLS, UDP), their defaults and their
+ * validation. Each kind adds its own on top.
+ */
+import { ServiceConfigError } from '../../errors.ts';
+import {
+  checkBoolean,
+  checkDuration,
+  checkKnown,
+  checkObject,
+  checkOneOf,
+  type Fail,
+} from '../../internal/validate.ts';
+import type { ServiceOptions } from '../../machines/service-options.ts';
+import { reusePortSupported } from './reuse-port.ts';
+
+/**
+ * What happens when a server's handler throws or rejects (`serve`, `handle`, `onMessage`).
+ * Either way the error is logged with the service id and the request is answered or dropped
+ * (HTTP: a 500, or the connection is destroyed if the headers were already sent; TCP/TLS: the
+ * socket is destroyed; UDP: the datagram is dropped).
+ *
+ * - `'count'`: also count it as a failure of the service (`ctx.fail`), so failure number
+ *   `maxFailures + 1` in one generation fails the service and its supervisor restarts it.
+ * - `'log'`: only log it; the service never fails because of its handler.
+ *
+ * @example
+ * ```ts
+ * const policy: HandlerErrorPolicy = 'log'; // a public API where bad requests are expected
+ * ```
+ */
+export type HandlerErrorPolicy = 'count' | 'log';
+
+/**
+ * Options every server kind accepts: the common service options (no pacing: a server does not
+ * iterate on a schedule) plus where to listen. Times are in milliseconds.
+ *
+ * Gotcha: `onStart` runs before the server listens and `onStop` after it has closed, so a
+ * database opened in `onStart` is there for the first request and still there for the last.
+ *
+ * @example
+ * ```ts
+ * const common: ServerServiceOptions = { id: 'api', port: 8080, host: '0.0.0.0', gracePeriod: 10_000 };
+ * const api = createHttpService({ ...common, serve: (_req, res) => res.end('ok') });
+ * ```
+ */
+export interface ServerServiceOptions
+  extends Omit<
+    ServiceOptions,
+    'iterate' | 'minPeriod' | 'pause' | 'interval' | 'delayBefore' | 'delayAfter'
+  > {
+  /**
+   * The port to listen on, 0 for a free one chosen by the system (the real port is in
+   * `getTree()` `details.port`, and a restart may get another one).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * The address to listen on. Only the loopback interface by default: pass `'0.0.0.0'` or
+   * `'::'` to be reachable from other machines.
+   * @default '127.0.0.1' ('::1' for a `udp6` service)
+   */
+  host?: string;
+  /**
+   * If the listener dies on its own while running (an `'error'` or `'close'` nobody asked
+   * for), that counts as a failure and the next attempt to listen again waits this long.
+   * @default 100
+   */
+  relistenDelay?: number;
+  /**
+   * What a handler that throws or rejects does to the service: see {@link HandlerErrorPolicy}.
+   * @default 'count'
+   */
+  handlerErrors?: HandlerErrorPolicy;
+}
+
+/**
+ * The defaults of {@link ServerServiceOptions} (the service defaults apply to the rest).
+ *
+ * @example
+ * ```ts
+ * const local = SERVER_DEFAULTS.host === '127.0.0.1'; // loopback only unless `host` says otherwise
+ * ```
+ */
+export const SERVER_DEFAULTS = {
+  port: 0,
+  host: '127.0.0.1',
+  relistenDelay: 100,
+  handlerErrors: 'count',
+} as const;
+
+/** Common service options a server kind passes on to `resolveServiceOptions`. */
+const COMMON = [
+  'id',
+  'maxFailures',
+  'gracePeriod',
+  'gracefulWaitTimeout',
+  'cancelOnTimeout',
+  'restart',
+  'resetGlobally',
+  'significant',
+  'onStart',
+  'onStop',
+  'logger',
+  'actions',
+  'config',
+] as const;
+
+const SERVER = ['port', 'host', 'relistenDelay', 'handlerErrors'] as const;
+
+/** A server kind's options resolved: where to listen, and the common service options. @internal */
+export interface ServerBase {
+  readonly owner: string | undefined;
+  readonly fail: Fail;
+  readonly port: number;
+  readonly host: string;
+  readonly relistenDelay: number;
+  readonly handlerErrors: HandlerErrorPolicy;
+  readonly reusePort: boolean;
+  /** The common service options, for `resolveServiceOptions` (with an `iterate` added). */
+  readonly service: Omit<ServiceOptions, 'iterate'>;
+}
+
+/**
+ * Validates what every server kind shares; `own` lists the kind's own option names (unknown
+ * names throw `SERVICE_CONFIG_UNKNOWN_OPTION`). @internal
+ */
+export function resolveServerBase(
+  options: ServerServiceOptions & { reusePort?: boolean },
+  own: readonly string[],
+  defaultHost: string = SERVER_DEFAULTS.host,
+): ServerBase {
+  const rawId = (options as { id?: unknown } | undefined)?.id;
+  const owner = typeof rawId === 'string' ? rawId : undefined;
+  const fail: Fail = (d) => {
+    throw new ServiceConfigError({ ...d, owner });
+  };
+  checkObject(options, 'options', fail);
+  const known = [...COMMON, ...SERVER, ...own];
+  checkKnown(options, known, (option) => {
+    throw new ServiceConfigError(
+      {
+        option,
+        received: (options as unknown as Record<string, unknown>)[option],
+        expected: `no such option; known options are ${known.join(', ')}`,
+        owner,
+      },
+      'SERVICE_CONFIG_UNKNOWN_OPTION',
+    );
+  });
+  const port = options.port ?? SERVER_DEFAULTS.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    fail({
+      option: 'port',
+      received: port,
+      expected: 'an integer from 0 to 65535 (0: any free port)',
+    });
+  }
+  const host = options.host ?? defaultHost;
+  if (typeof host !== 'string' || host.length === 0) {
+    fail({ option: 'host', received: host, expected: 'a non-empty host name or IP address' });
+  }
+  const reusePort = checkBoolean(options.reusePort, 'reusePort', fail) ?? false;
+  if (reusePort && !reusePortSupported()) {
+    fail({
+      option: 'reusePort',
+      received: reusePort,
+      expected: `Node >= 22.12 or >= 23.1 (this is Node ${process.versions.node}, whose listen() has no reusePort); on Node 20, share one port between workers with node:cluster instead`,
+    });
+  }
+  const service: Record<string, unknown> = {};
+  for (const key of COMMON) {
+    const value = (options as unknown as Record<string, unknown>)[key];
+    if (value !== undefined) service[key] = value;
+  }
+  return {
+    owner,
+    fail,
+    port,
+    host,
+    relistenDelay:
+      checkDuration(options.relistenDelay, 'relistenDelay', fail) ?? SERVER_DEFAULTS.relistenDelay,
+    handlerErrors:
+      checkOneOf(options.handlerErrors, ['count', 'log'], 'handlerErrors', fail) ??
+      SERVER_DEFAULTS.handlerErrors,
+    reusePort,
+    service: service as unknown as Omit<ServiceOptions, 'iterate'>,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * `createTcpService`: a `node:net` server as a supervised service (aiomisc TCPServer).
+ */
+import { createServer, type Socket } from 'node:net';
+import { checkFunction } from '../../internal/validate.ts';
+import type { ServiceMachine } from '../../machines/service.ts';
+import type { ServiceContext } from '../../machines/service-options.ts';
+import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
+import { serverService } from './server-service.ts';
+import { openStream } from './stream-endpoint.ts';
+
+/**
+ * Options of {@link createTcpService}: the common server options (`port`, `host`,
+ * `gracePeriod`, `onStart`, ...; see {@link ServerServiceOptions}) plus these.
+ *
+ * @example
+ * ```ts
+ * const options: TcpServiceOptions = {
+ *   id: 'echo',
+ *   port: 7000,
+ *   handle: (socket) => void socket.pipe(socket),
+ * };
+ * ```
+ */
+export interface TcpServiceOptions extends ServerServiceOptions {
+  /**
+   * Called with each new connection and the running generation's context. Either set up
+   * listeners and return (the connection is then idle as far as a stop is concerned), or
+   * return a promise that settles when you are done with the connection (it is in flight until
+   * then). An `'error'` listener that logs at debug is already on the socket. A throw or a
+   * rejection destroys the socket and is handled as `handlerErrors` says. Required.
+   */
+  handle: (socket: Socket, ctx: ServiceContext) => unknown;
+  /**
+   * Listen with SO_REUSEPORT (Node >= 22.12 or >= 23.1; `true` throws on Node 20).
+   * @default false
+   */
+  reusePort?: boolean;
+}
+
+const OWN = ['handle', 'reusePort'] as const;
+
+/**
+ * Creates a TCP server service: `running` means the port is listening, and `getTree()` shows
+ * `details: { port, host, url, listening, connections, active }` (`active`: handlers whose
+ * promise is pending).
+ *
+ * The stop is bounded by `gracePeriod`, from the moment it begins: stop accepting; `end()`
+ * every connection whose handler is done (the peer sees EOF); end the others as their handler
+ * settles (handlers see `ctx.signal` aborted); at the grace period minus a margin (10 %, 20 to
+ * 250 ms), destroy whatever is still open; then run your `onStop`. aiomisc's close could hang
+ * on a TLS peer that never answers; this one cannot.
+ *
+ * A listen error (`EADDRINUSE`, ...) fails the start with a `ServerListenError`; a restart
+ * binds the same port again.
+ *
+ * @example
+ * ```ts
+ * import { once } from 'node:events';
+ *
+ * // A line-based server: each connection gets one answer, then is closed.
+ * const upper = createTcpService({
+ *   id: 'upper',
+ *   port: 7000,
+ *   async handle(socket, ctx) {
+ *     const [line] = (await once(socket, 'data', { signal: ctx.signal })) as [Buffer];
+ *     socket.end(line.toString().toUpperCase());
+ *   },
+ * });
+ * ```
+ */
+export function createTcpService(options: TcpServiceOptions): ServiceMachine {
+  const base = resolveServerBase(options, OWN);
+  const handle = checkFunction(options.handle, 'handle', base.fail, true);
+  const settings = {
+    id: options.id,
+    label: 'TCP',
+    scheme: 'tcp',
+    handle,
+    port: base.port,
+    host: base.host,
+    reusePort: base.reusePort,
+    handlerErrors: base.handlerErrors,
+    create: () => createServer(),
+    event: 'connection',
+  } as const;
+  return serverService(
+    {
+      label: 'TCP',
+      initialDetails: {
+        port: base.port,
+        host: base.host,
+        listening: false,
+        connections: 0,
+        active: 0,
+      },
+      open: (slot) => openStream(slot, settings),
+    },
+    base,
+    { server: 'tcp', ...options },
+  );
+}

@@ -1,0 +1,431 @@
+/**
+ * createHttpService with real sockets on 127.0.0.1: listening, the bounded stop, handler
+ * failures, listen errors, options, and supervision.
+ */
+import { Agent, type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
+import { getTree, ServiceConfigError } from '../../src/index.ts';
+import { createHttpService } from '../../src/kinds/servers/http-service.ts';
+import { ServerListenError } from '../../src/kinds/servers/listen-error.ts';
+import { reusePortSupported } from '../../src/kinds/servers/reuse-port.ts';
+import { createCapturingLogger } from '../helpers/capture-logger.ts';
+import {
+  type Alone,
+  delay,
+  describeSupervised,
+  holdPort,
+  problems,
+  reachState,
+  startAlone,
+  stopTimed,
+  tolerance,
+} from './servers-helpers.ts';
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+  readonly headers: IncomingHttpHeaders;
+}
+
+/** One GET; `agent: false` opens a connection for this request only. */
+function get(url: string, agent: Agent | false = false): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', reject);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
+const urlOf = (s: Alone) => s.details().url as string;
+
+let running: Alone[] = [];
+let agents: Agent[] = [];
+afterEach(async () => {
+  for (const agent of agents) agent.destroy();
+  for (const s of running) if (getTree(s.actor).state === 'running') await stopTimed(s.actor);
+  running = [];
+  agents = [];
+});
+
+async function start(options: Partial<Parameters<typeof createHttpService>[0]> = {}) {
+  const s = await startAlone((logger) =>
+    createHttpService({ id: 'api', serve: (_req, res) => res.end('ok'), logger, ...options }),
+  );
+  running.push(s);
+  return s;
+}
+
+describe('createHttpService: serving', () => {
+  it('serves requests and shows the real port of port 0 in getTree', async () => {
+    const s = await start({ serve: (req, res) => res.end(`hello ${req.url}`) });
+    const details = s.details();
+    expect(details).toMatchObject({ host: '127.0.0.1', listening: true, inFlight: 0 });
+    expect(details.port).toBeGreaterThan(0);
+    expect(details.url).toBe(`http://127.0.0.1:${details.port}`);
+    expect(await get(`${urlOf(s)}/x`)).toMatchObject({ status: 200, body: 'hello /x' });
+  });
+
+  it('is running only once the port is listening, after onStart', async () => {
+    const logger = createCapturingLogger();
+    /** `details.listening` at every snapshot in which the service is running. */
+    const listeningWhileRunning: unknown[] = [];
+    const actor = createActor(
+      createHttpService({
+        id: 'api',
+        logger,
+        serve: (_req, res) => res.end('ok'),
+        async onStart() {
+          await delay(50);
+        },
+      }),
+    );
+    actor.subscribe(() => {
+      const { state, details } = getTree(actor);
+      if (state === 'running') listeningWhileRunning.push(details?.listening);
+    });
+    actor.start();
+    expect(getTree(actor)).toMatchObject({ state: 'starting', details: { listening: false } });
+    await reachState(actor, 'running');
+    expect(listeningWhileRunning.length).toBeGreaterThan(0);
+    expect(listeningWhileRunning.every((l) => l === true)).toBe(true);
+    running.push({ actor, logger, tree: () => getTree(actor), details: () => ({}) });
+    const { url } = getTree(actor).details as { url: string };
+    expect((await get(url)).body).toBe('ok');
+  });
+
+  it('shows connections and requests in flight in getTree', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const s = await start({ serve: (_req, res) => void held.then(() => res.end('done')) });
+    const pending = get(urlOf(s));
+    await delay(50);
+    expect(s.details()).toMatchObject({ connections: 1, inFlight: 1 });
+    release();
+    expect((await pending).body).toBe('done');
+    await delay(10);
+    expect(s.details()).toMatchObject({ inFlight: 0 });
+  });
+
+  it('keeps the listener through a hard reset', async () => {
+    const s = await start();
+    const port = s.details().port;
+    s.actor.send({ type: 'service.hard-reset' });
+    await delay(30);
+    expect(s.tree()).toMatchObject({ state: 'running', generation: 1 });
+    expect(s.details()).toMatchObject({ port, listening: true });
+    expect((await get(urlOf(s))).body).toBe('ok');
+  });
+});
+
+describe('createHttpService: stop', () => {
+  it('waits for a slow request in flight, and its response completes', async () => {
+    const s = await start({
+      gracePeriod: 2_000,
+      serve: (_req, res) => {
+        res.write('slow ');
+        setTimeout(() => res.end('response'), 200);
+      },
+    });
+    const pending = get(urlOf(s));
+    await delay(50);
+    const elapsed = await stopTimed(s.actor);
+    const answer = await pending;
+    expect(answer).toMatchObject({ status: 200, body: 'slow response' });
+    expect(elapsed).toBeGreaterThanOrEqual(100);
+    expect(elapsed).toBeLessThan(1_000);
+    expect(s.details()).toMatchObject({ listening: false, connections: 0, inFlight: 0 });
+  });
+
+  it('tells a request that has not answered yet that the connection closes after it', async () => {
+    const agent = new Agent({ keepAlive: true });
+    agents.push(agent);
+    const s = await start({ serve: (_req, res) => void setTimeout(() => res.end('late'), 150) });
+    const pending = get(urlOf(s), agent);
+    await delay(50);
+    await stopTimed(s.actor);
+    expect(await pending).toMatchObject({ body: 'late', headers: { connection: 'close' } });
+  });
+
+  it('is bounded by gracePeriod when a request hangs: destroyed after the grace margin', async () => {
+    const gracePeriod = 400;
+    const s = await start({ gracePeriod, serve: () => {} });
+    const pending = get(urlOf(s)).then(
+      () => 'answered',
+      (e: NodeJS.ErrnoException) => e.code ?? e.message,
+    );
+    await delay(50);
+    const elapsed = await stopTimed(s.actor);
+    expect(elapsed).toBeLessThanOrEqual(gracePeriod + tolerance(gracePeriod));
+    expect(elapsed).toBeGreaterThanOrEqual(gracePeriod * 0.8);
+    expect(await pending).toBe('ECONNRESET');
+    expect(s.tree().state).toBe('stopped');
+    expect(problems(s.logger)).toContain(
+      'HTTP requests still in flight at the end of the grace period; connections destroyed',
+    );
+    // The server closed in time: the generation was not killed.
+    expect(problems(s.logger).filter((m) => m.includes('killed'))).toEqual([]);
+  });
+
+  it('is not held by idle keep-alive connections', async () => {
+    const agent = new Agent({ keepAlive: true });
+    agents.push(agent);
+    const s = await start({ gracePeriod: 3_000, keepAliveTimeout: 60_000 });
+    await get(urlOf(s), agent);
+    await get(urlOf(s), agent);
+    expect(s.details().connections).toBe(1);
+    const elapsed = await stopTimed(s.actor);
+    expect(elapsed).toBeLessThan(200);
+  });
+
+  it('is not held by a connection that never sent a request', async () => {
+    const s = await start({ gracePeriod: 3_000 });
+    const socket = connect(s.details().port as number, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    await delay(20);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    const elapsed = await stopTimed(s.actor);
+    expect(elapsed).toBeLessThan(200);
+    await closed;
+  });
+
+  it('closes idle keep-alive connections after keepAliveTimeout', async () => {
+    const agent = new Agent({ keepAlive: true });
+    agents.push(agent);
+    const s = await start({ keepAliveTimeout: 50 });
+    await get(urlOf(s), agent);
+    expect(s.details().connections).toBe(1);
+    await delay(200);
+    expect(s.details().connections).toBe(0);
+  });
+
+  it('runs onStart before listening and onStop after the listener has closed', async () => {
+    const log: string[] = [];
+    let port = 0;
+    const s = await start({
+      onStart: () => void log.push('onStart'),
+      onStop: async () => {
+        const refused = await get(`http://127.0.0.1:${port}`).then(
+          () => false,
+          () => true,
+        );
+        log.push(`onStop (refused: ${refused})`);
+      },
+    });
+    port = s.details().port as number;
+    await stopTimed(s.actor);
+    expect(log).toEqual(['onStart', 'onStop (refused: true)']);
+  });
+
+  it('never listens when onStart vetoes the start', async () => {
+    const logger = createCapturingLogger();
+    const actor = createActor(
+      createHttpService({ id: 'api', logger, serve: () => {}, onStart: () => false }),
+    ).start();
+    await delay(30);
+    expect(getTree(actor)).toMatchObject({ state: 'idle', details: { listening: false } });
+    actor.stop();
+  });
+});
+
+describe('createHttpService: failures', () => {
+  it('fails the start with a clear error naming the port when it is in use (EADDRINUSE)', async () => {
+    const taken = await holdPort();
+    try {
+      const logger = createCapturingLogger();
+      const stopped: string[] = [];
+      const actor = createActor(
+        createHttpService({
+          id: 'api',
+          port: taken.port,
+          logger,
+          serve: () => {},
+          onStop: () => void stopped.push('onStop'),
+        }),
+      ).start();
+      await reachState(actor, 'failed');
+      const { lastError } = getTree(actor);
+      expect(lastError?.message).toBe(
+        `HTTP service "api" could not listen on 127.0.0.1:${taken.port}: the address is already in use (EADDRINUSE); stop whatever holds the port, choose another \`port\`, or use port 0 for a free one.`,
+      );
+      const logged = logger.find('onStart threw')[0]?.fields.err;
+      expect(logged).toBeInstanceOf(ServerListenError);
+      expect(logged).toMatchObject({
+        code: 'SERVER_LISTEN_FAILED',
+        systemCode: 'EADDRINUSE',
+        port: taken.port,
+        service: 'api',
+      });
+      // No onStart of the user's succeeded, so their onStop has nothing to pair with.
+      expect(stopped).toEqual([]);
+      actor.stop();
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it("still runs the user's onStop when the listen fails after their onStart succeeded", async () => {
+    const taken = await holdPort();
+    try {
+      const log: string[] = [];
+      const actor = createActor(
+        createHttpService({
+          id: 'api',
+          port: taken.port,
+          logger: createCapturingLogger(),
+          serve: () => {},
+          onStart: () => void log.push('onStart'),
+          onStop: () => void log.push('onStop'),
+        }),
+      ).start();
+      await reachState(actor, 'failed');
+      expect(log).toEqual(['onStart', 'onStop']);
+      actor.stop();
+    } finally {
+      await taken.close();
+    }
+  });
+
+  it('answers 500 to a handler that throws or rejects, logs it and counts a failure', async () => {
+    const s = await start({
+      serve: async (req, res) => {
+        await delay(1);
+        if (req.url === '/async') throw new Error('async boom');
+        res.end('fine');
+      },
+    });
+    const sync = await start({
+      serve: () => {
+        throw new Error('sync boom');
+      },
+    });
+    expect(await get(`${urlOf(sync)}/sync`)).toMatchObject({
+      status: 500,
+      body: 'Internal Server Error\n',
+    });
+    expect(await get(`${urlOf(s)}/async`)).toMatchObject({ status: 500 });
+    expect(await get(`${urlOf(s)}/other`)).toMatchObject({ status: 200, body: 'fine' });
+    expect(sync.tree()).toMatchObject({ state: 'running', failures: 1 });
+    expect(sync.tree().lastError?.message).toBe('sync boom');
+    expect(s.tree()).toMatchObject({ state: 'running', failures: 1 });
+    expect(s.logger.find('request handler threw; answered 500')[0]?.fields).toMatchObject({
+      service: 'api',
+      method: 'GET',
+      url: '/async',
+    });
+  });
+
+  it('destroys the connection when the handler fails after the headers were sent', async () => {
+    const s = await start({
+      serve: async (_req, res) => {
+        res.writeHead(200);
+        res.write('half');
+        await delay(5);
+        throw new Error('late boom');
+      },
+    });
+    await expect(get(urlOf(s))).rejects.toThrow();
+    expect(s.logger.find('request handler threw; connection destroyed')).toHaveLength(1);
+    expect(s.tree().failures).toBe(1);
+  });
+
+  it("only logs handler failures with handlerErrors: 'log'", async () => {
+    const s = await start({
+      handlerErrors: 'log',
+      serve: () => {
+        throw new Error('boom');
+      },
+    });
+    expect((await get(urlOf(s))).status).toBe(500);
+    expect(s.tree().failures).toBe(0);
+    expect(s.logger.at('error').map((e) => e.msg)).toEqual(['request handler threw; answered 500']);
+  });
+
+  it('fails the service after maxFailures handler failures, and frees the port', async () => {
+    const s = await start({
+      maxFailures: 1,
+      serve: () => {
+        throw new Error('boom');
+      },
+    });
+    const port = s.details().port as number;
+    await get(urlOf(s));
+    await get(urlOf(s));
+    await reachState(s.actor, 'failed');
+    // The failed generation's listener is closed: the port can be taken.
+    const taken = await holdPort(port);
+    await taken.close();
+  });
+});
+
+describe('createHttpService: options', () => {
+  const serve = () => {};
+  const cases: [string, Record<string, unknown>, string][] = [
+    ['port', { port: -1 }, 'an integer from 0 to 65535'],
+    ['port', { port: 70_000 }, 'an integer from 0 to 65535'],
+    ['port', { port: 80.5 }, 'an integer from 0 to 65535'],
+    ['host', { host: '' }, 'a non-empty host name'],
+    ['serve', { serve: 'app' }, 'a function'],
+    ['keepAliveTimeout', { keepAliveTimeout: -1 }, 'milliseconds >= 0'],
+    ['handlerErrors', { handlerErrors: 'ignore' }, "one of 'count', 'log'"],
+    ['relistenDelay', { relistenDelay: Number.NaN }, 'milliseconds >= 0'],
+    ['gracePeriod', { gracePeriod: -5 }, 'milliseconds >= 0'],
+    ['id', { id: 'a b' }, 'letters, digits'],
+  ];
+  for (const [option, bad, expected] of cases) {
+    it(`rejects an invalid \`${option}\` (${JSON.stringify(bad)}) with a ServiceConfigError naming it`, () => {
+      const make = () => createHttpService({ id: 'api', serve, ...bad } as never);
+      expect(make).toThrow(ServiceConfigError);
+      expect(make).toThrow(expect.objectContaining({ option, code: 'SERVICE_CONFIG_INVALID' }));
+      expect(make).toThrow(expected);
+    });
+  }
+
+  it('rejects a missing serve', () => {
+    expect(() => createHttpService({ id: 'api' } as never)).toThrow(
+      expect.objectContaining({ option: 'serve' }),
+    );
+  });
+
+  it('rejects unknown options, pacing ones included', () => {
+    for (const option of ['prot', 'minPeriod', 'iterate']) {
+      expect(() => createHttpService({ id: 'api', serve, [option]: 1 } as never)).toThrow(
+        expect.objectContaining({ option, code: 'SERVICE_CONFIG_UNKNOWN_OPTION' }),
+      );
+    }
+  });
+
+  it('accepts reusePort only where Node has it (Node >= 22.12 / 23.1), with a clear error elsewhere', () => {
+    const make = () => createHttpService({ id: 'api', serve, reusePort: true });
+    if (reusePortSupported()) {
+      expect(make).not.toThrow();
+    } else {
+      expect(make).toThrow(expect.objectContaining({ option: 'reusePort' }));
+      expect(make).toThrow(/node:cluster/);
+    }
+    expect(reusePortSupported('20.19.0')).toBe(false);
+    expect(reusePortSupported('22.11.0')).toBe(false);
+    expect(reusePortSupported('22.12.0')).toBe(true);
+    expect(reusePortSupported('23.0.0')).toBe(false);
+    expect(reusePortSupported('23.1.0')).toBe(true);
+    expect(reusePortSupported('24.0.0')).toBe(true);
+  });
+});
+
+describeSupervised({
+  make: (port) => createHttpService({ id: 'server', port, serve: (_req, res) => res.end('pong') }),
+  probe: async (port) => (await get(`http://127.0.0.1:${port}/`)).body,
+  answer: 'pong',
+});
