@@ -36,6 +36,11 @@ export {
 } from './errors.ts';
 export type { ExitReason, RestartType } from './internal/exit-reason.ts';
 export {
+  type CronDetails,
+  type CronServiceOptions,
+  createCronService,
+} from './kinds/cron.ts';
+export {
   createEventWorker,
   type EventWorkerApi,
   type EventWorkerMachine,
@@ -49,6 +54,12 @@ export {
   type HookFailure,
   type HookRunResult,
 } from './kinds/hook-collection.ts';
+export {
+  createPeriodicService,
+  type PeriodicDetails,
+  type PeriodicServiceOptions,
+} from './kinds/periodic.ts';
+export type { PeriodicOverlap, PeriodicScheduleKind } from './kinds/periodic-schedule.ts';
 export { createMemoryQueue, type MemoryQueueOptions, type TaskQueue } from './kinds/queue.ts';
 export { createQueueWorker } from './kinds/queue-worker.ts';
 export {
@@ -63,6 +74,7 @@ export {
   type QueueWorkerOptions,
   type StopPolicy,
 } from './kinds/queue-worker-options.ts';
+export type { ScheduledCommonOptions } from './kinds/scheduled-options.ts';
 export { createHttpService, type HttpServiceOptions } from './kinds/servers/http-service.ts';
 export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
 export { reusePortSupported } from './kinds/servers/reuse-port.ts';

@@ -8,8 +8,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createActor } from 'xstate';
-import { createConsoleLogger, createSupervisor, getTree, shutdown } from '../../src/index.ts';
-import { type CronDetails, createCronService } from '../../src/kinds/cron.ts';
+import {
+  type CronDetails,
+  createConsoleLogger,
+  createCronService,
+  createSupervisor,
+  getTree,
+  shutdown,
+} from '../../src/index.ts';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 /**

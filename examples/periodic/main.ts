@@ -12,8 +12,14 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createActor } from 'xstate';
-import { createConsoleLogger, createSupervisor, getTree, shutdown } from '../../src/index.ts';
-import { createPeriodicService, type PeriodicDetails } from '../../src/kinds/periodic.ts';
+import {
+  createConsoleLogger,
+  createPeriodicService,
+  createSupervisor,
+  getTree,
+  type PeriodicDetails,
+  shutdown,
+} from '../../src/index.ts';
 
 const t0 = performance.now();
 /** Milliseconds since the start, rounded to the schedule's 50 ms steps for stable output. */

@@ -327,6 +327,22 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.setExit(failure(err));
   }
 
+  /**
+   * Sleeps until the clock reaches `at` (interruptibly). Timers may fire a little early by
+   * `performance.now()`, so the remainder is waited again: a period is never cut short.
+   * Resolves to whether it slept at all.
+   */
+  private async sleepUntil(run: LoopRun, at: number): Promise<boolean> {
+    let wait = at - this.clock.now();
+    if (wait <= 0) return false;
+    while (wait > 0) {
+      await run.waiter.sleep(wait);
+      if (run.halted || run.stopByCtx) break;
+      wait = at - this.clock.now();
+    }
+    return true;
+  }
+
   private async loop(run: LoopRun, report: (event: LoopReport) => void): Promise<void> {
     const o = this.opts;
     const clock = this.clock;
@@ -347,24 +363,15 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
         const at = first
           ? schedule.first(now, this.logger)
           : schedule.next(start, end, now, this.logger);
-        const wait = at - clock.now();
-        if (wait > 0) {
-          await run.waiter.sleep(wait);
-          slept = true;
-        }
+        slept = await this.sleepUntil(run, at);
         if (run.halted || run.stopByCtx) break;
       } else if (!backToBack) {
         if (!first) {
-          const wait = nextStart(o, start, end) - clock.now();
-          if (wait > 0) {
-            await run.waiter.sleep(wait);
-            slept = true;
-          }
+          slept = await this.sleepUntil(run, nextStart(o, start, end));
           if (run.halted || run.stopByCtx) break;
         }
         if (o.delayBefore > 0) {
-          await run.waiter.sleep(o.delayBefore);
-          slept = true;
+          slept = (await this.sleepUntil(run, clock.now() + o.delayBefore)) || slept;
           if (run.halted || run.stopByCtx) break;
         }
       }

@@ -5,6 +5,9 @@
  */
 import type { Clock } from './xstate.ts';
 
+/** The longest delay `setTimeout` honours. */
+const MAX_DELAY = 2 ** 31 - 1;
+
 export class Waiter {
   private timer: unknown;
   private resolve: (() => void) | undefined;
@@ -13,15 +16,23 @@ export class Waiter {
     this.clock = clock;
   }
 
-  /** Resolves after `ms`, or at once when woken. */
+  /** Resolves after `ms`, or at once when woken. Waits over 2^31 - 1 ms are chained. */
   sleep(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       this.resolve = resolve;
-      this.timer = this.clock.setTimeout(() => {
-        this.resolve = undefined;
-        resolve();
-      }, ms);
+      this.arm(ms);
     });
+  }
+
+  // Node turns a delay over 2^31 - 1 ms into 1 ms: wait in steps instead.
+  private arm(ms: number): void {
+    const step = Math.min(ms, MAX_DELAY);
+    this.timer = this.clock.setTimeout(() => {
+      if (ms > step) return this.arm(ms - step);
+      const resolve = this.resolve;
+      this.resolve = undefined;
+      resolve?.();
+    }, step);
   }
 
   /** Ends the pending sleep now, if there is one. */

@@ -45,6 +45,7 @@ export type ScheduledCommonOptions = Pick<
   | 'actions'
   | 'gracefulWaitTimeout'
   | 'cancelOnTimeout'
+  | 'config'
 >;
 
 /** The names of {@link ScheduledCommonOptions}, plus `id`. */
@@ -61,6 +62,7 @@ const COMMON = [
   'actions',
   'gracefulWaitTimeout',
   'cancelOnTimeout',
+  'config',
 ] as const;
 
 /**

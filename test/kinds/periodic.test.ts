@@ -339,3 +339,22 @@ describe('under a supervisor', () => {
     expect(t.node('sibling')?.generation).toBe(0);
   });
 });
+
+describe('common options of the scheduled kinds', () => {
+  it('accept a required config, checked at creation and readable as ctx.config', async () => {
+    const { createPeriodicService: make, ServiceConfigError: ConfigError } = await import(
+      '../../src/index.ts'
+    );
+    expect(() =>
+      make({ id: 'p', every: 10, run() {}, config: { values: {}, required: { url: 'url' } } }),
+    ).toThrow(ConfigError);
+    expect(
+      make({
+        id: 'p',
+        every: 10,
+        run() {},
+        config: { values: { url: 'http://127.0.0.1' }, required: { url: 'url' } },
+      }).id,
+    ).toBe('p');
+  });
+});
