@@ -88,8 +88,16 @@ export class LoopRun {
   readonly waiter: Waiter;
   readonly ctx: IterationContext;
   readonly rt: LoopOwner;
-  /** The graceful tasks started by this generation (`ctx.task`). */
-  readonly tasks = new TaskSet(STOP_REASON);
+  private taskSet: TaskSet | undefined;
+  /** The graceful tasks started by this generation (`ctx.task`), made on first use. */
+  get tasks(): TaskSet {
+    this.taskSet ??= new TaskSet(STOP_REASON);
+    return this.taskSet;
+  }
+  /** How many graceful tasks run, without making a task set for a generation that has none. */
+  get taskCount(): number {
+    return this.taskSet?.size ?? 0;
+  }
   /** No further iteration may start. */
   halted = false;
   /** Killed: nothing it does later reaches the service. */
@@ -123,7 +131,7 @@ export class LoopRun {
   halt(): void {
     this.halted = true;
     this.controller?.abort(STOP_REASON);
-    if (this.tasks.size > 0) this.tasks.halt();
+    if (this.taskCount > 0) this.tasks.halt();
     this.waiter.wake();
   }
 

@@ -55,7 +55,7 @@ export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: E
 function abandon(run: LoopRun): void {
   run.halt();
   run.fenced = true;
-  if (run.tasks.size > 0) run.tasks.abortAll();
+  if (run.taskCount > 0) run.tasks.abortAll();
 }
 
 /** The `lastError` record of an error, stamped now (wall clock). @internal */
@@ -181,7 +181,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
       old.halt();
       const settled = await settlesWithin(old.done, this.opts.gracePeriod, this.clock);
       old.fenced = true;
-      old.tasks.abortAll();
+      if (old.taskCount > 0) old.tasks.abortAll();
       if (!settled) {
         this.logger.warn(
           { generation: old.ctx.generation, gracePeriod: this.opts.gracePeriod },
@@ -216,7 +216,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (run) {
       run.halt();
       if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
-      if (!killed && run.tasks.size > 0) {
+      if (!killed && run.taskCount > 0) {
         const outcome = await this.drainTasks(run, deadline);
         tasksLeft = outcome !== 'settled' && !this.opts.cancelOnTimeout;
         // The tasks used up the whole gracePeriod: the stop is over its bound.
@@ -233,7 +233,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (killed) {
       if (run) {
         run.fenced = true;
-        if (!tasksLeft) run.tasks.abortAll();
+        if (!tasksLeft && run.taskCount > 0) run.tasks.abortAll();
       }
       this.killed = true;
       const error = new KilledError(this.opts.id, this.generation, grace);
