@@ -2,44 +2,8 @@
  * Runs each example in its own Node process, as a user would, and checks its exit code and the
  * lines that tell its story. The examples finish by themselves within a few seconds.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `examples/<name>/main.ts` to completion, killing it after `timeout` ms. */
-function runExample(name: string, timeout = 15_000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`examples/${name} did not finish within ${timeout} ms:\n${stdout}`));
-    }, timeout);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runExample } from '../helpers/run-example.ts';
 
 /** The output lines, for order checks. */
 const lines = (out: string) => out.split('\n');

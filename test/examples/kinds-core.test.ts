@@ -2,54 +2,8 @@
  * Runs the graceful-tasks and config examples in their own Node process, as a user would, and
  * checks the exit code and the lines that tell their story.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without the config example's variables, so the defaults apply. */
-function withoutDemoVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('DEMO_')));
-}
-
-/** Runs `examples/<name>/main.ts` to completion, killing it after `timeout` ms. */
-function runExample(
-  name: string,
-  env: Record<string, string> = {},
-  timeout = 15_000,
-): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`], {
-      cwd: root,
-      env: { ...withoutDemoVariables(process.env), ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`examples/${name} did not finish within ${timeout} ms:\n${stdout}`));
-    }, timeout);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { runExample } from '../helpers/run-example.ts';
 
 /** The output lines without the time stamps, trimmed. */
 const lines = (out: string) => out.split('\n').map((l) => l.replace(/^\s*\d+ ms {2}/, '').trim());
@@ -123,7 +77,7 @@ describe('config example', () => {
   });
 
   it('exits 1 naming the key when the environment is wrong', async () => {
-    const { code, stdout } = await runExample('config', { DEMO_PORT: 'http' });
+    const { code, stdout } = await runExample('config', { env: { DEMO_PORT: 'http' } });
     expect(code).toBe(1);
     expect(stdout).toContain('the environment is wrong');
     expect(stdout).toContain('1 key is wrong: `DEMO_PORT` is `"http"` (string)');

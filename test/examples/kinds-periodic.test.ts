@@ -2,45 +2,8 @@
  * Runs the periodic and cron examples in their own Node process, as a user would, and checks
  * the exit code and the lines that tell their story.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-interface Outcome {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly ms: number;
-}
-
-function runExample(name: string, timeout = 15_000): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/main.ts`], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`examples/${name} did not finish within ${timeout} ms:\n${stdout}`));
-    }, timeout);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - started });
-    });
-  });
-}
+import { runExample } from '../helpers/run-example.ts';
 
 /** The index of the first line containing `text`. */
 const lineOf = (out: string, text: string) => out.split('\n').findIndex((l) => l.includes(text));
