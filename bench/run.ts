@@ -19,6 +19,8 @@ const BENCHES = [
   'supervisor',
   'control-load',
   'periodic',
+  'isolation-process',
+  'isolation-worker',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {

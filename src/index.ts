@@ -35,6 +35,25 @@ export {
   XstateSupervisorError,
 } from './errors.ts';
 export type { ExitReason, RestartType } from './internal/exit-reason.ts';
+export { createProcessHub, type ProcessHubOptions } from './isolation/hub.ts';
+export { exitOnParentDeath } from './isolation/process-child.ts';
+export {
+  type ProcessExitDetails,
+  ProcessExitError,
+  ProcessStartError,
+} from './isolation/process-errors.ts';
+export type { ProcessServiceOptions } from './isolation/process-options.ts';
+export { createProcessService } from './isolation/process-service.ts';
+export {
+  type WorkerThreadContext,
+  WorkerThreadError,
+  type WorkerThreadModule,
+} from './isolation/worker-protocol.ts';
+export {
+  createWorkerService,
+  type WorkerServiceDetails,
+  type WorkerServiceOptions,
+} from './isolation/worker-service.ts';
 export {
   type CronDetails,
   type CronServiceOptions,

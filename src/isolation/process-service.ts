@@ -1,0 +1,207 @@
+/**
+ * `createProcessService`: a service whose work is a child process (a Node module forked with
+ * IPC, a command spawned, or a `node:cluster` worker), under the same lifecycle and
+ * supervisors as an in-process service.
+ */
+import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { toError } from '../errors.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import {
+  resolveServiceOptions,
+  type ServiceContext,
+  type ServiceOptions,
+} from '../machines/service-options.ts';
+import { ProcessExitError, ProcessStartError } from './process-errors.ts';
+import { ProcessHandle } from './process-handle.ts';
+import {
+  PROCESS_KEYS,
+  type ProcessServiceOptions,
+  type ResolvedProcessOptions,
+  resolveProcessOptions,
+} from './process-options.ts';
+
+/** Per-actor state: the child of the running generation, and what `getTree()` shows. */
+class ProcessSlot {
+  ctx: ServiceContext | undefined;
+  handle: ProcessHandle | undefined;
+  /** The latest child, running or exited, for `getTree()`. */
+  shown: ProcessHandle | undefined;
+  /** When the running generation was asked to stop (its signal aborted). */
+  stopAt: number | undefined;
+  private readonly opts: ResolvedProcessOptions;
+  constructor(opts: ResolvedProcessOptions) {
+    this.opts = opts;
+  }
+  details(): Record<string, unknown> {
+    const key = this.opts.mode === 'spawn' ? 'command' : 'module';
+    const out: Record<string, unknown> = { [key]: this.opts.target, pid: this.shown?.pid ?? null };
+    const exit = this.shown?.exit;
+    if (exit?.exitCode != null) out.exitCode = exit.exitCode;
+    if (exit?.signal) out.signal = exit.signal;
+    return out;
+  }
+}
+
+function slotOf(ctx: ServiceContext): ProcessSlot {
+  return (ctx as ServiceContext & { readonly local: ProcessSlot }).local;
+}
+
+/** The part of the grace period spent waiting after SIGTERM, before SIGKILL. */
+function termBudget(grace: number): number {
+  return Math.max(0, grace - Math.min(250, grace / 4));
+}
+
+/**
+ * A service that runs a Node module (`module`, with `child_process.fork` and IPC) or an
+ * executable (`command`, with `child_process.spawn`) in a child process. It is `running` once
+ * the child has spawned; an exit with a non-zero code or by a signal is a failure
+ * (`ProcessExitError`, with the code, the signal and the tail of stderr) and, with the default
+ * `maxFailures: 0`, fails the service so its supervisor restarts it (a new child, generation
+ * + 1); an exit with code 0 ends the service normally. A stop sends SIGTERM, waits most of
+ * `gracePeriod`, then SIGKILL. The child's stdout lines are logged at `info`, stderr at `warn`,
+ * prefixed with the service id. `cluster: true` runs the module as a `node:cluster` worker, so
+ * workers of a hub can `listen()` on one port. `getTree()` details: `{ pid, module | command,
+ * exitCode?, signal? }`.
+ *
+ * Gotchas: a hard reset keeps the child (it only renews the context); restart the service to
+ * replace it. A child forked with `module` should call `exitOnParentDeath()` (from
+ * `process-child`) so it exits if this process dies by SIGKILL. Options are validated at
+ * creation (`ServiceConfigError`); a missing module or command fails the start
+ * (`ProcessStartError`).
+ *
+ * @example
+ * ```ts
+ * const worker = createProcessService({ id: 'worker', module: './worker.mjs', gracePeriod: 2_000 });
+ * const root = createSupervisor({ id: 'root', strategy: 'one-for-one', children: [worker] });
+ * createActor(root).start();
+ * ```
+ */
+export function createProcessService(options: ProcessServiceOptions): ServiceMachine {
+  const proc = resolveProcessOptions(options);
+  const rest: Record<string, unknown> = { ...options };
+  for (const key of PROCESS_KEYS) delete rest[key];
+  let grace = 0;
+  let userStart: ((ctx: ServiceContext) => unknown) | undefined;
+  let userStop: ((ctx: ServiceContext) => unknown) | undefined;
+  const target = proc.mode === 'spawn' ? proc.target : resolvePath(proc.cwd ?? '.', proc.target);
+
+  async function spawnChild(ctx: ServiceContext, slot: ProcessSlot): Promise<ProcessHandle> {
+    if (proc.mode !== 'spawn' && !existsSync(target)) {
+      throw new ProcessStartError(ctx.id, proc.target, new Error(`no such module ${target}`));
+    }
+    let handle: ProcessHandle;
+    try {
+      handle = await ProcessHandle.start(proc, () => (slot.ctx ?? ctx).logger, `[${ctx.id}]`);
+    } catch (error) {
+      throw new ProcessStartError(ctx.id, proc.target, error);
+    }
+    slot.handle = handle;
+    slot.shown = handle;
+    ctx.logger.info(
+      { pid: handle.pid, [proc.mode === 'spawn' ? 'command' : 'module']: proc.target },
+      'child process started',
+    );
+    return handle;
+  }
+
+  async function onStart(ctx: ServiceContext): Promise<unknown> {
+    const slot = slotOf(ctx);
+    slot.ctx = ctx;
+    slot.stopAt = undefined;
+    if (userStart && (await userStart(ctx)) === false) return false;
+    try {
+      await spawnChild(ctx, slot);
+    } catch (error) {
+      if (userStop) await callUserStop(ctx);
+      throw error;
+    }
+    return undefined;
+  }
+
+  async function callUserStop(ctx: ServiceContext): Promise<void> {
+    try {
+      await userStop?.(ctx);
+    } catch (e) {
+      ctx.logger.error({ err: toError(e) }, 'onStop threw');
+    }
+  }
+
+  async function iterate(ctx: ServiceContext): Promise<void> {
+    const slot = slotOf(ctx);
+    slot.ctx = ctx;
+    slot.stopAt = undefined;
+    if (ctx.signal.aborted) return;
+    // A failure tolerated by maxFailures > 0: respawn in place.
+    const handle = slot.handle ?? (await spawnChild(ctx, slot));
+    const exit = await new Promise<Awaited<ProcessHandle['exited']> | undefined>((resolve) => {
+      const onAbort = () => {
+        slot.stopAt ??= performance.now();
+        resolve(undefined);
+      };
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      void handle.exited.then((e) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        resolve(e);
+      });
+    });
+    if (!exit) return;
+    slot.handle = undefined;
+    if (exit.exitCode === 0) {
+      ctx.logger.info({ pid: handle.pid }, 'child process exited with code 0');
+      ctx.stop();
+      return;
+    }
+    throw new ProcessExitError({
+      id: ctx.id,
+      pid: handle.pid,
+      exitCode: exit.exitCode,
+      signal: exit.signal,
+      stderrTail: handle.stderrTail,
+    });
+  }
+
+  async function onStop(ctx: ServiceContext): Promise<void> {
+    const slot = slotOf(ctx);
+    const handle = slot.handle;
+    slot.handle = undefined;
+    try {
+      if (handle?.alive) {
+        // Measured from the abort (the start of the stop), as the core's gracePeriod is.
+        const start = slot.stopAt ?? performance.now();
+        const exit = await handle.stop(start + termBudget(grace), start + grace);
+        if (!exit) ctx.logger.warn({ pid: handle.pid }, 'child process did not exit after SIGKILL');
+      }
+    } finally {
+      if (userStop) await userStop(ctx);
+    }
+  }
+
+  const resolved = resolveServiceOptions({
+    ...rest,
+    maxFailures: options.maxFailures ?? 0,
+    iterate,
+  } as ServiceOptions);
+  grace = resolved.gracePeriod;
+  userStart = resolved.onStart;
+  userStop = resolved.onStop;
+  const shown = {
+    ...rest,
+    [proc.mode === 'spawn' ? 'command' : 'module']: proc.target,
+    args: proc.args,
+    cluster: proc.mode === 'cluster',
+  };
+  return serviceFromResolved(
+    {
+      ...resolved,
+      onStart,
+      onStop,
+      local: {
+        create: () => new ProcessSlot(proc),
+        describe: (state) => (state as ProcessSlot).details(),
+      },
+    },
+    shown,
+  );
+}

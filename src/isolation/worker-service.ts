@@ -1,0 +1,284 @@
+/**
+ * The worker-thread service kind: a service whose body (`iterate`, `onThreadStart`,
+ * `onThreadStop`) lives in a module run in a `worker_threads` Worker, so a stop that overruns
+ * `gracePeriod` or a hard reset really ends it (`terminate()`), even a synchronous infinite
+ * loop, and the main event loop never stalls. Pacing, failures and supervision are the core's.
+ */
+import type { ResourceLimits } from 'node:worker_threads';
+import { toError } from '../errors.ts';
+import { type ScheduledCommonOptions, splitOptions } from '../kinds/scheduled-options.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import {
+  resolveServiceOptions,
+  type ServiceContext,
+  type ServiceOptions,
+} from '../machines/service-options.ts';
+import { checkCloneable, checkLimits, checkModule, resolveTsx } from './worker-options.ts';
+import { ThreadHandle } from './worker-thread.ts';
+
+/**
+ * Options of {@link createWorkerService}. Times are in milliseconds. Besides these, every
+ * option of {@link ScheduledCommonOptions} (`maxFailures`, `gracePeriod`, `restart`, hooks,
+ * `logger`, ...) works as in `createService`; `onStart` / `onStop` run on the main side.
+ *
+ * @example
+ * ```ts
+ * const options: WorkerServiceOptions = {
+ *   id: 'crunch',
+ *   module: new URL('./crunch-job.ts', import.meta.url),
+ *   workerData: { size: 1_000 },
+ *   resourceLimits: { maxOldGenerationSizeMb: 64 },
+ *   pause: 100,
+ * };
+ * createWorkerService(options);
+ * ```
+ */
+export interface WorkerServiceOptions
+  extends ScheduledCommonOptions,
+    Pick<ServiceOptions, 'minPeriod' | 'pause' | 'interval' | 'delayBefore' | 'delayAfter'> {
+  /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. Required. */
+  id: string;
+  /**
+   * The module run in the thread, as a URL or an absolute path (functions cannot cross
+   * threads): it exports `iterate(ctx)` and optionally `onThreadStart(ctx)` /
+   * `onThreadStop(ctx)` (see `WorkerThreadModule`). Checked when the thread starts: a
+   * module that cannot be loaded or lacks `iterate` fails the start. Required.
+   */
+  module: string | URL;
+  /**
+   * Passed to the thread as `ctx.workerData`; must be structured-cloneable (no functions).
+   * @default undefined
+   */
+  workerData?: unknown;
+  /**
+   * The Worker's `resourceLimits` (heap sizes, in MB); running out is a counted failure whose
+   * message says "ran out of memory".
+   * @default undefined (Node's defaults)
+   */
+  resourceLimits?: ResourceLimits;
+}
+
+/**
+ * What a worker-thread service shows in `getTree()` as `details`.
+ *
+ * @example
+ * ```ts
+ * const details = getTree(actor).details as WorkerServiceDetails;
+ * console.log(`thread ${details.threadId ?? '-'} runs ${details.module}`);
+ * ```
+ */
+export type WorkerServiceDetails = {
+  /** The running thread's `threadId`; null while there is none. */
+  readonly threadId: number | null;
+  /** The module's URL. */
+  readonly module: string;
+};
+
+const OWN = [
+  'module',
+  'workerData',
+  'resourceLimits',
+  'minPeriod',
+  'pause',
+  'interval',
+  'delayBefore',
+  'delayAfter',
+] as const;
+
+/** Per-actor state: the thread of the running generation. @internal */
+class WorkerSlot {
+  thread: ThreadHandle | undefined;
+  /** The generation the thread serves (a hard reset changes the context's). */
+  generation = -1;
+  private readonly module: string;
+  constructor(module: string) {
+    this.module = module;
+  }
+  details(): WorkerServiceDetails {
+    return { threadId: this.thread?.threadId ?? null, module: this.module };
+  }
+}
+
+function slotOf(ctx: ServiceContext): WorkerSlot {
+  return (ctx as ServiceContext & { readonly local: WorkerSlot }).local;
+}
+
+/** The live threads of each worker-thread service definition, for tests. */
+const LIVE = new WeakMap<object, ReadonlySet<ThreadHandle>>();
+
+/**
+ * How many threads of this worker-thread service definition are alive (all its actors).
+ * @internal
+ */
+export function liveWorkerThreads(machine: ServiceMachine): number {
+  return LIVE.get(machine)?.size ?? 0;
+}
+
+/**
+ * Creates a worker-thread service: a service machine whose `iterate` runs in a
+ * `worker_threads` Worker started by `onStart` (the service is `running` once the module is
+ * loaded and `onThreadStart` has run in the thread). Each iteration is a message to the thread
+ * and its reply; pacing, failure counting, `ctx.stop()` / `ctx.fail()` and `ctx.signal` work
+ * as in `createService`.
+ *
+ * A stop asks the thread to run `onThreadStop` and exit, and `terminate()`s it when that
+ * overruns `gracePeriod`; a stuck iteration (`while (true) {}`) is terminated once the core
+ * has waited `gracePeriod` for it. A hard reset terminates the thread and starts a fresh one
+ * (whose `onThreadStart` runs) for the next generation. A thread that dies on its own (a crash,
+ * `process.exit`, out of memory) is a counted failure, and the next iteration gets a new
+ * thread.
+ *
+ * Gotcha: each start costs a thread and a module load (milliseconds, see
+ * `docs/isolation.md`); keep iterations coarse. TypeScript modules load through tsx when it is
+ * installed (dev, tests).
+ *
+ * @example
+ * ```ts
+ * import { createActor } from 'xstate';
+ * import { createWorkerService } from 'xstate-supervisor';
+ *
+ * const crunch = createWorkerService({
+ *   id: 'crunch',
+ *   module: new URL('./crunch-job.js', import.meta.url),
+ *   gracePeriod: 1_000,
+ * });
+ * ```
+ */
+export function createWorkerService(options: WorkerServiceOptions): ServiceMachine {
+  const { common, fail } = splitOptions(options, OWN);
+  const module = checkModule(options.module, fail);
+  const workerData = options.workerData;
+  checkCloneable(workerData, fail);
+  const resourceLimits = checkLimits(options.resourceLimits, fail);
+  const pacing: Record<string, unknown> = {};
+  for (const key of ['minPeriod', 'pause', 'interval', 'delayBefore', 'delayAfter'] as const) {
+    if (options[key] !== undefined) pacing[key] = options[key];
+  }
+  const resolved = resolveServiceOptions({
+    ...common,
+    ...pacing,
+    iterate: () => {},
+  } as unknown as ServiceOptions);
+  const grace = resolved.gracePeriod;
+  const userStart = resolved.onStart;
+  const userStop = resolved.onStop;
+  const live = new Set<ThreadHandle>();
+  const entry = new URL(
+    `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+    import.meta.url,
+  ).href;
+  const needsTsx = /\.[cm]?ts$/.test(entry) || /\.[cm]?ts$/.test(new URL(module).pathname);
+  const tsx = needsTsx ? resolveTsx() : undefined;
+
+  async function spawn(slot: WorkerSlot, ctx: ServiceContext): Promise<ThreadHandle> {
+    const t = new ThreadHandle({
+      boot: { id: resolved.id, generation: ctx.generation, module, data: workerData, tsx, entry },
+      resourceLimits,
+      events: {
+        fail: (error) => ctx.fail(error),
+        stop: () => ctx.stop(),
+        died: (error) => {
+          if (slot.thread === t) slot.thread = undefined;
+          ctx.fail(error);
+        },
+      },
+    });
+    live.add(t);
+    void t.whenGone().then(() => live.delete(t));
+    slot.thread = t;
+    slot.generation = ctx.generation;
+    const signal = ctx.signal;
+    const onAbort = () => void t.terminate();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await t.whenReady();
+    } catch (error) {
+      if (slot.thread === t) slot.thread = undefined;
+      await t.terminate();
+      throw signal.aborted ? signal.reason : error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    return t;
+  }
+
+  async function onStart(ctx: ServiceContext): Promise<unknown> {
+    const slot = slotOf(ctx);
+    if (userStart && (await userStart(ctx)) === false) return false;
+    try {
+      await spawn(slot, ctx);
+    } catch (error) {
+      // The user's onStart succeeded: their onStop still pairs with it.
+      if (userStop) await callUserStop(ctx);
+      throw error;
+    }
+    return undefined;
+  }
+
+  async function iterate(ctx: ServiceContext): Promise<void> {
+    const slot = slotOf(ctx);
+    const signal = ctx.signal;
+    if (signal.aborted) return;
+    let t = slot.thread;
+    if (t && slot.generation !== ctx.generation) {
+      // A hard reset: the core has waited for the old iteration; end that thread now.
+      slot.thread = undefined;
+      await t.terminate();
+      t = undefined;
+    }
+    if (!t || t.isGone) {
+      t = await spawn(slot, ctx);
+      if (signal.aborted) return;
+    }
+    const thread = t;
+    const onAbort = () => thread.abort(performance.now());
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await thread.iterate(ctx.iteration);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async function onStop(ctx: ServiceContext): Promise<void> {
+    const slot = slotOf(ctx);
+    const t = slot.thread;
+    slot.thread = undefined;
+    try {
+      if (t) {
+        const now = performance.now();
+        // Measured from the abort (the start of the stop), as the core's gracePeriod is; a
+        // margin is kept so that the thread is gone within gracePeriod.
+        const deadline = (t.abortedAt ?? now) + grace - Math.min(100, grace / 10);
+        const error = await t.stop(Math.max(0, deadline - now), now);
+        if (error) ctx.logger.error({ err: error }, 'onThreadStop threw');
+      }
+    } finally {
+      if (userStop) await callUserStop(ctx);
+    }
+  }
+
+  async function callUserStop(ctx: ServiceContext): Promise<void> {
+    try {
+      await userStop?.(ctx);
+    } catch (e) {
+      ctx.logger.error({ err: toError(e) }, 'onStop threw');
+    }
+  }
+
+  const machine = serviceFromResolved(
+    {
+      ...resolved,
+      iterate,
+      onStart,
+      onStop,
+      local: {
+        create: () => new WorkerSlot(module),
+        describe: (state) => (state as WorkerSlot).details(),
+      },
+    },
+    { ...options, module },
+  );
+  LIVE.set(machine, live);
+  return machine;
+}

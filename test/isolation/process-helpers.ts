@@ -1,0 +1,71 @@
+/**
+ * Helpers for the process tests: fixture paths, real-time polling, and checks that a process
+ * is really gone (no process, no zombie).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AnyActorRef } from 'xstate';
+import { getTree } from '../../src/tree.ts';
+import type { TreeNode } from '../../src/tree-node.ts';
+
+/** The absolute path of `test/fixtures/processes/<name>`. */
+export function fixture(name: string): string {
+  return fileURLToPath(new URL(`../fixtures/processes/${name}`, import.meta.url));
+}
+
+/** Real-time tolerance: ±max(20 ms, 15%). */
+export function tolerance(ms: number): number {
+  return Math.max(20, ms * 0.15);
+}
+
+/** Polls `test` every 10 ms until it returns a value other than undefined/false. */
+export async function until<T>(
+  test: () => T | undefined | false,
+  timeout = 5_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const value = test();
+    if (value !== undefined && value !== false) return value;
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** True when no process `pid` exists, not even a zombie. */
+export function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    // ESRCH: gone; a zombie would still answer kill(0), but check /proc anyway.
+    return !isZombie(pid);
+  }
+  return false;
+}
+
+/** True when /proc says `pid` is a zombie (state Z). */
+export function isZombie(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  if (!existsSync(stat)) return false;
+  try {
+    const text = readFileSync(stat, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
+  }
+}
+
+/** The node of child `id` of a supervisor (or the service's own node). */
+export function nodeOf(actor: AnyActorRef, id?: string): TreeNode | undefined {
+  const tree = getTree(actor);
+  return id === undefined ? tree : tree.children?.find((c) => c.id === id);
+}
+
+/** The pid in a node's details. */
+export function pidOf(node: TreeNode | undefined): number | undefined {
+  const pid = node?.details?.pid;
+  return typeof pid === 'number' ? pid : undefined;
+}
