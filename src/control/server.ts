@@ -173,7 +173,14 @@ export async function createControlServer(
   const onShutdown = options.onShutdown ?? (() => shutdown(actor));
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { pathname } = new URL(req.url ?? '/', 'http://control');
+    // An unparseable target is the client's error: a 400, never a logged 500 (and before auth,
+    // since nothing is resolved from it).
+    let pathname: string;
+    try {
+      ({ pathname } = new URL(req.url ?? '/', 'http://control'));
+    } catch {
+      throw new HttpError(400, 'BAD_PATH', 'The request target is not a valid path.');
+    }
     if (expected && !OPEN_PATHS.has(pathname)) {
       const given = digest(normaliseAuthorization(req.headers.authorization ?? ''));
       if (!timingSafeEqual(given, expected)) {

@@ -46,6 +46,12 @@ describe('400 bad request', () => {
     expectError(await post(s.url, '/services/%E0%A4%A/restart'), 400, 'BAD_PATH');
     expectError(await get(s.url, '/tree%'), 400, 'BAD_PATH');
   });
+
+  it('answers 400 BAD_PATH for a target that is not a URL, even without a token, and logs no error', async () => {
+    const s = await serve(tree(), { token: 'secret' });
+    expectError(await get(s.url, '//['), 400, 'BAD_PATH');
+    expect(s.logger.at('error')).toEqual([]);
+  });
 });
 
 describe('404 not found', () => {
