@@ -275,8 +275,19 @@ export class SupervisorCore implements TreeSource {
       for (let i = group.length - 1; i >= 0; i--) {
         const c = group[i]!;
         if (c === current) continue;
-        await this.stopChild(c, `restart of "${current.id}"`);
-        this.report('child.stopped', c, `restart of "${current.id}"`);
+        const why = `restart of "${current.id}"`;
+        await this.stopChild(c, why);
+        const own = c.exitReason();
+        if (own._tag !== 'Shutdown') {
+          // It ended on its own meanwhile (its exit is still queued behind this restart): that
+          // exit is its own event, reported and decided as such, not a stop of ours.
+          if (own._tag === 'Failure') this.failures++;
+          const failed = own._tag === 'Failure';
+          this.report(failed ? 'child.failed' : 'child.stopped', c, failed ? own.error : 'normal');
+          c.wanted = shouldRestart(c.spec.restart, own) ? 'running' : 'stopped';
+          continue;
+        }
+        this.report('child.stopped', c, why);
         // OTP: a temporary child stopped by a sibling's restart is never started again.
         c.wanted = c.spec.restart === 'temporary' ? 'stopped' : 'running';
       }

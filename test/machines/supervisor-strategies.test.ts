@@ -281,3 +281,57 @@ describe('restart types', () => {
     });
   });
 });
+
+describe('a sibling that ends on its own during a group restart', () => {
+  /** Children [b, c, a]: a fails at once, c's stop is slow, b ends while the restart waits on c. */
+  function scene(timeline: Timeline, b: Omit<Parameters<typeof tracked>[1], 'id'>) {
+    return startSupervisor(
+      {
+        id: 'root',
+        children: [
+          tracked(timeline, { id: 'b', ...b }),
+          tracked(timeline, { id: 'c', onStop: () => new Promise((r) => setTimeout(r, 150)) }),
+          failsIn(timeline, 'a', [0]),
+        ],
+      },
+      timeline,
+    );
+  }
+
+  it('leaves a transient sibling that finished normally stopped, not restarted with the group', async () => {
+    const timeline: Timeline = [];
+    running = scene(timeline, {
+      restart: 'transient',
+      async iterate(ctx) {
+        await new Promise((r) => setTimeout(r, 40));
+        ctx.stop();
+      },
+    });
+    await nextReport(running.actor, 'child.restarted', (r) => r.id === 'c');
+    expect(getTree(running.actor).children?.[0]).toMatchObject({
+      id: 'b',
+      state: 'stopped',
+      generation: 0,
+    });
+    expect(running.reports.find((r) => r.id === 'b' && r.type === 'child.stopped')?.reason).toBe(
+      'normal',
+    );
+    expect(timeline).not.toContain('onStart b@1');
+  });
+
+  it('reports the failure of a sibling that fails meanwhile, and restarts it with the group', async () => {
+    const timeline: Timeline = [];
+    running = scene(timeline, {
+      maxFailures: 0,
+      async iterate(ctx) {
+        if (ctx.generation > 0) return;
+        await new Promise((r) => setTimeout(r, 40));
+        throw new Error('b broke too');
+      },
+    });
+    await nextReport(running.actor, 'child.restarted', (r) => r.id === 'b');
+    const failed = running.reports.find((r) => r.id === 'b' && r.type === 'child.failed');
+    expect((failed?.reason as Error | undefined)?.message).toBe('b broke too');
+    expect(getTree(running.actor).failures).toBeGreaterThanOrEqual(2);
+  });
+});
