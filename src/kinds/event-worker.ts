@@ -2,10 +2,12 @@
  * The event worker kind (pyaltt's event worker): `trigger()` runs the handler; triggers that
  * arrive while it runs coalesce into one more run.
  */
+
 import { ServiceConfigError } from '../errors.ts';
 import { checkFunction, checkKnown, checkObject, type Fail } from '../internal/validate.ts';
 import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
+  COMMON_SERVICE_OPTIONS,
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
@@ -70,21 +72,7 @@ export interface EventWorkerApi {
  */
 export type EventWorkerMachine = ServiceMachine & EventWorkerApi;
 
-const COMMON = [
-  'id',
-  'maxFailures',
-  'gracePeriod',
-  'gracefulWaitTimeout',
-  'cancelOnTimeout',
-  'restart',
-  'resetGlobally',
-  'significant',
-  'onStart',
-  'onStop',
-  'actions',
-  'logger',
-  'config',
-] as const;
+const COMMON = COMMON_SERVICE_OPTIONS;
 const KNOWN: readonly string[] = [...COMMON, 'handle'];
 
 /** The options the inspector shows: no `config` values, which may be secrets. */

@@ -2,6 +2,7 @@
  * The queue worker kind (pyaltt's queue worker): tasks put on the worker are handled
  * `concurrency` at a time, by priority, under the service lifecycle and supervision.
  */
+
 import { ServiceConfigError } from '../errors.ts';
 import {
   checkFunction,
@@ -12,7 +13,11 @@ import {
   type Fail,
 } from '../internal/validate.ts';
 import { serviceFromResolved } from '../machines/service.ts';
-import { resolveServiceOptions, type ServiceContext } from '../machines/service-options.ts';
+import {
+  COMMON_SERVICE_OPTIONS,
+  resolveServiceOptions,
+  type ServiceContext,
+} from '../machines/service-options.ts';
 import { createMemoryQueue, type TaskQueue } from './queue.ts';
 import { QueueDefinition } from './queue-worker-definition.ts';
 import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
@@ -26,21 +31,7 @@ import {
   type QueueWorkerOptions,
 } from './queue-worker-options.ts';
 
-const COMMON = [
-  'id',
-  'maxFailures',
-  'gracePeriod',
-  'gracefulWaitTimeout',
-  'cancelOnTimeout',
-  'restart',
-  'resetGlobally',
-  'significant',
-  'onStart',
-  'onStop',
-  'actions',
-  'logger',
-  'config',
-] as const;
+const COMMON = COMMON_SERVICE_OPTIONS;
 const OWN = ['handle', 'concurrency', 'capacity', 'onFull', 'stopPolicy', 'queue', 'onDiscard'];
 const KNOWN: readonly string[] = [...COMMON, ...OWN];
 

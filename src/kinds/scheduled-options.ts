@@ -2,9 +2,11 @@
  * The options the timed service kinds (periodic, cron) share with `createService`, and how a
  * kind splits its options into those and its own before validating them.
  */
+
 import { ServiceConfigError } from '../errors.ts';
 import { checkObject, type Fail } from '../internal/validate.ts';
 import type { ServiceOptions } from '../machines/service-options.ts';
+import { COMMON_SERVICE_OPTIONS } from '../machines/service-options.ts';
 
 /**
  * The longest wait a Node timer can do: `setTimeout` turns anything longer into 1 ms (with a
@@ -49,21 +51,7 @@ export type ScheduledCommonOptions = Pick<
 >;
 
 /** The names of {@link ScheduledCommonOptions}, plus `id`. */
-const COMMON = [
-  'id',
-  'maxFailures',
-  'gracePeriod',
-  'restart',
-  'resetGlobally',
-  'significant',
-  'onStart',
-  'onStop',
-  'logger',
-  'actions',
-  'gracefulWaitTimeout',
-  'cancelOnTimeout',
-  'config',
-] as const;
+const COMMON = COMMON_SERVICE_OPTIONS;
 
 /**
  * What {@link splitOptions} returns: the common options and a `fail` bound to the id.

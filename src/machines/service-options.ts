@@ -304,16 +304,17 @@ export const SERVICE_DEFAULTS = {
   significant: false,
 } as const;
 
-const KNOWN = [
+/**
+ * The options every service kind shares (lifecycle, supervision, hooks, actions, config); each
+ * kind adds its own. One list, so a new common option reaches every kind.
+ * @internal
+ */
+export const COMMON_SERVICE_OPTIONS = [
   'id',
-  'iterate',
-  'minPeriod',
-  'pause',
-  'interval',
-  'delayBefore',
-  'delayAfter',
   'maxFailures',
   'gracePeriod',
+  'gracefulWaitTimeout',
+  'cancelOnTimeout',
   'restart',
   'resetGlobally',
   'significant',
@@ -321,9 +322,17 @@ const KNOWN = [
   'onStop',
   'logger',
   'actions',
-  'gracefulWaitTimeout',
-  'cancelOnTimeout',
   'config',
+] as const;
+
+const KNOWN = [
+  ...COMMON_SERVICE_OPTIONS,
+  'iterate',
+  'minPeriod',
+  'pause',
+  'interval',
+  'delayBefore',
+  'delayAfter',
 ] as const;
 
 /** Validates and resolves service options; throws `ServiceConfigError`. @internal */

@@ -2,6 +2,7 @@
  * The options every server kind shares (HTTP, TCP, TLS, UDP), their defaults and their
  * validation. Each kind adds its own on top.
  */
+
 import { ServiceConfigError } from '../../errors.ts';
 import {
   checkBoolean,
@@ -12,6 +13,7 @@ import {
   type Fail,
 } from '../../internal/validate.ts';
 import type { ServiceOptions } from '../../machines/service-options.ts';
+import { COMMON_SERVICE_OPTIONS } from '../../machines/service-options.ts';
 import { reusePortSupported } from './reuse-port.ts';
 
 /**
@@ -90,21 +92,7 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 /** Common service options a server kind passes on to `resolveServiceOptions`. */
-const COMMON = [
-  'id',
-  'maxFailures',
-  'gracePeriod',
-  'gracefulWaitTimeout',
-  'cancelOnTimeout',
-  'restart',
-  'resetGlobally',
-  'significant',
-  'onStart',
-  'onStop',
-  'logger',
-  'actions',
-  'config',
-] as const;
+const COMMON = COMMON_SERVICE_OPTIONS;
 
 const SERVER = ['port', 'host', 'relistenDelay', 'handlerErrors'] as const;
 
