@@ -34,6 +34,13 @@ export {
   SupervisorConfigError,
   XstateSupervisorError,
 } from './errors.ts';
+export {
+  createInspectorServer,
+  type InspectorControlOptions,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from './inspector/server.ts';
+export type { StatelyInspectionEvent, StatelyTarget } from './inspector/stately.ts';
 export type { ExitReason, RestartType } from './internal/exit-reason.ts';
 export { createProcessHub, type ProcessHubOptions } from './isolation/hub.ts';
 export { exitOnParentDeath } from './isolation/process-child.ts';

@@ -9,6 +9,12 @@ import {
   createControlServer,
 } from './control/server.ts';
 import { CommandError, toError, XstateSupervisorError } from './errors.ts';
+import {
+  checkInspectorOptions,
+  createInspectorServer,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from './inspector/server.ts';
 import type { ExitReason } from './internal/exit-reason.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
@@ -54,6 +60,12 @@ export interface RunOptions {
    * @default undefined (no control API)
    */
   control?: Pick<ControlServerOptions, 'port' | 'host' | 'token'>;
+  /**
+   * Starts the inspector (a live web page of the tree) once the tree runs; with `control`
+   * on, its buttons command the tree. `await handle.ready` gives `handle.inspector.url`.
+   * @default undefined (no inspector)
+   */
+  inspector?: Pick<InspectorServerOptions, 'port' | 'host' | 'stately' | 'title'>;
 }
 
 /**
@@ -105,9 +117,11 @@ export interface RunHandle {
   readonly ready: Promise<RunHandle>;
   /** The control API, once `ready` (with `options.control`). */
   readonly control?: ControlServer;
+  /** The inspector, once `ready` (with `options.inspector`). */
+  readonly inspector?: InspectorServer;
 }
 
-const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit', 'control'];
+const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit', 'control', 'inspector'];
 
 /**
  * Starts a supervision tree (or a lone service) as the application: installs SIGINT/SIGTERM
@@ -137,6 +151,9 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     }
   }
   if (options.control !== undefined) checkControlOptions(options.control, 'run() option `control`');
+  if (options.inspector !== undefined) {
+    checkInspectorOptions(options.inspector, 'run() option `inspector`');
+  }
   const shutdownTimeout = options.shutdownTimeout ?? 60_000;
   if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0) {
     throw new XstateSupervisorError(
@@ -174,12 +191,14 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   // A run that ends before it was ready rejects `ready`; nobody has to listen to that.
   ready.catch(() => {});
   let control: ControlServer | undefined;
+  let inspector: InspectorServer | undefined;
 
   const end = (result: RunResult, viaProcessExit: boolean) => {
     if (ended) return;
     ended = true;
     removeHandlers();
     void control?.close();
+    void inspector?.close();
     failReady(
       new CommandError('RUN_ENDED', `The run ended (${result.reason}) before it was ready.`),
     );
@@ -268,6 +287,17 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         });
         handle.control = control;
         if (ended) void control.close();
+      }
+      if (options.inspector && !ended) {
+        inspector = await createInspectorServer(actor, {
+          ...options.inspector,
+          logger,
+          ...(control && {
+            control: { url: control.url, tokenRequired: options.control?.token !== undefined },
+          }),
+        });
+        handle.inspector = inspector;
+        if (ended) void inspector.close();
       }
       if (!ended) markReady(handle);
     } catch (e) {

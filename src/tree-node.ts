@@ -54,5 +54,6 @@ export interface TreeNode {
 
 /** Anything that can describe itself as a tree node (a service or supervisor runtime; internal). */
 export interface TreeSource {
-  treeNode(state: LifecycleState): TreeNode;
+  /** `shallow`: leave out `children`. */
+  treeNode(state: LifecycleState, shallow?: boolean): TreeNode;
 }

@@ -31,10 +31,32 @@ describe('the built package', () => {
       'run',
       'ServiceConfigError',
       'SupervisorConfigError',
+      'createControlServer',
+      'createInspectorServer',
     ]) {
       expect(typeof mod[name], name).toBe('function');
     }
+    const inspector = (await import(pathToFileURL(join(out, 'inspector/index.js')).href)) as Record<
+      string,
+      unknown
+    >;
+    expect(typeof inspector.createInspectorServer).toBe('function');
+    expect(typeof inspector.toStatelyEvent).toBe('function');
     // Node 20 cannot load .ts files: the import above succeeding means every relative import
     // was rewritten to .js.
+  }, 60_000);
+
+  it('ships the built inspector page and the inspector subpath', () => {
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).toString(),
+    ) as Array<{ files: Array<{ path: string }> }>;
+    const files = packed[0]!.files.map((f) => f.path);
+    expect(files).toContain('inspector/dist/index.html');
+    expect(files.some((f) => /^inspector\/dist\/assets\/.+\.js$/.test(f))).toBe(true);
+    expect(files).toContain('dist/inspector/index.js');
+    expect(files.some((f) => f.startsWith('inspector/src/'))).toBe(false);
   }, 60_000);
 });

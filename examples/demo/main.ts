@@ -6,11 +6,13 @@
  * - `report` is a finite job (transient): three iterations, then it ends normally.
  * - `workers` is a nested one-for-all supervisor of two queue-like workers.
  *
- * Every supervisor decision is printed as it happens, and the control API's URL is printed
- * once the tree runs. Ctrl+C (or `curl -X POST <url>/shutdown`) stops the tree gracefully
+ * Every supervisor decision is printed as it happens. Once the tree runs, the demo prints the
+ * inspector's URL (open it in a browser: the live tree, `flaky` failing and restarting, the
+ * timeline, and buttons that command the tree) and the control API's. Ctrl+C (or `curl -X POST <url>/shutdown`) stops the tree gracefully
  * (children in reverse start order) and exits 0.
  *
- * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000).
+ * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000),
+ * DEMO_CONTROL_PORT and DEMO_INSPECTOR_PORT (default 0: a free port).
  */
 import {
   createConsoleLogger,
@@ -98,11 +100,17 @@ const handle = run(root, {
   exit: false,
   // The control API on 127.0.0.1 (port 0 picks a free one): curl it while the demo runs.
   control: { port: Number(process.env.DEMO_CONTROL_PORT ?? 0) },
+  // The inspector, a live web page of the tree, also on 127.0.0.1.
+  inspector: {
+    port: Number(process.env.DEMO_INSPECTOR_PORT ?? 0),
+    title: 'xstate-supervisor demo',
+  },
 });
 handle.actor.on('*', (r) => say(describe(r as unknown as SupervisorReport)));
 say('demo: supervision tree starting; press Ctrl+C to stop');
 handle.ready.then(
-  ({ control }) => {
+  ({ control, inspector }) => {
+    say(`inspector: ${inspector?.url} (open it in a browser to watch the tree live)`);
     say(`control API: ${control?.url} (try: curl ${control?.url}/tree)`);
     say(`  restart a service: curl -X POST ${control?.url}/services/workers/mailer/restart`);
   },

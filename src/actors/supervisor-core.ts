@@ -412,7 +412,8 @@ export class SupervisorCore implements TreeSource {
     emitFrom(this.self, report);
   }
 
-  treeNode(state: LifecycleState): TreeNode {
+  /** The node; `shallow` leaves out `children` (the inspector walks them itself). */
+  treeNode(state: LifecycleState, shallow = false): TreeNode {
     const node: TreeNode = {
       id: this.opts.id,
       kind: 'supervisor',
@@ -420,8 +421,8 @@ export class SupervisorCore implements TreeSource {
       generation: Math.max(0, this.generation),
       failures: this.failures,
       restarts: this.window.count(this.clock.now()),
-      children: this.children.map((c) => c.node()),
     };
+    if (!shallow) node.children = this.children.map((c) => c.node());
     if (this.lastError) node.lastError = { ...this.lastError };
     return node;
   }

@@ -130,3 +130,67 @@ export function derivedData<T>(actor: AnyActorRef): T {
 export function sendUnlessStopped<E extends { type: string }>(actor: AnyActorRef, event: E): void {
   if (!isActorStopped(actor)) actor.send(event);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Inspection: what the inspector reads of actors it did not create.
+
+/** One inspection event of XState's system (`@xstate.actor`, `@xstate.snapshot`, `@xstate.event`, ...). */
+export interface SystemInspectionEvent {
+  readonly type: string;
+  readonly actorRef: AnyActorRef;
+  readonly rootId: string;
+  readonly sourceRef?: AnyActorRef | undefined;
+  readonly event?: { type: string; [key: string]: unknown };
+  readonly snapshot?: unknown;
+}
+
+/**
+ * Observes every inspection event of the system `actor` belongs to, also for actors created
+ * later (XState's `system.inspect`). XState skips building events while nobody observes.
+ */
+export function inspectSystem(
+  actor: AnyActorRef,
+  next: (event: SystemInspectionEvent) => void,
+): () => void {
+  const system = actor.system as unknown as {
+    inspect(observer: { next(e: SystemInspectionEvent): void }): { unsubscribe(): void };
+  };
+  const subscription = system.inspect({ next });
+  return () => subscription.unsubscribe();
+}
+
+/** The actor's parent, if it has one. */
+export function parentOf(actor: AnyActorRef): AnyActorRef | undefined {
+  return (actor as unknown as ActorInternals)._parent;
+}
+
+/** The actors in a snapshot's `children` (invoked and spawned by a machine); none for other logic. */
+export function snapshotChildrenOf(actor: AnyActorRef): AnyActorRef[] {
+  const children = (actor.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined)
+    ?.children;
+  return children ? Object.values(children).filter((c) => c !== undefined) : [];
+}
+
+/** The machine an actor runs, or undefined when its logic is not a state machine. */
+export function machineOf(actor: AnyActorRef): AnyStateMachine | undefined {
+  const logic = (actor as unknown as { logic?: { root?: unknown } }).logic;
+  return logic && typeof logic === 'object' && logic.root ? (logic as AnyStateMachine) : undefined;
+}
+
+/** Listens to every event the actor emits (reports, ...); returns the unsubscribe. */
+export function onEveryEmitted(
+  actor: AnyActorRef,
+  listener: (event: { type: string; [key: string]: unknown }) => void,
+): () => void {
+  const subscription = (
+    actor as unknown as {
+      on(
+        type: '*',
+        fn: (e: { type: string; [key: string]: unknown }) => void,
+      ): {
+        unsubscribe(): void;
+      };
+    }
+  ).on('*', listener);
+  return () => subscription.unsubscribe();
+}

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { connectFeed } from '../helpers/inspector-feed.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,6 +27,16 @@ describe('the npm start demo', () => {
         }
       });
     });
+    // The inspector serves its page and a live feed of the same tree.
+    const inspector = /inspector: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
+    expect(inspector, out).toBeDefined();
+    const page = await fetch(inspector!);
+    expect(page.status).toBe(200);
+    const feed = await connectFeed(inspector!);
+    expect(feed.snapshot().title).toBe('xstate-supervisor demo');
+    expect(feed.node('flaky')?.kind).toBe('service');
+    expect(feed.snapshot().control.enabled).toBe(true);
+    await feed.close();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);

@@ -97,4 +97,17 @@ describe('examples', () => {
     expect(stdout).toContain('GET /tree without the token -> 401');
     expect(stdout).toContain('run ended: exit code 0, reason request');
   });
+
+  it('inspector example shows the app machine, the tree and a failure fixed by a restart', async () => {
+    const { code, stdout, stderr } = await runExample('inspector');
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/inspector: http:\/\/127\.0\.0\.1:\d+\//);
+    expect(stdout).toContain('page: actor app is serving');
+    expect(stdout).toContain('page: actor heartbeat is active');
+    expect(stdout).toContain('page: service mailer is running gen 0');
+    expect(stdout).toContain('button fail on poller: HTTP 200');
+    expect(stdout).toContain('page: timeline child.restarted poller (gen 1)');
+    expect(stdout).toContain('page: service poller is running gen 1');
+    expect(stdout).toContain('example: stopped');
+  });
 });

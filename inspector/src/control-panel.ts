@@ -1,0 +1,129 @@
+/**
+ * The details panel's command buttons (restart, stop, start, hard reset, fail) and the answer
+ * to the last one. Shown only for nodes the control API can command, when it is on.
+ */
+import type { ControlInfo, InspectorNode } from '../../src/inspector/protocol.ts';
+import {
+  COMMANDS,
+  type Command,
+  type CommandResult,
+  sendCommand,
+  storedToken,
+  storeToken,
+} from './control.ts';
+import { h } from './dom.ts';
+import { pathText } from './node-text.ts';
+import type { TokenForm } from './token-form.ts';
+
+const LABELS: Record<Command, string> = {
+  restart: 'Restart',
+  stop: 'Stop',
+  start: 'Start',
+  'hard-reset': 'Hard reset',
+  fail: 'Fail',
+};
+
+/**
+ * The command bar of the selected node.
+ *
+ * @example
+ * ```ts
+ * const panel = new ControlPanel(tokenForm);
+ * panel.show(node, store.control);
+ * ```
+ */
+export class ControlPanel {
+  readonly el: HTMLElement;
+  private readonly buttons: HTMLButtonElement[];
+  private readonly result: HTMLElement;
+  private path: string[] | null = null;
+  /** Bumped on every selection and command: an answer for an older one is dropped. */
+  private turn = 0;
+
+  private readonly tokenForm: TokenForm;
+
+  constructor(tokenForm: TokenForm) {
+    this.tokenForm = tokenForm;
+    this.buttons = COMMANDS.map((command) =>
+      h(
+        'button',
+        {
+          type: 'button',
+          class: `command command-${command}`,
+          'data-command': command,
+          'data-testid': `command-${command}`,
+        },
+        LABELS[command],
+      ),
+    );
+    this.result = h('output', { class: 'command-result', 'data-testid': 'command-result' });
+    this.el = h(
+      'div',
+      { class: 'controls', hidden: true },
+      h('div', { class: 'command-bar' }, ...this.buttons),
+      this.result,
+    );
+    this.el.addEventListener('click', (e) => {
+      const button =
+        e.target instanceof Element ? e.target.closest<HTMLButtonElement>('[data-command]') : null;
+      if (button && !button.disabled) void this.run(button.dataset.command as Command);
+    });
+  }
+
+  /** Shows the buttons for `node`, or hides them when it cannot be commanded. */
+  show(node: InspectorNode | undefined, control: ControlInfo): void {
+    const path = node?.controllable && control.enabled ? node.path : null;
+    const same = path !== null && this.path !== null && path.join('/') === this.path.join('/');
+    this.path = path;
+    this.el.hidden = path === null;
+    if (same) return;
+    this.turn++;
+    this.setBusy(false);
+    this.say(null, '');
+  }
+
+  private async run(command: Command): Promise<void> {
+    const path = this.path;
+    if (!path) return;
+    const turn = ++this.turn;
+    this.setBusy(true);
+    this.say('pending', `${LABELS[command]} ${pathText(path)}…`);
+    let token = storedToken();
+    let result: CommandResult;
+    // Until it is not refused: a 401 asks for the token (again) and retries with it.
+    for (;;) {
+      result = await sendCommand(path, command, token);
+      if (result.status !== 401) break;
+      storeToken(null);
+      const reason = token
+        ? 'The token was refused; enter it again:'
+        : 'The control API needs a token:';
+      token = await this.tokenForm.ask(reason);
+      if (token === null) break;
+    }
+    if (turn !== this.turn) return;
+    this.setBusy(false);
+    if (result.ok) {
+      const { state, generation } = result.node;
+      const after = [state, generation === undefined ? '' : `gen ${generation}`]
+        .filter(Boolean)
+        .join(', ');
+      this.say('ok', `${LABELS[command]}: done${after ? ` (${after})` : ''}`);
+    } else {
+      this.say(
+        'error',
+        `${LABELS[command]} failed: ${result.message} (${result.status || 'no answer'} ${result.code})`,
+      );
+    }
+  }
+
+  private setBusy(busy: boolean): void {
+    for (const b of this.buttons) b.disabled = busy;
+  }
+
+  private say(status: 'pending' | 'ok' | 'error' | null, text: string): void {
+    if (status === null) delete this.result.dataset.status;
+    else this.result.dataset.status = status;
+    this.result.textContent = text;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The details panel of the selected node: its fields, command buttons, last error with its
+ * stack, options, kind details, statechart and recent events. Built when the selection
+ * changes; afterwards a frame rewrites only what changed for that node.
+ */
+import type { InspectorNode } from '../../src/inspector/protocol.ts';
+import { ChartView } from './chart-view.ts';
+import { ControlPanel } from './control-panel.ts';
+import { h, type Slot, slot, writeText } from './dom.ts';
+import { clock, duration, eventLabel, limit, pathText } from './node-text.ts';
+import type { Changes, InspectorStore } from './store.ts';
+import type { TokenForm } from './token-form.ts';
+
+/** The fields table: label and how to write the value (empty hides the row). */
+const FIELDS: readonly [string, (n: InspectorNode, store: InspectorStore) => string][] = [
+  ['kind', (n) => n.kind],
+  ['state', (n) => n.state],
+  ['status', (n) => n.status],
+  [
+    'value',
+    (n) => (n.value === undefined || typeof n.value === 'string' ? '' : JSON.stringify(n.value)),
+  ],
+  ['path', (n) => (n.path ? pathText(n.path) : '')],
+  ['parent', (n, store) => (n.parent === null ? '' : (store.nodes.get(n.parent)?.id ?? n.parent))],
+  ['generation', (n) => (n.generation === undefined ? '' : String(n.generation))],
+  ['iterations', (n) => (n.iterations === undefined ? '' : String(n.iterations))],
+  [
+    'failures',
+    (n) =>
+      n.kind === 'service'
+        ? `${n.failures ?? 0} / ${limit(n.maxFailures)}`
+        : n.failures
+          ? String(n.failures)
+          : '',
+  ],
+  ['strategy', (n) => n.strategy ?? ''],
+  [
+    'restarts',
+    (n) => (n.kind === 'supervisor' ? `${n.restarts ?? 0} / ${limit(n.maxRestarts)}` : ''),
+  ],
+  ['window', (n) => (n.restartWindow === undefined ? '' : duration(n.restartWindow))],
+  ['restart', (n) => n.restart ?? ''],
+  ['key', (n) => n.key],
+];
+
+interface Open {
+  readonly key: string;
+  readonly title: HTMLElement;
+  readonly stateBadge: HTMLElement;
+  readonly slots: Record<'title' | 'state' | 'options' | 'details', Slot>;
+  readonly fields: { row: HTMLElement; value: HTMLElement; text: Slot }[];
+  readonly error: HTMLElement;
+  readonly options: HTMLElement;
+  readonly details: HTMLElement;
+  readonly events: HTMLElement;
+  lastError: InspectorNode['lastError'] | null;
+}
+
+/**
+ * The right-hand panel.
+ *
+ * @example
+ * ```ts
+ * const details = new DetailsView(panel, store, tokenForm);
+ * details.show(key); // on selection
+ * details.render(store.changes); // every frame
+ * ```
+ */
+export class DetailsView {
+  private open: Open | null = null;
+  private readonly controls: ControlPanel;
+  private readonly chartBox: HTMLElement;
+  private readonly chart: ChartView;
+
+  private readonly root: HTMLElement;
+  private readonly store: InspectorStore;
+
+  constructor(root: HTMLElement, store: InspectorStore, tokenForm: TokenForm) {
+    this.root = root;
+    this.store = store;
+    this.controls = new ControlPanel(tokenForm);
+    this.chartBox = h('div', {
+      class: 'chart',
+      'data-testid': 'statechart',
+      title: 'Click to zoom',
+    });
+    this.chart = new ChartView(this.chartBox);
+    this.show(null);
+  }
+
+  /** The key of the node shown, if any. */
+  get key(): string | null {
+    return this.open?.key ?? null;
+  }
+
+  /** Shows the node with this key (or the hint to pick one). */
+  show(key: string | null): void {
+    const node = key === null ? undefined : this.store.nodes.get(key);
+    this.root.dataset.key = node?.key ?? '';
+    if (!node) {
+      this.open = null;
+      this.controls.show(undefined, this.store.control);
+      this.chart.show(undefined, undefined);
+      this.root.replaceChildren(
+        h('p', { class: 'hint' }, 'Select a node in the tree to see its details.'),
+      );
+      return;
+    }
+    const title = h('h2', { class: 'details-id' });
+    const stateBadge = h('span', { class: 'state-badge' });
+    const fields = FIELDS.map(([label]) => {
+      const value = h('td');
+      return { row: h('tr', null, h('th', { scope: 'row' }, label), value), value, text: slot() };
+    });
+    const open: Open = {
+      key: node.key,
+      title,
+      stateBadge,
+      slots: { title: slot(), state: slot(), options: slot(), details: slot() },
+      fields,
+      error: h('section', { class: 'last-error', 'data-testid': 'last-error' }),
+      options: h('pre', { class: 'json', 'data-testid': 'options' }),
+      details: h('pre', { class: 'json' }),
+      events: h('ol', { class: 'events', 'data-testid': 'events' }),
+      lastError: null,
+    };
+    this.open = open;
+    this.root.replaceChildren(
+      h('div', { class: 'details-head' }, title, stateBadge),
+      this.controls.el,
+      h('table', { class: 'fields' }, h('tbody', null, ...fields.map((f) => f.row))),
+      open.error,
+      section('Statechart', this.chartBox),
+      section('Options', open.options),
+      section('Details', open.details),
+      section('Recent events', open.events),
+    );
+    this.update(node);
+    this.renderEvents(open);
+    this.controls.show(node, this.store.control);
+    this.chart.show(this.machineOf(node), node.value);
+  }
+
+  /** Applies a frame's changes to the open node. */
+  render(changes: Changes): void {
+    const open = this.open;
+    if (!open) return;
+    const node = this.store.nodes.get(open.key);
+    if (!node) return;
+    if (changes.all || changes.nodes.has(open.key)) {
+      this.update(node);
+      this.controls.show(node, this.store.control);
+      this.chart.highlight(node.value);
+    }
+    if (changes.machines || changes.all) this.chart.show(this.machineOf(node), node.value);
+    if (changes.all || changes.events.has(open.key)) this.renderEvents(open);
+  }
+
+  private machineOf(node: InspectorNode) {
+    return node.machine === undefined ? undefined : this.store.machines.get(node.machine);
+  }
+
+  private update(node: InspectorNode): void {
+    const open = this.open!;
+    writeText(open.title, open.slots.title, node.id);
+    writeText(open.stateBadge, open.slots.state, node.state);
+    open.stateBadge.dataset.state = node.state;
+    open.stateBadge.dataset.kind = node.kind;
+    FIELDS.forEach(([, read], i) => {
+      const f = open.fields[i]!;
+      const text = read(node, this.store);
+      writeText(f.value, f.text, text);
+      f.row.hidden = text === '';
+    });
+    const options = node.options ? JSON.stringify(node.options, null, 2) : '';
+    writeText(open.options, open.slots.options, options || '(none)');
+    const details = node.details ? JSON.stringify(node.details, null, 2) : '';
+    writeText(open.details, open.slots.details, details);
+    open.details.parentElement!.hidden = !details;
+    if ((node.lastError ?? null) !== open.lastError) {
+      open.lastError = node.lastError ?? null;
+      renderError(open.error, open.lastError);
+    }
+  }
+
+  private renderEvents(open: Open): void {
+    const events = this.store.events.get(open.key) ?? [];
+    const items = events
+      .slice()
+      .reverse()
+      .map((e) => {
+        const from = e.source ? (this.store.nodes.get(e.source)?.id ?? e.source) : '';
+        return h(
+          'li',
+          null,
+          h('time', null, clock(e.at)),
+          h('span', { class: 'event-type' }, eventLabel(e.type)),
+          from ? h('span', { class: 'muted' }, `from ${from}`) : null,
+        );
+      });
+    if (items.length === 0)
+      items.push(h('li', { class: 'muted' }, 'No events seen since the page connected.'));
+    open.events.replaceChildren(...items);
+  }
+}
+
+function section(title: string, body: HTMLElement): HTMLElement {
+  return h('section', { class: 'details-section' }, h('h3', null, title), body);
+}
+
+function renderError(el: HTMLElement, error: InspectorNode['lastError'] | null): void {
+  el.hidden = !error;
+  if (!error) {
+    el.replaceChildren();
+    return;
+  }
+  el.replaceChildren(
+    h('h3', null, 'Last error ', h('time', { class: 'muted' }, clock(error.at))),
+    h('p', { class: 'error-message' }, error.message),
+  );
+  if (error.stack) el.append(h('pre', { class: 'stack' }, error.stack));
+}

@@ -1,0 +1,157 @@
+/**
+ * The timeline of supervisor reports, newest first, at most {@link TIMELINE_ROWS} rows in the
+ * DOM: new reports are prepended and the oldest rows dropped, so a restart storm costs a few
+ * rows per frame. Filters: by report type, and "only the selected node" (and what is below it).
+ */
+import type { InspectorNode, TimelineEntry } from '../../src/inspector/protocol.ts';
+import { h } from './dom.ts';
+import { clock, pathText, reportLabel } from './node-text.ts';
+import { type Changes, type InspectorStore, TIMELINE_ROWS } from './store.ts';
+
+const TYPES: TimelineEntry['type'][] = [
+  'child.started',
+  'child.failed',
+  'child.restarted',
+  'child.stopped',
+  'child.killed',
+  'supervisor.intensity-exceeded',
+];
+
+/** What the timeline asks of its owner. */
+export interface TimelineViewOptions {
+  onSelect(entry: TimelineEntry): void;
+}
+
+/**
+ * The bottom panel.
+ *
+ * @example
+ * ```ts
+ * const timeline = new TimelineView(panel, store, { onSelect: (entry) => selectEntry(entry) });
+ * timeline.render(store.changes); // every frame
+ * ```
+ */
+export class TimelineView {
+  private readonly list: HTMLOListElement;
+  private readonly typeFilter: HTMLSelectElement;
+  private readonly onlySelected: HTMLInputElement;
+  private readonly count: HTMLElement;
+  private selected: InspectorNode | undefined;
+  private readonly entries = new WeakMap<Element, TimelineEntry>();
+
+  private readonly store: InspectorStore;
+  private readonly options: TimelineViewOptions;
+
+  constructor(root: HTMLElement, store: InspectorStore, options: TimelineViewOptions) {
+    this.store = store;
+    this.options = options;
+    this.typeFilter = h(
+      'select',
+      { 'aria-label': 'Report type', 'data-testid': 'timeline-type' },
+      h('option', { value: '' }, 'all reports'),
+      ...TYPES.map((t) => h('option', { value: t }, reportLabel(t))),
+    );
+    this.onlySelected = h('input', { type: 'checkbox', 'data-testid': 'timeline-only-selected' });
+    this.count = h('span', { class: 'muted' });
+    this.list = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
+    root.append(
+      h(
+        'div',
+        { class: 'panel-head' },
+        h('h2', null, 'Timeline'),
+        this.typeFilter,
+        h('label', { class: 'check' }, this.onlySelected, ' only the selected node'),
+        this.count,
+      ),
+      this.list,
+    );
+    this.typeFilter.addEventListener('change', () => this.rebuild());
+    this.onlySelected.addEventListener('change', () => this.rebuild());
+    this.list.addEventListener('click', (e) => {
+      const li = e.target instanceof Element ? e.target.closest('li') : null;
+      const entry = li ? this.entries.get(li) : undefined;
+      if (entry) this.options.onSelect(entry);
+    });
+  }
+
+  /** The node "only the selected node" filters by. */
+  setSelected(node: InspectorNode | undefined): void {
+    const before = this.selected;
+    this.selected = node;
+    if (this.onlySelected.checked && before?.key !== node?.key) this.rebuild();
+  }
+
+  /** Prepends the reports that arrived since the last frame (or redraws after a snapshot). */
+  render(changes: Changes): void {
+    if (changes.all) {
+      this.rebuild();
+      return;
+    }
+    if (changes.timeline.length === 0) return;
+    const fresh = changes.timeline.filter((e) => this.matches(e));
+    if (fresh.length > 0) {
+      const rows = document.createDocumentFragment();
+      for (let i = fresh.length - 1; i >= Math.max(0, fresh.length - TIMELINE_ROWS); i--)
+        rows.append(this.row(fresh[i]!));
+      this.list.prepend(rows);
+      while (this.list.childElementCount > TIMELINE_ROWS) this.list.lastElementChild!.remove();
+    }
+    this.renderCount();
+  }
+
+  private rebuild(): void {
+    const rows: HTMLElement[] = [];
+    const all = this.store.timeline;
+    for (let i = all.length - 1; i >= 0 && rows.length < TIMELINE_ROWS; i--) {
+      const entry = all[i]!;
+      if (this.matches(entry)) rows.push(this.row(entry));
+    }
+    this.list.replaceChildren(...rows);
+    this.renderCount();
+  }
+
+  private renderCount(): void {
+    const n = this.store.timeline.length;
+    this.count.textContent = `${n} report${n === 1 ? '' : 's'}`;
+  }
+
+  private matches(entry: TimelineEntry): boolean {
+    if (this.typeFilter.value && entry.type !== this.typeFilter.value) return false;
+    if (!this.onlySelected.checked) return true;
+    const node = this.selected;
+    if (!node) return false;
+    if (entry.key !== null && entry.key === node.key) return true;
+    // The node and what is below it: reports whose path starts with the node's path.
+    if (!node.path) return false;
+    const path = node.path;
+    return path.length <= entry.path.length && path.every((id, i) => entry.path[i] === id);
+  }
+
+  private row(entry: TimelineEntry): HTMLElement {
+    const li = h(
+      'li',
+      {
+        class: 'report',
+        'data-type': entry.type,
+        'data-seq': entry.seq,
+        'data-key': entry.key ?? '',
+      },
+      h('time', null, clock(entry.at)),
+      h('span', { class: 'badge', 'data-type': entry.type }, reportLabel(entry.type)),
+      h('span', { class: 'report-path' }, pathText(entry.path)),
+      h('span', { class: 'report-gen' }, `gen ${entry.generation}`),
+      entry.restarts === undefined
+        ? null
+        : h('span', { class: 'muted' }, `restarts ${entry.restarts}`),
+      entry.reason === undefined
+        ? null
+        : h(
+            'span',
+            { class: 'report-reason', title: entry.error?.stack ?? entry.reason },
+            entry.reason,
+          ),
+    );
+    this.entries.set(li, entry);
+    return li;
+  }
+}

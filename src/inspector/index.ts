@@ -1,0 +1,32 @@
+/**
+ * `xstate-supervisor/inspector`: the live supervision tree in a local web page, and
+ * forwarding to Stately's inspector. `createInspectorServer` is also exported from the root.
+ */
+export type {
+  ChartState,
+  ChartTransition,
+  ControlInfo,
+  DeltaMessage,
+  InspectorNode,
+  InspectorNodeKind,
+  MachineChart,
+  NodeEvent,
+  SerialisedError,
+  ServerMessage,
+  SnapshotMessage,
+  TimelineEntry,
+} from './protocol.ts';
+export { INSPECTOR_PROTOCOL } from './protocol.ts';
+export { serialiseError } from './serialise.ts';
+export {
+  createInspectorServer,
+  type InspectorControlOptions,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from './server.ts';
+export {
+  STATELY_FORMAT_VERSION,
+  type StatelyInspectionEvent,
+  type StatelyTarget,
+  toStatelyEvent,
+} from './stately.ts';

@@ -1,0 +1,462 @@
+/**
+ * The inspector server: the built page, a WebSocket feed of the live tree at `/ws`, and the
+ * control API's commands forwarded from the page. Node's `http` and `ws`, on 127.0.0.1.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { HttpError, sendError, sendJson } from '../control/http.ts';
+import { toError, XstateSupervisorError } from '../errors.ts';
+import type { AnyActorRef } from '../internal/xstate.ts';
+import { createConsoleLogger, type Logger } from '../logger.ts';
+import { displayId, InspectorModel } from './model.ts';
+import type { ControlInfo } from './protocol.ts';
+import { forwardToStately, type StatelyTarget } from './stately.ts';
+
+/**
+ * Where the page's commands go: the control API of the same tree.
+ *
+ * @example
+ * ```ts
+ * const control = await createControlServer(actor, { token: 's3cret' });
+ * await createInspectorServer(actor, { control: { url: control.url, tokenRequired: true } });
+ * ```
+ */
+export interface InspectorControlOptions {
+  /** The control API's URL (`handle.control.url`, or what `createControlServer` gave). */
+  url: string;
+  /**
+   * Whether it wants a token; the page then asks for it once.
+   * @default asked of the control API at start (a 401 on `GET /tree` means yes)
+   */
+  tokenRequired?: boolean;
+}
+
+/**
+ * Options of {@link createInspectorServer}.
+ *
+ * @example
+ * ```ts
+ * const options: InspectorServerOptions = { port: 9465, control: { url: 'http://127.0.0.1:9464' } };
+ * ```
+ */
+export interface InspectorServerOptions {
+  /**
+   * The port; 0 picks a free one (the real one is in `url`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * The address to bind. The feed shows your whole app: keep it on loopback.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * The control API the page's buttons use (restart, stop, start, hard reset, fail).
+   * @default undefined (no buttons)
+   */
+  control?: InspectorControlOptions;
+  /**
+   * Also forward XState's inspection events in `@statelyai/inspect`'s format, errors
+   * serialised: pass an inspector from `@statelyai/inspect` or anything with `send(event)`.
+   * @default undefined (not forwarded)
+   */
+  stately?: StatelyTarget;
+  /**
+   * The page's title.
+   * @default the inspected actor's id
+   */
+  title?: string;
+  /**
+   * Where the server's errors go.
+   * @default a console logger on stderr
+   */
+  logger?: Logger;
+  /**
+   * How often (ms) the feed sends what changed, at most: a restart storm becomes one
+   * message per batch.
+   * @default 16
+   */
+  batchInterval?: number;
+}
+
+/**
+ * A running inspector server.
+ *
+ * @example
+ * ```ts
+ * const inspector: InspectorServer = await createInspectorServer(actor);
+ * console.log(`open ${inspector.url}`);
+ * await inspector.close();
+ * ```
+ */
+export interface InspectorServer {
+  /** `http://host:port/`, with the real port: open it in a browser. */
+  readonly url: string;
+  /** Stops listening, closes the pages' connections and stops observing the system. */
+  close(): Promise<void>;
+}
+
+const KNOWN_OPTIONS = ['port', 'host', 'control', 'stately', 'title', 'logger', 'batchInterval'];
+const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+/** A page whose socket has this much unsent is skipped, then sent a fresh snapshot. */
+const MAX_BUFFERED = 4 * 1024 * 1024;
+/** Counters (iterations) change without XState events: look at every node this often. */
+const REFRESH_INTERVAL = 250;
+
+const PAGE_DIR = fileURLToPath(new URL('../../inspector/dist/', import.meta.url));
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json',
+  '.map': 'application/json',
+};
+
+function invalid(caller: string, option: string, expected: string, got: unknown): never {
+  throw new XstateSupervisorError(
+    'INSPECTOR_OPTION_INVALID',
+    `${caller}: expected \`${option}\` to be ${expected}, got ${JSON.stringify(got)}.`,
+  );
+}
+
+/**
+ * Validates inspector options at once.
+ * @internal
+ */
+export function checkInspectorOptions(options: object, caller = 'createInspectorServer'): void {
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN_OPTIONS.includes(key)) {
+      throw new XstateSupervisorError(
+        'INSPECTOR_OPTION_UNKNOWN',
+        `${caller}: unknown inspector option \`${key}\`; known options are ${KNOWN_OPTIONS.join(', ')}.`,
+      );
+    }
+  }
+  const port = o.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    invalid(caller, 'port', 'an integer from 0 to 65535', port);
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
+    invalid(caller, 'host', 'a non-empty string', o.host);
+  }
+  const control = o.control as { url?: unknown; tokenRequired?: unknown } | undefined;
+  if (control !== undefined) {
+    if (typeof control !== 'object' || control === null || typeof control.url !== 'string') {
+      invalid(caller, 'control', 'an object with a `url` string', control);
+    }
+    try {
+      new URL(control.url as string);
+    } catch {
+      invalid(caller, 'control.url', 'an absolute URL such as http://127.0.0.1:9464', control.url);
+    }
+    if (control.tokenRequired !== undefined && typeof control.tokenRequired !== 'boolean') {
+      invalid(caller, 'control.tokenRequired', 'a boolean', control.tokenRequired);
+    }
+  }
+  const stately = o.stately as { send?: unknown; adapter?: { send?: unknown } } | undefined;
+  if (
+    stately !== undefined &&
+    typeof stately?.send !== 'function' &&
+    typeof stately?.adapter?.send !== 'function'
+  ) {
+    invalid(
+      caller,
+      'stately',
+      'an inspector from @statelyai/inspect or an object with send(event)',
+      stately,
+    );
+  }
+  const batch = o.batchInterval ?? 16;
+  if (typeof batch !== 'number' || !Number.isFinite(batch) || batch < 1 || batch > 10_000) {
+    invalid(caller, 'batchInterval', 'a number of ms from 1 to 10000', batch);
+  }
+}
+
+async function probeTokenRequired(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL('/tree', url), { signal: AbortSignal.timeout(2_000) });
+    await res.body?.cancel();
+    return res.status === 401;
+  } catch {
+    return true;
+  }
+}
+
+/** The Host header names this server (a DNS-rebinding page would name its own domain). */
+function hostAllowed(req: IncomingMessage, host: string): boolean {
+  if (host === '0.0.0.0' || host === '::') return true;
+  const header = req.headers.host ?? '';
+  const name = header.startsWith('[')
+    ? header.slice(0, header.indexOf(']') + 1)
+    : header.split(':')[0];
+  return name === host || LOOPBACK.has(name ?? '');
+}
+
+/** A WebSocket from another site's page must not read the tree. */
+function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the inspector for `actor` (a supervisor, a service, or any actor of yours that
+ * invokes them): a local web page showing the live tree, fed over a WebSocket.
+ *
+ * Gotcha: it shows everything in the actor's system, options included; it binds to
+ * 127.0.0.1 by default, keep it there.
+ *
+ * @example
+ * ```ts
+ * const actor = createActor(root).start();
+ * const inspector = await createInspectorServer(actor, { port: 0 });
+ * console.log(`inspector on ${inspector.url}`);
+ * await inspector.close();
+ * ```
+ */
+export async function createInspectorServer(
+  actor: AnyActorRef,
+  options: InspectorServerOptions = {},
+): Promise<InspectorServer> {
+  checkInspectorOptions(options);
+  const host = options.host ?? '127.0.0.1';
+  const logger = (options.logger ?? createConsoleLogger()).child({ component: 'inspector' });
+  const title = options.title ?? displayId(actor);
+  const batchInterval = options.batchInterval ?? 16;
+  const controlUrl = options.control?.url;
+  const control: ControlInfo = {
+    enabled: controlUrl !== undefined,
+    tokenRequired:
+      controlUrl === undefined
+        ? false
+        : (options.control?.tokenRequired ?? (await probeTokenRequired(controlUrl))),
+  };
+  if (!LOOPBACK.has(host)) {
+    logger.warn(
+      { host },
+      'inspector bound to a non-loopback address: anyone who can reach it sees your whole app',
+    );
+  }
+
+  const model = new InspectorModel(actor);
+  const stopStately = options.stately
+    ? forwardToStately(model.actors(), actor, options.stately, (e) =>
+        logger.warn({ err: toError(e) }, 'forwarding to the Stately inspector failed'),
+      )
+    : undefined;
+
+  const clients = new Set<WebSocket>();
+  /** Pages skipped while their socket was full: they get a whole snapshot when it drains. */
+  const behind = new Set<WebSocket>();
+  let batchTimer: NodeJS.Timeout | undefined;
+  let refreshTimer: NodeJS.Timeout | undefined;
+
+  const sendSnapshot = (ws: WebSocket): void => {
+    ws.send(JSON.stringify(model.snapshot(title, control)));
+  };
+  const flush = (): void => {
+    batchTimer = undefined;
+    const delta = model.delta();
+    for (const ws of behind) {
+      if (ws.bufferedAmount < MAX_BUFFERED) {
+        behind.delete(ws);
+        sendSnapshot(ws);
+      }
+    }
+    if (!delta) return;
+    const text = JSON.stringify(delta);
+    for (const ws of clients) {
+      if (behind.has(ws)) continue;
+      if (ws.bufferedAmount >= MAX_BUFFERED) {
+        behind.add(ws);
+        continue;
+      }
+      ws.send(text);
+    }
+  };
+  const schedule = (): void => {
+    if (clients.size && !batchTimer) batchTimer = setTimeout(flush, batchInterval);
+  };
+  model.onChange = schedule;
+
+  const connect = (ws: WebSocket): void => {
+    if (!clients.size) {
+      model.setObserving(true);
+      refreshTimer = setInterval(() => {
+        model.touchAll();
+        schedule();
+      }, REFRESH_INTERVAL);
+      refreshTimer.unref();
+    }
+    model.touchAll();
+    // The pages already here get what changed; the new one gets everything as of now.
+    flush();
+    clients.add(ws);
+    sendSnapshot(ws);
+    ws.on('close', () => {
+      clients.delete(ws);
+      behind.delete(ws);
+      if (!clients.size) {
+        clearInterval(refreshTimer);
+        clearTimeout(batchTimer);
+        batchTimer = undefined;
+        model.setObserving(false);
+      }
+    });
+    ws.on('error', (e) => logger.debug({ err: e }, 'inspector page connection error'));
+    // The page sends nothing; anything it does send is ignored.
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  const serveStatic = async (pathname: string, res: ServerResponse): Promise<void> => {
+    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    const file = normalize(join(PAGE_DIR, relative));
+    if (!file.startsWith(PAGE_DIR.endsWith(sep) ? PAGE_DIR : PAGE_DIR + sep)) {
+      throw new HttpError(404, 'NOT_FOUND', `No file ${pathname}.`);
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      if (relative === 'index.html') {
+        throw new HttpError(
+          503,
+          'PAGE_NOT_BUILT',
+          `The inspector page is not built (no ${file}); run \`npm run build\` in xstate-supervisor.`,
+        );
+      }
+      throw new HttpError(404, 'NOT_FOUND', `No file ${pathname}.`);
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': relative === 'index.html' ? 'no-cache' : 'max-age=3600',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(body);
+  };
+
+  const forward = async (req: IncomingMessage, res: ServerResponse, target: string) => {
+    if (!controlUrl) {
+      throw new HttpError(
+        503,
+        'CONTROL_DISABLED',
+        'The inspector was started without a control API.',
+      );
+    }
+    if (req.method !== 'POST') {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use POST here, not ${req.method}.`, {
+        allow: 'POST',
+      });
+    }
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    let answer: Response;
+    try {
+      const headers: Record<string, string> = {};
+      if (req.headers.authorization) headers.authorization = req.headers.authorization;
+      answer = await fetch(new URL(target, controlUrl), {
+        method: 'POST',
+        headers,
+        signal: abort.signal,
+      });
+    } catch (e) {
+      throw new HttpError(
+        503,
+        'CONTROL_UNREACHABLE',
+        `The control API at ${controlUrl} did not answer (${toError(e).message}).`,
+      );
+    }
+    const body = await answer.text();
+    res.writeHead(answer.status, {
+      'content-type': answer.headers.get('content-type') ?? 'application/json',
+    });
+    res.end(body);
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!hostAllowed(req, host)) {
+      throw new HttpError(403, 'FORBIDDEN_HOST', 'This Host is not the inspector.');
+    }
+    let pathname: string;
+    try {
+      ({ pathname } = new URL(req.url ?? '/', 'http://inspector'));
+    } catch {
+      throw new HttpError(400, 'BAD_PATH', 'The request target is not a valid path.');
+    }
+    if (pathname.startsWith('/control/services/')) {
+      return forward(req, res, pathname.slice('/control'.length));
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, 'METHOD_NOT_ALLOWED', `Use GET here, not ${req.method}.`, {
+        allow: 'GET',
+      });
+    }
+    if (pathname === '/healthz') return sendJson(res, 200, { ok: true, pages: clients.size });
+    return serveStatic(pathname, res);
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((e: unknown) => {
+      if (e instanceof HttpError) return sendError(res, e);
+      logger.error(
+        { method: req.method, url: req.url, err: toError(e) },
+        'inspector request failed',
+      );
+      sendError(res, new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'));
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/ws' || !hostAllowed(req, host) || !originAllowed(req)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (e) {
+    model.dispose();
+    stopStately?.();
+    throw e;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}/`;
+  logger.info({ url }, 'inspector listening');
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        clearInterval(refreshTimer);
+        clearTimeout(batchTimer);
+        model.dispose();
+        stopStately?.();
+        for (const ws of clients) ws.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
