@@ -21,6 +21,7 @@ const BENCHES = [
   'periodic',
   'isolation-process',
   'isolation-worker',
+  'inspector',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {

@@ -60,10 +60,11 @@ export interface ChartLayout {
 }
 
 let elk: Promise<ELK> | undefined;
-const cache = new Map<string, Promise<ChartLayout>>();
+/** By machine key; the definition is kept too, since a restarted app may reuse a key. */
+const cache = new Map<string, { definition: string; layout: Promise<ChartLayout> }>();
 
 /**
- * The layout of a machine's chart, computed once per machine key.
+ * The layout of a machine's chart, computed once per machine definition.
  *
  * @example
  * ```ts
@@ -71,13 +72,15 @@ const cache = new Map<string, Promise<ChartLayout>>();
  * ```
  */
 export function layoutChart(chart: MachineChart): Promise<ChartLayout> {
-  let layout = cache.get(chart.key);
-  if (!layout) {
-    layout = compute(chart);
-    cache.set(chart.key, layout);
-    // A failed layout is not cached: the next selection tries again.
-    layout.catch(() => cache.delete(chart.key));
-  }
+  const definition = JSON.stringify(chart);
+  const cached = cache.get(chart.key);
+  if (cached?.definition === definition) return cached.layout;
+  const layout = compute(chart);
+  cache.set(chart.key, { definition, layout });
+  // A failed layout is not kept: the next selection tries again.
+  layout.catch(() => {
+    if (cache.get(chart.key)?.layout === layout) cache.delete(chart.key);
+  });
   return layout;
 }
 
@@ -219,8 +222,12 @@ function build(root: ChartState, nestedAsLines: boolean): Built {
  */
 function actionLines(state: ChartState): string[] {
   const delayed = state.transitions.some((t) => t.event.startsWith('xstate.after.'));
-  const entry = delayed ? state.entry.filter((a) => a !== 'raise' && a !== 'xstate.raise') : state.entry;
-  const exit = delayed ? state.exit.filter((a) => a !== 'cancel' && a !== 'xstate.cancel') : state.exit;
+  const entry = delayed
+    ? state.entry.filter((a) => a !== 'raise' && a !== 'xstate.raise')
+    : state.entry;
+  const exit = delayed
+    ? state.exit.filter((a) => a !== 'cancel' && a !== 'xstate.cancel')
+    : state.exit;
   const out: string[] = [];
   if (entry.length > 0) out.push(`entry / ${entry.join(', ')}`);
   if (exit.length > 0) out.push(`exit / ${exit.join(', ')}`);

@@ -15,6 +15,9 @@ import { h } from './dom.ts';
 import { pathText } from './node-text.ts';
 import type { TokenForm } from './token-form.ts';
 
+const NEEDS_TOKEN = 'The control API needs a token:';
+const REFUSED = 'The token was refused; enter it again:';
+
 const LABELS: Record<Command, string> = {
   restart: 'Restart',
   stop: 'Stop',
@@ -37,6 +40,7 @@ export class ControlPanel {
   private readonly buttons: HTMLButtonElement[];
   private readonly result: HTMLElement;
   private path: string[] | null = null;
+  private tokenRequired = false;
   /** Bumped on every selection and command: an answer for an older one is dropped. */
   private turn = 0;
 
@@ -73,6 +77,7 @@ export class ControlPanel {
   /** Shows the buttons for `node`, or hides them when it cannot be commanded. */
   show(node: InspectorNode | undefined, control: ControlInfo): void {
     const path = node?.controllable && control.enabled ? node.path : null;
+    this.tokenRequired = control.tokenRequired;
     const same = path !== null && this.path !== null && path.join('/') === this.path.join('/');
     this.path = path;
     this.el.hidden = path === null;
@@ -86,42 +91,47 @@ export class ControlPanel {
     const path = this.path;
     if (!path) return;
     const turn = ++this.turn;
+    const label = LABELS[command];
     this.setBusy(true);
-    this.say('pending', `${LABELS[command]} ${pathText(path)}…`);
     let token = storedToken();
-    let result: CommandResult;
+    if (token === null && this.tokenRequired) token = await this.askToken(turn, NEEDS_TOKEN);
+    let result: CommandResult | null = null;
     // Until it is not refused: a 401 asks for the token (again) and retries with it.
-    for (;;) {
+    while (token !== null || !this.tokenRequired) {
+      if (turn === this.turn) this.say('pending', `${label} ${pathText(path)}…`);
       result = await sendCommand(path, command, token);
       if (result.status !== 401) break;
       storeToken(null);
-      const reason = token
-        ? 'The token was refused; enter it again:'
-        : 'The control API needs a token:';
-      token = await this.tokenForm.ask(reason);
+      token = await this.askToken(turn, token ? REFUSED : NEEDS_TOKEN);
       if (token === null) break;
     }
     if (turn !== this.turn) return;
     this.setBusy(false);
-    if (result.ok) {
+    if (!result || (result.status === 401 && token === null)) {
+      this.say('error', `${label}: not sent, the control API needs its token.`);
+    } else if (result.ok) {
       const { state, generation } = result.node;
       const after = [state, generation === undefined ? '' : `gen ${generation}`]
         .filter(Boolean)
         .join(', ');
-      this.say('ok', `${LABELS[command]}: done${after ? ` (${after})` : ''}`);
+      this.say('ok', `${label}: done${after ? ` (${after})` : ''}`);
     } else {
-      this.say(
-        'error',
-        `${LABELS[command]} failed: ${result.message} (${result.status || 'no answer'} ${result.code})`,
-      );
+      const status = result.status || 'no answer';
+      this.say('error', `${label} failed: ${result.message} (${status} ${result.code})`);
     }
+  }
+
+  /** Asks for the token, saying in the result line that the command waits for it. */
+  private askToken(turn: number, reason: string): Promise<string | null> {
+    if (turn === this.turn) this.say('token', 'Waiting for the control token (in the header)…');
+    return this.tokenForm.ask(reason);
   }
 
   private setBusy(busy: boolean): void {
     for (const b of this.buttons) b.disabled = busy;
   }
 
-  private say(status: 'pending' | 'ok' | 'error' | null, text: string): void {
+  private say(status: 'pending' | 'token' | 'ok' | 'error' | null, text: string): void {
     if (status === null) delete this.result.dataset.status;
     else this.result.dataset.status = status;
     this.result.textContent = text;

@@ -11,7 +11,7 @@ import { clock, duration, eventLabel, limit, pathText } from './node-text.ts';
 import type { Changes, InspectorStore } from './store.ts';
 import type { TokenForm } from './token-form.ts';
 
-/** The fields table: label and how to write the value (empty hides the row). */
+/** The fields: label and how to write the value (empty hides it). */
 const FIELDS: readonly [string, (n: InspectorNode, store: InspectorStore) => string][] = [
   ['kind', (n) => n.kind],
   ['state', (n) => n.state],
@@ -109,8 +109,8 @@ export class DetailsView {
     const title = h('h2', { class: 'details-id' });
     const stateBadge = h('span', { class: 'state-badge' });
     const fields = FIELDS.map(([label]) => {
-      const value = h('td');
-      return { row: h('tr', null, h('th', { scope: 'row' }, label), value), value, text: slot() };
+      const value = h('dd');
+      return { row: h('div', null, h('dt', null, label), value), value, text: slot() };
     });
     const open: Open = {
       key: node.key,
@@ -128,7 +128,7 @@ export class DetailsView {
     this.root.replaceChildren(
       h('div', { class: 'details-head' }, title, stateBadge),
       this.controls.el,
-      h('table', { class: 'fields' }, h('tbody', null, ...fields.map((f) => f.row))),
+      h('dl', { class: 'fields', 'data-testid': 'fields' }, ...fields.map((f) => f.row)),
       open.error,
       section('Statechart', this.chartBox),
       section('Options', open.options),
@@ -138,7 +138,7 @@ export class DetailsView {
     this.update(node);
     this.renderEvents(open);
     this.controls.show(node, this.store.control);
-    this.chart.show(this.machineOf(node), node.value);
+    this.showChart(node);
   }
 
   /** Applies a frame's changes to the open node. */
@@ -152,12 +152,15 @@ export class DetailsView {
       this.controls.show(node, this.store.control);
       this.chart.highlight(node.value);
     }
-    if (changes.machines || changes.all) this.chart.show(this.machineOf(node), node.value);
-    if (changes.all || changes.events.has(open.key)) this.renderEvents(open);
+    if (changes.machines || changes.all) this.showChart(node);
+    if (changes.all || changes.storm || changes.events.has(open.key)) this.renderEvents(open);
   }
 
-  private machineOf(node: InspectorNode) {
-    return node.machine === undefined ? undefined : this.store.machines.get(node.machine);
+  /** The node's statechart, or no Statechart section for actors that are not machines. */
+  private showChart(node: InspectorNode): void {
+    const machine = node.machine === undefined ? undefined : this.store.machines.get(node.machine);
+    this.chartBox.parentElement!.hidden = !machine;
+    this.chart.show(machine, node.value);
   }
 
   private update(node: InspectorNode): void {
@@ -173,7 +176,8 @@ export class DetailsView {
       f.row.hidden = text === '';
     });
     const options = node.options ? JSON.stringify(node.options, null, 2) : '';
-    writeText(open.options, open.slots.options, options || '(none)');
+    writeText(open.options, open.slots.options, options);
+    open.options.parentElement!.hidden = !options;
     const details = node.details ? JSON.stringify(node.details, null, 2) : '';
     writeText(open.details, open.slots.details, details);
     open.details.parentElement!.hidden = !details;
@@ -200,6 +204,10 @@ export class DetailsView {
       });
     if (items.length === 0)
       items.push(h('li', { class: 'muted' }, 'No events seen since the page connected.'));
+    if (this.store.eventsPaused)
+      items.unshift(
+        h('li', { class: 'paused' }, 'Paused while the app is in a storm; the tree stays exact.'),
+      );
     open.events.replaceChildren(...items);
   }
 }

@@ -11,16 +11,20 @@
  *   `data-status`, `data-generation`, `data-path` (the path joined by `/`, our nodes only) and
  *   `data-testid="node-<path joined by '/'>"` (the id for a top supervisor, whose path is empty,
  *   and for other actors); the selected one has `aria-selected="true"`. Cells: `.node-id`,
- *   `.node-state`, `.node-gen` (`gen N`), `.node-figs`. A row's toggle is `.node-toggle`.
+ *   `.node-state`, `.node-gen` (`gen N`), `.node-figs`; the open/close toggle: `.node-toggle`.
+ *   The list is virtual: only rows in view (and a margin of 12) exist, in no particular DOM
+ *   order (each is placed with a transform); filter or scroll to reach the others.
  * - `[data-testid="filter"]`: the tree's filter box.
- * - `[data-testid="details"]` (with `data-key` of the selected node): `[data-testid="command-<restart|
- *   stop|start|hard-reset|fail>"]` buttons, `[data-testid="command-result"]` with `data-status`
- *   `pending|ok|error`, `[data-testid="last-error"]`, `[data-testid="options"]`,
- *   `[data-testid="events"]`, `[data-testid="statechart"]` whose `g.chart-state[data-state-id]`
- *   get the class `active` for the node's current state(s).
+ * - `[data-testid="details"]`, with the selected node's `data-key`: buttons
+ *   `[data-testid="command-<restart|stop|start|hard-reset|fail>"]`; `[data-testid="command-result"]`
+ *   with `data-status` `pending`, `token` (waiting for the token), `ok` or `error`;
+ *   `[data-testid="last-error"]`, `[data-testid="options"]`, `[data-testid="events"]`, and
+ *   `[data-testid="statechart"]`, whose `g.chart-state[data-state-id]` have the class `active`
+ *   for the node's current state(s).
  * - `[data-testid="token-form"]`, `[data-testid="token-input"]`, `[data-testid="token-submit"]`.
  * - `[data-testid="timeline"]` of `li.report[data-type][data-seq][data-key]`, newest first;
- *   `[data-testid="timeline-type"]` (a select) and `[data-testid="timeline-only-selected"]`.
+ *   `[data-testid="timeline-type"]` (a select), `[data-testid="timeline-only-selected"]` and
+ *   `[data-testid="timeline-count"]`.
  * - `[data-testid="count-<state>"]`: how many of our nodes are in each state.
  */
 import type { SnapshotMessage, TimelineEntry } from '../../src/inspector/protocol.ts';

@@ -39,6 +39,8 @@ export class Changes {
   readonly events = new Set<string>();
   /** Machine drawings arrived. */
   machines = false;
+  /** `eventsPaused` or `timelineSkipped` changed. */
+  storm = false;
 
   get any(): boolean {
     return (
@@ -47,7 +49,8 @@ export class Changes {
       this.nodes.size > 0 ||
       this.timeline.length > 0 ||
       this.events.size > 0 ||
-      this.machines
+      this.machines ||
+      this.storm
     );
   }
 
@@ -59,6 +62,7 @@ export class Changes {
     this.timeline = [];
     this.events.clear();
     this.machines = false;
+    this.storm = false;
   }
 }
 
@@ -80,6 +84,10 @@ export class InspectorStore {
   readonly events = new Map<string, NodeEvent[]>();
   control: ControlInfo = { enabled: false, tokenRequired: false };
   root: string | null = null;
+  /** The server skips events while the app is in a storm (the tree stays exact). */
+  eventsPaused = false;
+  /** Reports the server left out of its messages during storms, since the snapshot. */
+  timelineSkipped = 0;
   readonly changes = new Changes();
 
   /** Takes a snapshot as the whole truth: everything known before is dropped. */
@@ -90,6 +98,8 @@ export class InspectorStore {
     this.timeline = [];
     this.root = msg.root;
     this.control = msg.control;
+    this.eventsPaused = msg.eventsPaused;
+    this.timelineSkipped = 0;
     for (const node of msg.nodes) this.nodes.set(node.key, { ...node });
     for (const m of msg.machines) this.machines.set(m.key, m);
     this.addTimeline(msg.timeline);
@@ -140,6 +150,11 @@ export class InspectorStore {
         changes.timeline = changes.timeline.slice(-TIMELINE_ROWS);
     }
     this.addEvents(msg.events);
+    if (msg.eventsPaused !== this.eventsPaused || msg.timelineSkipped > 0) {
+      this.eventsPaused = msg.eventsPaused;
+      this.timelineSkipped += msg.timelineSkipped;
+      changes.storm = true;
+    }
   }
 
   private addTimeline(entries: readonly TimelineEntry[]): void {

@@ -8,6 +8,9 @@ import { h } from './dom.ts';
 import { clock, pathText, reportLabel } from './node-text.ts';
 import { type Changes, type InspectorStore, TIMELINE_ROWS } from './store.ts';
 
+/** The shortest time between two draws of new reports, in ms. */
+const TIMELINE_PERIOD = 250;
+
 const TYPES: TimelineEntry['type'][] = [
   'child.started',
   'child.failed',
@@ -38,6 +41,10 @@ export class TimelineView {
   private readonly count: HTMLElement;
   private selected: InspectorNode | undefined;
   private readonly entries = new WeakMap<Element, TimelineEntry>();
+  /** Reports not drawn yet, oldest first. */
+  private pending: TimelineEntry[] = [];
+  private drawnAt = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   private readonly store: InspectorStore;
   private readonly options: TimelineViewOptions;
@@ -52,7 +59,7 @@ export class TimelineView {
       ...TYPES.map((t) => h('option', { value: t }, reportLabel(t))),
     );
     this.onlySelected = h('input', { type: 'checkbox', 'data-testid': 'timeline-only-selected' });
-    this.count = h('span', { class: 'muted' });
+    this.count = h('span', { class: 'muted', 'data-testid': 'timeline-count' });
     this.list = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
     root.append(
       h(
@@ -81,18 +88,36 @@ export class TimelineView {
     if (this.onlySelected.checked && before?.key !== node?.key) this.rebuild();
   }
 
-  /** Prepends the reports that arrived since the last frame (or redraws after a snapshot). */
+  /**
+   * Takes the reports that arrived since the last frame (or redraws after a snapshot). New rows
+   * are drawn at most every {@link TIMELINE_PERIOD} ms: a restart storm's reports come in
+   * bursts nobody reads at 60 a second, and each burst shifts every row below it.
+   */
   render(changes: Changes): void {
     if (changes.all) {
+      this.pending = [];
       this.rebuild();
       return;
     }
+    if (changes.storm) this.renderCount();
     if (changes.timeline.length === 0) return;
-    const fresh = changes.timeline.filter((e) => this.matches(e));
+    this.pending.push(...changes.timeline);
+    if (this.pending.length > TIMELINE_ROWS) this.pending = this.pending.slice(-TIMELINE_ROWS);
+    const wait = this.drawnAt + TIMELINE_PERIOD - performance.now();
+    if (wait <= 0) this.prepend();
+    else if (this.timer === undefined)
+      this.timer = setTimeout(() => requestAnimationFrame(() => this.prepend()), wait);
+  }
+
+  private prepend(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.drawnAt = performance.now();
+    const fresh = this.pending.filter((e) => this.matches(e));
+    this.pending = [];
     if (fresh.length > 0) {
       const rows = document.createDocumentFragment();
-      for (let i = fresh.length - 1; i >= Math.max(0, fresh.length - TIMELINE_ROWS); i--)
-        rows.append(this.row(fresh[i]!));
+      for (let i = fresh.length - 1; i >= 0; i--) rows.append(this.row(fresh[i]!));
       this.list.prepend(rows);
       while (this.list.childElementCount > TIMELINE_ROWS) this.list.lastElementChild!.remove();
     }
@@ -100,6 +125,10 @@ export class TimelineView {
   }
 
   private rebuild(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+    this.drawnAt = performance.now();
     const rows: HTMLElement[] = [];
     const all = this.store.timeline;
     for (let i = all.length - 1; i >= 0 && rows.length < TIMELINE_ROWS; i--) {
@@ -112,7 +141,10 @@ export class TimelineView {
 
   private renderCount(): void {
     const n = this.store.timeline.length;
-    this.count.textContent = `${n} report${n === 1 ? '' : 's'}`;
+    const shown = n > TIMELINE_ROWS ? ` (the latest ${TIMELINE_ROWS} listed)` : '';
+    const skipped = this.store.timelineSkipped;
+    const gap = skipped > 0 ? `; ${skipped} left out during storms` : '';
+    this.count.textContent = `${n} report${n === 1 ? '' : 's'}${shown}${gap}`;
   }
 
   private matches(entry: TimelineEntry): boolean {

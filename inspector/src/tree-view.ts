@@ -1,44 +1,24 @@
 /**
- * The tree of supervisors, services and other actors: one DOM row per node, keyed by its key,
- * created once and then updated field by field. A frame with 1,000 nodes and three changes
- * writes three rows; only a change of structure (a node came, went or moved) reorders rows,
- * and even then moves only the rows out of place.
+ * The tree of supervisors, services and other actors, drawn as a virtual list: every node has a
+ * line in the model (its place, depth, visibility), but only the rows in view, plus a margin,
+ * exist in the DOM. A row is keyed by its node's key, created when it scrolls into view and
+ * then updated field by field, so a frame of a restart storm among 1,000 services writes a few
+ * dozen rows at most.
  *
  * Collapsing is remembered by a node's identity (its ids from the top, `root/workers/mailer`),
  * not its key, so it survives a node being replaced by a new actor of the same id.
  */
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
-import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
-import { figures, generationText } from './node-text.ts';
+import { h } from './dom.ts';
 import type { Changes, InspectorStore } from './store.ts';
+import { createRow, fill, type Line, place, ROW, type Row } from './tree-row.ts';
 
-interface Row {
-  readonly key: string;
-  readonly el: HTMLElement;
-  readonly toggle: HTMLElement;
-  readonly cells: readonly [
-    id: HTMLElement,
-    state: HTMLElement,
-    gen: HTMLElement,
-    figs: HTMLElement,
-  ];
-  readonly slots: Record<
-    'kind' | 'state' | 'status' | 'gen' | 'path' | 'testid' | 'depth' | 'expanded' | 'title',
-    Slot
-  >;
-  readonly texts: readonly [Slot, Slot, Slot, Slot];
-  identity: string;
-  search: string;
-  depth: number;
-  parent: Row | null;
-  hasChildren: boolean;
-  hidden: boolean;
-  flashing: boolean;
-}
+/** Rows drawn above and below the visible ones, so a scroll rarely shows a gap. */
+const MARGIN = 12;
 
 /** What the tree asks of its owner. */
 export interface TreeViewOptions {
-  onSelect(key: string, origin: 'click' | 'key'): void;
+  onSelect(key: string): void;
 }
 
 const FLASH: Keyframe[] = [
@@ -47,32 +27,49 @@ const FLASH: Keyframe[] = [
 ];
 
 /**
- * The tree panel's rows.
+ * The tree panel.
  *
  * @example
  * ```ts
- * const tree = new TreeView(listElement, store, { onSelect: (key) => select(key) });
+ * const tree = new TreeView(scroller, store, { onSelect: (key) => select(key) });
  * requestAnimationFrame(() => tree.render(store.changes));
  * ```
  */
 export class TreeView {
-  private readonly rows = new Map<string, Row>();
-  private order: Row[] = [];
-  private readonly byIdentity = new Map<string, string>();
-  private readonly collapsed = new Set<string>();
-  private filter = '';
-  private selected: Row | null = null;
-
   private readonly list: HTMLElement;
   private readonly store: InspectorStore;
   private readonly options: TreeViewOptions;
+  private readonly sizer: HTMLElement;
+  private readonly lines = new Map<string, Line>();
+  private readonly byIdentity = new Map<string, string>();
+  private readonly collapsed = new Set<string>();
+  private readonly rows = new Map<string, Row>();
+  /** Lines in tree order, and the ones not hidden (what the list shows). */
+  private order: Line[] = [];
+  private shown: Line[] = [];
+  private filter = '';
+  private selected: string | null = null;
+  private scrollTop = 0;
+  private height = 0;
+  private frame = 0;
 
   constructor(list: HTMLElement, store: InspectorStore, options: TreeViewOptions) {
     this.list = list;
     this.store = store;
     this.options = options;
+    this.sizer = h('div', { class: 'tree-sizer' });
+    list.append(this.sizer);
     list.addEventListener('click', (e) => this.onClick(e));
     list.addEventListener('keydown', (e) => this.onKey(e));
+    // Scroll and size are read when they change, never in a frame after DOM writes.
+    list.addEventListener('scroll', () => {
+      this.scrollTop = list.scrollTop;
+      this.redrawSoon();
+    });
+    new ResizeObserver(() => {
+      this.height = list.clientHeight;
+      this.redrawSoon();
+    }).observe(list);
   }
 
   /** Draws what changed since the last frame. */
@@ -80,23 +77,17 @@ export class TreeView {
     if (changes.all) {
       for (const row of this.rows.values()) row.el.remove();
       this.rows.clear();
-      this.selected = null;
+      this.lines.clear();
     }
     if (changes.all || changes.structure) this.restructure();
-    const keys = changes.all ? this.store.nodes.keys() : changes.nodes;
-    for (const key of keys) {
-      const row = this.rows.get(key);
-      const node = this.store.nodes.get(key);
-      if (row && node) fill(row, node);
-    }
+    this.draw(changes.all ? null : changes.nodes);
     for (const key of changes.generationUp) {
       const row = this.rows.get(key);
-      if (row && !row.hidden && !row.flashing) {
-        row.flashing = true;
-        row.el.animate(FLASH, { duration: 700, easing: 'ease-out' }).onfinish = () => {
-          row.flashing = false;
-        };
-      }
+      if (!row || row.flashing) continue;
+      row.flashing = true;
+      row.el.animate(FLASH, { duration: 700, easing: 'ease-out' }).onfinish = () => {
+        row.flashing = false;
+      };
     }
   }
 
@@ -107,30 +98,26 @@ export class TreeView {
 
   /** A node's identity: its ids from the top joined by `/`. */
   identityOf(key: string): string | undefined {
-    return this.rows.get(key)?.identity;
+    return this.lines.get(key)?.identity;
   }
 
-  /** Marks the selected row (and scrolls it into view when asked). */
+  /** Marks the selected row; `reveal` opens its ancestors and scrolls it into view. */
   select(key: string | null, reveal = false): void {
-    const row = key === null ? null : (this.rows.get(key) ?? null);
-    if (this.selected !== row) {
-      this.selected?.el.removeAttribute('aria-selected');
-      row?.el.setAttribute('aria-selected', 'true');
-      this.selected = row;
+    if (this.selected !== key) {
+      if (this.selected !== null) this.rows.get(this.selected)?.el.removeAttribute('aria-selected');
+      if (key !== null) this.rows.get(key)?.el.setAttribute('aria-selected', 'true');
+      this.selected = key;
     }
-    if (row && reveal) {
-      let up = row.parent;
-      let opened = false;
-      while (up) {
-        opened = this.collapsed.delete(up.identity) || opened;
-        up = up.parent;
-      }
-      if (opened) this.applyVisibility();
-      row.el.scrollIntoView({ block: 'nearest' });
-    }
+    const line = key === null ? undefined : this.lines.get(key);
+    if (!line || !reveal) return;
+    let opened = false;
+    for (let up = line.parent; up; up = up.parent)
+      opened = this.collapsed.delete(up.identity) || opened;
+    if (opened) this.applyVisibility();
+    this.scrollTo(line);
   }
 
-  /** Shows only nodes whose identity contains `text` (and their ancestors). */
+  /** Shows only nodes whose identity or path contains `text` (and their ancestors). */
   setFilter(text: string): void {
     const filter = text.trim().toLowerCase();
     if (filter === this.filter) return;
@@ -150,181 +137,167 @@ export class TreeView {
     }
     for (const list of kids.values()) list.sort(byOrder);
 
-    const order: Row[] = [];
+    const order: Line[] = [];
     this.byIdentity.clear();
-    const walk = (parentKey: string | null, parent: Row | null, depth: number) => {
+    const walk = (parentKey: string | null, parent: Line | null, depth: number) => {
       for (const node of kids.get(parentKey) ?? []) {
-        let row = this.rows.get(node.key);
-        if (!row) {
-          row = createRow(node);
-          this.rows.set(node.key, row);
+        let line = this.lines.get(node.key);
+        if (!line) {
+          line = {
+            key: node.key,
+            identity: '',
+            search: '',
+            depth,
+            parent,
+            hasChildren: false,
+            hidden: false,
+          };
+          this.lines.set(node.key, line);
         }
-        row.identity = parent ? `${parent.identity}/${node.id}` : node.id;
-        row.search = `${row.identity.toLowerCase()}\n${(node.path ?? []).join('/').toLowerCase()}`;
-        row.depth = depth;
-        row.parent = parent;
-        row.hasChildren = kids.has(node.key);
-        this.byIdentity.set(row.identity, node.key);
-        order.push(row);
-        walk(node.key, row, depth + 1);
+        line.identity = parent ? `${parent.identity}/${node.id}` : node.id;
+        line.search = `${line.identity}\n${(node.path ?? []).join('/')}`.toLowerCase();
+        line.depth = depth;
+        line.parent = parent;
+        line.hasChildren = kids.has(node.key);
+        this.byIdentity.set(line.identity, node.key);
+        order.push(line);
+        walk(node.key, line, depth + 1);
       }
     };
     walk(null, null, 0);
-
-    const live = new Set(order);
-    for (const [key, row] of this.rows) {
-      if (live.has(row)) continue;
-      row.el.remove();
-      this.rows.delete(key);
-      if (this.selected === row) this.selected = null;
-    }
-    // Move only the rows out of place: appending a node costs one insert, not a rebuild.
-    let cursor = this.list.firstElementChild;
-    for (const row of order) {
-      if (row.el === cursor) cursor = cursor.nextElementSibling;
-      else this.list.insertBefore(row.el, cursor);
-      writeAttr(row.el, 'style', row.slots.depth, `--depth:${row.depth}`);
-      writeAttr(row.el, 'title', row.slots.title, row.identity);
+    if (order.length !== this.lines.size) {
+      const live = new Set(order);
+      for (const [key, line] of this.lines) if (!live.has(line)) this.lines.delete(key);
     }
     this.order = order;
     this.applyVisibility();
   }
 
+  /** Recomputes which lines show (filter, collapsed branches) and redraws. */
   private applyVisibility(): void {
     const filter = this.filter;
-    let shown: Set<Row> | null = null;
+    let matched: Set<Line> | null = null;
     if (filter) {
-      shown = new Set();
-      for (const row of this.order) {
-        if (!row.search.includes(filter)) continue;
-        for (let r: Row | null = row; r && !shown.has(r); r = r.parent) shown.add(r);
+      matched = new Set();
+      for (const line of this.order) {
+        if (!line.search.includes(filter)) continue;
+        for (let l: Line | null = line; l && !matched.has(l); l = l.parent) matched.add(l);
       }
     }
+    const shown: Line[] = [];
     let collapsedAt = -1;
-    for (const row of this.order) {
-      if (collapsedAt >= 0 && row.depth <= collapsedAt) collapsedAt = -1;
-      const hidden = shown ? !shown.has(row) : collapsedAt >= 0;
-      if (row.hidden !== hidden) {
-        row.hidden = hidden;
-        row.el.hidden = hidden;
+    for (const line of this.order) {
+      if (collapsedAt >= 0 && line.depth <= collapsedAt) collapsedAt = -1;
+      line.hidden = matched ? !matched.has(line) : collapsedAt >= 0;
+      if (!line.hidden) shown.push(line);
+      if (!matched && collapsedAt < 0 && this.collapsed.has(line.identity))
+        collapsedAt = line.depth;
+    }
+    this.shown = shown;
+    this.sizer.style.height = `${shown.length * ROW}px`;
+    this.draw(new Set());
+  }
+
+  /**
+   * Puts the rows in view in place: new ones created and filled, gone ones removed, and the
+   * rest refilled only when their node is in `changed` (`null`: all of them).
+   */
+  private draw(changed: ReadonlySet<string> | null): void {
+    const first = Math.max(0, Math.floor(this.scrollTop / ROW) - MARGIN);
+    const end = Math.min(
+      this.shown.length,
+      Math.ceil((this.scrollTop + this.height) / ROW) + MARGIN,
+    );
+    const inView = new Set<string>();
+    for (let i = first; i < end; i++) {
+      const line = this.shown[i]!;
+      const node = this.store.nodes.get(line.key);
+      if (!node) continue;
+      inView.add(line.key);
+      let row = this.rows.get(line.key);
+      if (!row) {
+        row = createRow(line.key, line.key === this.selected);
+        this.rows.set(line.key, row);
+        this.list.append(row.el);
+        fill(row, node);
+      } else if (changed === null || changed.has(line.key)) fill(row, node);
+      place(row, line, i, this.collapsed.has(line.identity) && !this.filter);
+    }
+    if (inView.size !== this.rows.size) {
+      for (const [key, row] of this.rows) {
+        if (inView.has(key)) continue;
+        row.el.remove();
+        this.rows.delete(key);
       }
-      const closed = !shown && this.collapsed.has(row.identity);
-      writeAttr(
-        row.el,
-        'aria-expanded',
-        row.slots.expanded,
-        row.hasChildren ? String(!closed) : null,
-      );
-      if (closed && collapsedAt < 0) collapsedAt = row.depth;
     }
   }
 
-  private rowOf(target: EventTarget | null): Row | undefined {
+  private redrawSoon(): void {
+    if (this.frame !== 0) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.draw(new Set());
+    });
+  }
+
+  private scrollTo(line: Line): void {
+    const top = this.shown.indexOf(line) * ROW;
+    if (top < 0) return;
+    let scroll = this.scrollTop;
+    if (top < scroll) scroll = top;
+    else if (top + ROW > scroll + this.height) scroll = top + ROW - this.height;
+    if (scroll !== this.scrollTop) {
+      this.list.scrollTop = scroll;
+      this.scrollTop = scroll;
+    }
+    this.draw(new Set());
+  }
+
+  private lineOf(target: EventTarget | null): Line | undefined {
     const el = target instanceof Element ? target.closest<HTMLElement>('[data-key]') : null;
-    return el?.dataset.key === undefined ? undefined : this.rows.get(el.dataset.key);
+    return el?.dataset.key === undefined ? undefined : this.lines.get(el.dataset.key);
   }
 
   private onClick(e: MouseEvent): void {
-    const row = this.rowOf(e.target);
-    if (!row) return;
-    if (e.target instanceof Element && e.target.closest('.node-toggle')) {
-      this.toggle(row);
-      return;
-    }
-    this.options.onSelect(row.key, 'click');
+    const line = this.lineOf(e.target);
+    if (!line) return;
+    if (e.target instanceof Element && e.target.closest('.node-toggle')) this.toggle(line);
+    else this.options.onSelect(line.key);
   }
 
-  private toggle(row: Row, open?: boolean): void {
-    if (!row.hasChildren) return;
-    const isOpen = !this.collapsed.has(row.identity);
+  private toggle(line: Line, open?: boolean): void {
+    if (!line.hasChildren) return;
+    const isOpen = !this.collapsed.has(line.identity);
     if (open === isOpen) return;
-    if (isOpen) this.collapsed.add(row.identity);
-    else this.collapsed.delete(row.identity);
+    if (isOpen) this.collapsed.add(line.identity);
+    else this.collapsed.delete(line.identity);
     this.applyVisibility();
   }
 
   private onKey(e: KeyboardEvent): void {
-    const current = this.selected;
-    const visible = this.order.filter((r) => !r.hidden);
-    if (visible.length === 0) return;
-    const at = current ? visible.indexOf(current) : -1;
-    let next: Row | undefined;
-    if (e.key === 'ArrowDown') next = visible[Math.min(visible.length - 1, at + 1)];
-    else if (e.key === 'ArrowUp') next = visible[Math.max(0, at - 1)];
-    else if (e.key === 'Home') next = visible[0];
-    else if (e.key === 'End') next = visible.at(-1);
+    const shown = this.shown;
+    if (shown.length === 0) return;
+    const current = this.selected === null ? undefined : this.lines.get(this.selected);
+    const at = current ? shown.indexOf(current) : -1;
+    let next: Line | undefined;
+    if (e.key === 'ArrowDown') next = shown[Math.min(shown.length - 1, at + 1)];
+    else if (e.key === 'ArrowUp') next = shown[Math.max(0, at - 1)];
+    else if (e.key === 'Home') next = shown[0];
+    else if (e.key === 'End') next = shown.at(-1);
     else if (current && (e.key === 'ArrowLeft' || e.key === 'ArrowRight')) {
-      if (e.key === 'ArrowLeft' && (!current.hasChildren || this.collapsed.has(current.identity)))
+      const closed = this.collapsed.has(current.identity);
+      if (e.key === 'ArrowLeft' && (!current.hasChildren || closed))
         next = current.parent ?? undefined;
       else this.toggle(current, e.key === 'ArrowRight');
     } else return;
     e.preventDefault();
     if (next && next !== current) {
-      this.options.onSelect(next.key, 'key');
-      next.el.scrollIntoView({ block: 'nearest' });
+      this.options.onSelect(next.key);
+      this.scrollTo(next);
     }
   }
 }
 
 function byOrder(a: InspectorNode, b: InspectorNode): number {
   return a.order - b.order || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
-function createRow(node: InspectorNode): Row {
-  const toggle = h('span', { class: 'node-toggle', 'aria-hidden': 'true' });
-  const cells = [
-    h('span', { class: 'node-id' }),
-    h('span', { class: 'node-state' }),
-    h('span', { class: 'node-gen' }),
-    h('span', { class: 'node-figs' }),
-  ] as const;
-  const el = h('div', { class: 'node', role: 'treeitem', 'data-key': node.key }, toggle, ...cells);
-  const row: Row = {
-    key: node.key,
-    el,
-    toggle,
-    cells,
-    slots: {
-      kind: slot(),
-      state: slot(),
-      status: slot(),
-      gen: slot(),
-      path: slot(),
-      testid: slot(),
-      depth: slot(),
-      expanded: slot(),
-      title: slot(),
-    },
-    texts: [slot(), slot(), slot(), slot()],
-    identity: node.id,
-    search: '',
-    depth: 0,
-    parent: null,
-    hasChildren: false,
-    hidden: false,
-    flashing: false,
-  };
-  fill(row, node);
-  return row;
-}
-
-/** Writes a node's fields into its row; unchanged ones cost nothing. */
-function fill(row: Row, node: InspectorNode): void {
-  const { el, slots, cells, texts } = row;
-  writeAttr(el, 'data-kind', slots.kind, node.kind);
-  writeAttr(el, 'data-state', slots.state, node.state);
-  writeAttr(el, 'data-status', slots.status, node.status);
-  writeAttr(
-    el,
-    'data-generation',
-    slots.gen,
-    node.generation === undefined ? null : String(node.generation),
-  );
-  writeAttr(el, 'data-path', slots.path, node.path ? node.path.join('/') : null);
-  const name = node.path && node.path.length > 0 ? node.path.join('/') : node.id;
-  writeAttr(el, 'data-testid', slots.testid, `node-${name}`);
-  writeText(cells[0], texts[0], node.id);
-  writeText(cells[1], texts[1], node.state);
-  writeText(cells[2], texts[2], generationText(node));
-  writeText(cells[3], texts[3], figures(node).join('  ·  '));
 }

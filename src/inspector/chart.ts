@@ -57,7 +57,8 @@ function stateOf(node: StateNodeLike): ChartState {
     type: node.type,
     entry: node.entry.map(nameOf),
     exit: node.exit.map(nameOf),
-    invoke: node.invoke.map((i) => i.id ?? nameOf(i.src)),
+    // XState names an invoke without an id `<index>.<state id>`: its source says more.
+    invoke: node.invoke.map((i) => (i.id && !/^\d+\./.test(i.id) ? i.id : nameOf(i.src))),
     transitions,
     states: Object.values(node.states).map(stateOf),
   };

@@ -1,15 +1,21 @@
 /**
  * What the inspector knows of a running system: the latest state of every actor (walked from
  * the inspected actor, not replayed from events, so a page that connects late sees the whole
- * tree), the latest supervisor reports, and, while a page is connected, XState's inspection
- * events. It turns them into one snapshot per new page and one delta per batch.
+ * tree), the latest supervisor reports, and, while a page is connected, the events each actor
+ * receives. It turns them into one snapshot per new page and one delta per batch.
  *
- * Cost model: with no page connected it holds no XState inspection observer (XState then
- * builds no inspection events) and only keeps a bounded window of reports. With a page,
- * each inspection event is a map lookup and a set insertion; the work of building nodes
- * happens once per batch, for the actors that changed.
+ * Cost model (decision 0023):
+ * - No page: no XState inspection observer (XState then builds no inspection events), no
+ *   subscription; a report is stored raw in a ring of {@link TIMELINE_LIMIT}.
+ * - A page: our children are followed by a snapshot subscription each (their supervisor
+ *   already has one, so XState's error handling is unchanged), other actors by XState's
+ *   `system.inspect`, which also gives the recent events. In a storm (more than
+ *   {@link STORM_EVENTS} inspection events in one batch) inspection pauses until things
+ *   calm down: the tree stays exact through the subscriptions, reports and walks; only the
+ *   recent events have a gap, and the page is told.
+ * - Nodes are built once per batch, only those marked changed; every 250 ms all of them
+ *   (iterations change without any event).
  */
-
 import {
   type AnyActorRef,
   inspectSystem,
@@ -37,10 +43,16 @@ import { jsonSafe, serialiseError } from './serialise.ts';
 
 /** How many reports the timeline keeps. */
 export const TIMELINE_LIMIT = 1_000;
+/** At most this many reports go into one delta: the newest ones. */
+export const TIMELINE_PER_DELTA = 200;
 /** How many recent events are kept per node. */
 export const EVENTS_PER_NODE = 30;
 /** At most this many events go into one delta (the rest stay in the per-node windows). */
 const EVENTS_PER_DELTA = 500;
+/** More inspection events than this in one batch is a storm: inspection pauses. */
+export const STORM_EVENTS = 1_000;
+/** Inspection resumes once this long has passed without a storm. */
+const STORM_COOL_DOWN = 1_000;
 
 const REPORT_TYPES = new Set<string>([
   'child.started',
@@ -51,7 +63,7 @@ const REPORT_TYPES = new Set<string>([
   'supervisor.intensity-exceeded',
 ]);
 
-/** The fields of a node that can change; the others are fixed for the actor's life. */
+/** The fields of a node that can change and hold plain values. */
 const PLAIN_FIELDS = [
   'parent',
   'order',
@@ -63,23 +75,23 @@ const PLAIN_FIELDS = [
   'failures',
   'restarts',
 ] as const satisfies ReadonlyArray<keyof InspectorNode>;
-/** Changing fields holding objects, compared as JSON. */
-const OBJECT_FIELDS = ['path', 'value', 'lastError', 'details'] as const satisfies ReadonlyArray<
-  keyof InspectorNode
->;
-type ObjectField = (typeof OBJECT_FIELDS)[number];
 
 type Source = TreeSource & { opts: ResolvedServiceOptions | ResolvedSupervisorOptions };
+type Ours = { source: Source; kind: 'service' | 'supervisor' } | null;
 
 interface Entry {
   readonly actor: AnyActorRef;
   readonly key: string;
-  readonly kind: InspectorNode['kind'];
-  readonly source: Source | undefined;
+  readonly ours: Ours;
   /** The last node sent, to diff against. */
   node: InspectorNode;
-  /** The object fields as JSON, to diff them. */
-  json: Partial<Record<ObjectField, string | undefined>>;
+  /** Text forms of the object fields, to diff them without walking them. */
+  pathText: string;
+  valueText: string;
+  errorText: string;
+  detailsText: string;
+  /** The snapshot subscription while a page is connected (our children only). */
+  unsubscribe: (() => void) | undefined;
 }
 
 interface Placement {
@@ -90,7 +102,15 @@ interface Placement {
   readonly controllable: boolean;
 }
 
-function sourceOf(actor: AnyActorRef): { source: Source; kind: 'service' | 'supervisor' } | null {
+/** A report as it arrived; turned into a {@link TimelineEntry} only when a page needs it. */
+interface RawReport {
+  readonly seq: number;
+  readonly at: number;
+  readonly base: readonly string[];
+  readonly report: SupervisorReport;
+}
+
+function sourceOf(actor: AnyActorRef): Ours {
   const context = (actor.getSnapshot() as { context?: { rt?: Source; core?: Source } } | undefined)
     ?.context;
   if (context?.core && typeof context.core.treeNode === 'function') {
@@ -136,8 +156,7 @@ function statusOf(snapshot: { status?: string } | undefined): InspectorNode['sta
   return s === 'done' || s === 'error' || s === 'stopped' ? s : 'active';
 }
 
-function optionsOf(kind: InspectorNode['kind'], source: Source | undefined) {
-  if (!source) return undefined;
+function optionsOf(kind: InspectorNode['kind'], source: Source): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const opts = source.opts as unknown as Record<string, unknown>;
   for (const key of Object.keys(opts)) {
@@ -152,46 +171,123 @@ function optionsOf(kind: InspectorNode['kind'], source: Source | undefined) {
   return out;
 }
 
+function timelineEntry(raw: RawReport, key: string | null): TimelineEntry {
+  const { report } = raw;
+  const entry: TimelineEntry = {
+    seq: raw.seq,
+    at: raw.at,
+    type: report.type as SupervisorReportType,
+    path: [...raw.base, ...report.path],
+    key,
+    generation: report.generation,
+  };
+  const reason = report.reason;
+  if (reason instanceof Error) {
+    entry.error = serialiseError(reason);
+    entry.reason = reason.message;
+  } else if (reason !== undefined) {
+    entry.reason = String(reason);
+  }
+  if (report.restarts !== undefined) entry.restarts = report.restarts;
+  return entry;
+}
+
 /** Builds every node of the inspected system and what changed between two looks. */
 export class InspectorModel {
+  readonly root: AnyActorRef;
   private readonly entries = new Map<string, Entry>();
   private readonly machinesSent = new Set<string>();
   private readonly machines: MachineChart[] = [];
-  private readonly timeline: TimelineEntry[] = [];
-  private readonly events = new Map<string, NodeEvent[]>();
-  private pendingTimeline: TimelineEntry[] = [];
-  private pendingEvents: NodeEvent[] = [];
   private pendingMachines: MachineChart[] = [];
+  /** The last {@link TIMELINE_LIMIT} reports, a ring. */
+  private readonly reports: Array<RawReport | undefined> = new Array(TIMELINE_LIMIT);
+  private reportCount = 0;
+  /** Reports since the last delta, to count the ones it leaves out. */
+  private reportsSinceDelta = 0;
+  /** The seq of the newest report a delta (or snapshot) has carried. */
+  private reportsSentUpTo = -1;
+  private readonly events = new Map<string, NodeEvent[]>();
+  private pendingEvents: NodeEvent[] = [];
   private readonly dirty = new Set<string>();
   private structureDirty = true;
   private seq = 0;
   private readonly pathKeys = new Map<string, string>();
   private readonly reportListeners = new Map<AnyActorRef, () => void>();
+  private observing = false;
   private stopInspecting: (() => void) | undefined;
-  /** Called when something changed that a page should hear about. */
-  onChange: () => void = () => {};
-
-  readonly root: AnyActorRef;
+  /** Inspection events since the last delta, to tell a storm. */
+  private inspectedInBatch = 0;
+  /** While set, inspection is paused for a storm until this time (`Date.now()`). */
+  private pausedUntil: number | undefined;
   /** The supervisor the control API commands (the topmost one when it says undefined). */
   private readonly controlled: () => AnyActorRef | undefined;
+  /** Called when something changed that a page should hear about. */
+  onChange: () => void = () => {};
 
   constructor(root: AnyActorRef, controlled: () => AnyActorRef | undefined = () => undefined) {
     this.root = root;
     this.controlled = controlled;
-    this.walk();
+    this.walk([]);
   }
 
-  /** Starts or stops observing XState's inspection events (only while a page is connected). */
+  /** Starts or stops following changes (only while a page is connected). */
   setObserving(on: boolean): void {
-    if (on && !this.stopInspecting) {
-      this.stopInspecting = inspectSystem(this.root, (e) => this.onInspection(e));
+    if (on === this.observing) return;
+    this.observing = on;
+    if (on) {
+      this.inspect(true);
+      for (const entry of this.entries.values()) this.follow(entry, true);
       this.structureDirty = true;
-    } else if (!on && this.stopInspecting) {
-      this.stopInspecting();
-      this.stopInspecting = undefined;
+    } else {
+      this.inspect(false);
+      this.pausedUntil = undefined;
+      for (const entry of this.entries.values()) this.follow(entry, false);
       this.events.clear();
       this.pendingEvents = [];
     }
+  }
+
+  /** True while inspection is paused for a storm (recent events have a gap). */
+  get eventsPaused(): boolean {
+    return this.pausedUntil !== undefined;
+  }
+
+  private inspect(on: boolean): void {
+    if (on && !this.stopInspecting) {
+      this.inspectedInBatch = 0;
+      this.stopInspecting = inspectSystem(this.root, (e) => this.onInspection(e));
+    } else if (!on && this.stopInspecting) {
+      this.stopInspecting();
+      this.stopInspecting = undefined;
+    }
+  }
+
+  /** Our supervised children: a snapshot subscription marks them changed. */
+  private follow(entry: Entry, on: boolean): void {
+    if (!on) {
+      entry.unsubscribe?.();
+      entry.unsubscribe = undefined;
+      return;
+    }
+    if (entry.unsubscribe || !entry.node.path?.length || !entry.ours) return;
+    const key = entry.key;
+    const subscription = entry.actor.subscribe({
+      next: () => this.mark(key),
+      // Their supervisor's record has an error handler too; XState's reporting is unchanged.
+      error: () => this.markStructure(),
+      complete: () => this.markStructure(),
+    });
+    entry.unsubscribe = () => subscription.unsubscribe();
+  }
+
+  private mark(key: string): void {
+    this.dirty.add(key);
+    this.onChange();
+  }
+
+  private markStructure(): void {
+    this.structureDirty = true;
+    this.onChange();
   }
 
   /** Every actor in the tree now, parents first. */
@@ -212,13 +308,22 @@ export class InspectorModel {
   }
 
   private onInspection(e: SystemInspectionEvent): void {
+    if (++this.inspectedInBatch > STORM_EVENTS) {
+      this.inspect(false);
+      this.pausedUntil = Date.now() + STORM_COOL_DOWN;
+      this.markStructure();
+      return;
+    }
     const key = e.actorRef.sessionId;
     if (e.type === '@xstate.actor') {
-      this.structureDirty = true;
+      this.markStructure();
     } else if (e.type === '@xstate.snapshot') {
-      if (!this.entries.has(key)) this.structureDirty = true;
-      this.dirty.add(key);
-      if (statusOf(e.snapshot as { status?: string }) !== 'active') this.structureDirty = true;
+      const entry = this.entries.get(key);
+      if (!entry || statusOf(e.snapshot as { status?: string }) !== 'active') {
+        this.markStructure();
+      } else if (!entry.unsubscribe) {
+        this.mark(key);
+      }
     } else if (e.type === '@xstate.event' && e.event) {
       if (!this.entries.has(key)) return;
       const ev: NodeEvent = { seq: this.seq++, key, at: Date.now(), type: e.event.type };
@@ -230,44 +335,45 @@ export class InspectorModel {
       }
       list.push(ev);
       if (list.length > EVENTS_PER_NODE) list.shift();
-      this.pendingEvents.push(ev);
-      if (this.pendingEvents.length > EVENTS_PER_DELTA) this.pendingEvents.shift();
-      this.dirty.add(key);
-    } else {
-      return;
+      if (this.pendingEvents.length < EVENTS_PER_DELTA) this.pendingEvents.push(ev);
+      this.onChange();
     }
-    this.onChange();
   }
 
-  private onReport(base: string[], report: SupervisorReport): void {
+  private onReport(base: readonly string[], report: SupervisorReport): void {
     if (!REPORT_TYPES.has(report.type)) return;
-    const path = [...base, ...report.path];
-    const entry: TimelineEntry = {
-      seq: this.seq++,
-      at: Date.now(),
-      type: report.type as SupervisorReportType,
-      path,
-      key: this.pathKeys.get(path.join('/')) ?? null,
-      generation: report.generation,
-    };
-    const reason = report.reason;
-    if (reason instanceof Error) {
-      entry.error = serialiseError(reason);
-      entry.reason = reason.message;
-    } else if (reason !== undefined) {
-      entry.reason = String(reason);
+    const raw: RawReport = { seq: this.seq++, at: Date.now(), base, report };
+    this.reports[this.reportCount++ % TIMELINE_LIMIT] = raw;
+    this.reportsSinceDelta++;
+    if (!this.observing) return;
+    if (report.reason === 'added' || report.reason === 'removed') {
+      this.markStructure();
+      return;
     }
-    if (report.restarts !== undefined) entry.restarts = report.restarts;
-    this.timeline.push(entry);
-    if (this.timeline.length > TIMELINE_LIMIT) this.timeline.shift();
-    this.pendingTimeline.push(entry);
-    if (this.pendingTimeline.length > TIMELINE_LIMIT) this.pendingTimeline.shift();
-    if (entry.key === null || reason === 'added' || reason === 'removed') {
-      this.structureDirty = true;
-    } else {
-      this.dirty.add(entry.key);
+    const key = this.pathKeys.get(
+      base.length ? `${base.join('/')}/${report.path.join('/')}` : report.path.join('/'),
+    );
+    if (key === undefined) this.markStructure();
+    else this.mark(key);
+  }
+
+  /** The reports in the ring with seq above `after`, oldest first, at most `limit` (newest). */
+  private timelineSince(after: number, limit: number): TimelineEntry[] {
+    const count = Math.min(this.reportCount, TIMELINE_LIMIT);
+    const out: RawReport[] = [];
+    for (let i = 1; i <= count && out.length < limit; i++) {
+      const raw = this.reports[(this.reportCount - i) % TIMELINE_LIMIT]!;
+      if (raw.seq <= after) break;
+      out.push(raw);
     }
-    this.onChange();
+    out.reverse();
+    return out.map((raw) =>
+      timelineEntry(raw, this.pathKeys.get([...raw.base, ...raw.report.path].join('/')) ?? null),
+    );
+  }
+
+  private newestReportSeq(): number {
+    return this.reportCount ? this.reports[(this.reportCount - 1) % TIMELINE_LIMIT]!.seq : -1;
   }
 
   /** Every actor in place, parents first. */
@@ -322,11 +428,7 @@ export class InspectorModel {
     );
   }
 
-  private build(
-    p: Placement,
-    entry: Entry | undefined,
-    ours: ReturnType<typeof sourceOf>,
-  ): InspectorNode {
+  private build(p: Placement, entry: Entry | undefined, ours: Ours): InspectorNode {
     const actor = p.actor;
     const snapshot = actor.getSnapshot() as { value?: unknown; status?: string } | undefined;
     const node: InspectorNode = entry
@@ -347,7 +449,7 @@ export class InspectorModel {
     node.path = p.path;
     node.controllable = p.controllable;
     node.status = statusOf(snapshot);
-    if (snapshot && 'value' in snapshot) node.value = jsonSafe(snapshot.value, 8);
+    if (snapshot && 'value' in snapshot) node.value = snapshot.value;
     if (ours) {
       const tree: TreeNode = ours.source.treeNode(lifecycleOf(snapshot?.value), true);
       node.id = tree.id;
@@ -377,8 +479,7 @@ export class InspectorModel {
         if (opts.restartWindow !== undefined) node.restartWindow = opts.restartWindow;
       }
       if (opts.restart !== undefined) node.restart = opts.restart;
-      const options = optionsOf(node.kind, source);
-      if (options) node.options = options;
+      node.options = optionsOf(node.kind, source);
     }
     const machine = machineOf(actor);
     if (machine) {
@@ -392,8 +493,7 @@ export class InspectorModel {
     }
   }
 
-  private walk(): { upserts: DeltaMessage['upserts']; removed: string[] } {
-    const upserts: DeltaMessage['upserts'] = [];
+  private walk(upserts: DeltaMessage['upserts']): string[] {
     const seen = new Set<string>();
     this.pathKeys.clear();
     for (const p of this.place()) {
@@ -403,9 +503,10 @@ export class InspectorModel {
       this.diff(p, upserts);
     }
     const removed: string[] = [];
-    for (const key of this.entries.keys()) {
+    for (const [key, entry] of this.entries) {
       if (!seen.has(key)) {
         removed.push(key);
+        this.follow(entry, false);
         this.entries.delete(key);
         this.events.delete(key);
       }
@@ -418,28 +519,35 @@ export class InspectorModel {
     }
     this.dirty.clear();
     this.structureDirty = false;
-    return { upserts, removed };
+    return removed;
   }
 
   private diff(p: Placement, upserts: DeltaMessage['upserts']): void {
     const key = p.actor.sessionId;
     const entry = this.entries.get(key);
-    const ours = entry
-      ? entry.source && { source: entry.source, kind: entry.kind as 'service' | 'supervisor' }
-      : sourceOf(p.actor);
-    const node = this.build(p, entry, ours ?? null);
-    const json: Entry['json'] = {};
-    for (const f of OBJECT_FIELDS)
-      json[f] = node[f] === undefined ? undefined : JSON.stringify(node[f]);
+    const ours = entry ? entry.ours : sourceOf(p.actor);
+    const node = this.build(p, entry, ours);
+    const pathText = node.path ? node.path.join('/') : '\0';
+    const raw = node.value;
+    const value = raw === undefined || typeof raw === 'string' ? raw : jsonSafe(raw, 8);
+    const valueText = typeof value === 'string' ? value : JSON.stringify(value);
+    const errorText = node.lastError ? `${node.lastError.at} ${node.lastError.message}` : '';
+    const detailsText = node.details ? JSON.stringify(node.details) : '';
     if (!entry) {
-      this.entries.set(key, {
+      if (value !== undefined) node.value = value;
+      const created: Entry = {
         actor: p.actor,
         key,
-        kind: node.kind,
-        source: ours?.source,
+        ours,
         node,
-        json,
-      });
+        pathText,
+        valueText,
+        errorText,
+        detailsText,
+        unsubscribe: undefined,
+      };
+      this.entries.set(key, created);
+      if (this.observing) this.follow(created, true);
       upserts.push(node);
       return;
     }
@@ -450,14 +558,31 @@ export class InspectorModel {
         change[f] = node[f] ?? null;
       }
     }
-    for (const f of OBJECT_FIELDS) {
-      if (json[f] !== entry.json[f]) {
-        change ??= { key };
-        change[f] = node[f] ?? null;
-      }
+    if (pathText !== entry.pathText) {
+      change ??= { key };
+      change.path = node.path;
+    }
+    if (valueText !== entry.valueText) {
+      change ??= { key };
+      if (value === undefined) delete node.value;
+      else node.value = value;
+      change.value = value ?? null;
+    } else {
+      node.value = entry.node.value;
+    }
+    if (errorText !== entry.errorText) {
+      change ??= { key };
+      change.lastError = node.lastError ?? null;
+    }
+    if (detailsText !== entry.detailsText) {
+      change ??= { key };
+      change.details = node.details ?? null;
     }
     entry.node = node;
-    entry.json = json;
+    entry.pathText = pathText;
+    entry.valueText = valueText;
+    entry.errorText = errorText;
+    entry.detailsText = detailsText;
     if (change) upserts.push(change as Partial<InspectorNode> & { key: string });
   }
 
@@ -477,51 +602,70 @@ export class InspectorModel {
       root: this.root.sessionId,
       nodes: [...this.entries.values()].map((e) => e.node),
       machines: [...this.machines],
-      timeline: [...this.timeline],
+      timeline: this.timelineSince(-1, TIMELINE_LIMIT),
       events,
+      eventsPaused: this.eventsPaused,
       control,
     };
   }
 
   /** What changed since the last delta, or undefined when nothing did. */
   delta(): DeltaMessage | undefined {
-    let upserts: DeltaMessage['upserts'] = [];
+    const storm = this.inspectedInBatch > STORM_EVENTS;
+    this.inspectedInBatch = 0;
+    if (this.pausedUntil !== undefined && !storm && Date.now() >= this.pausedUntil) {
+      this.pausedUntil = undefined;
+      if (this.observing) this.inspect(true);
+      this.structureDirty = true;
+    }
+    const upserts: DeltaMessage['upserts'] = [];
     let removed: string[] = [];
     if (this.structureDirty) {
-      ({ upserts, removed } = this.walk());
+      removed = this.walk(upserts);
     } else if (this.dirty.size) {
-      const placements = new Map<string, Placement>();
       for (const key of this.dirty) {
         const entry = this.entries.get(key);
         if (!entry) continue;
-        placements.set(key, {
-          actor: entry.actor,
-          parent: entry.node.parent,
-          order: entry.node.order,
-          path: entry.node.path,
-          controllable: entry.node.controllable,
-        });
+        const n = entry.node;
+        this.diff(
+          {
+            actor: entry.actor,
+            parent: n.parent,
+            order: n.order,
+            path: n.path,
+            controllable: n.controllable,
+          },
+          upserts,
+        );
       }
       this.dirty.clear();
-      for (const p of placements.values()) this.diff(p, upserts);
     }
+    const newest = this.newestReportSeq();
+    const timeline =
+      newest > this.reportsSentUpTo
+        ? this.timelineSince(this.reportsSentUpTo, TIMELINE_PER_DELTA)
+        : [];
+    this.reportsSentUpTo = newest;
+    const timelineSkipped = Math.max(0, this.reportsSinceDelta - timeline.length);
+    this.reportsSinceDelta = 0;
     const message: DeltaMessage = {
       type: 'delta',
       at: Date.now(),
       upserts,
       removed,
       machines: this.pendingMachines,
-      timeline: this.pendingTimeline,
+      timeline,
+      timelineSkipped,
       events: this.pendingEvents,
+      eventsPaused: this.eventsPaused,
     };
     this.pendingMachines = [];
-    this.pendingTimeline = [];
     this.pendingEvents = [];
     const empty =
       !upserts.length &&
       !removed.length &&
       !message.machines.length &&
-      !message.timeline.length &&
+      !timeline.length &&
       !message.events.length;
     return empty ? undefined : message;
   }

@@ -268,6 +268,8 @@ export interface SnapshotMessage {
   timeline: TimelineEntry[];
   /** The latest events per node, oldest first. */
   events: NodeEvent[];
+  /** True while the server skips events during a storm (the tree stays exact). */
+  eventsPaused: boolean;
   /** Whether commands can be sent. */
   control: ControlInfo;
 }
@@ -294,10 +296,17 @@ export interface DeltaMessage {
   removed: string[];
   /** Machines not sent before. */
   machines: MachineChart[];
-  /** New reports. */
+  /** New reports, oldest first (at most the newest 200 since the last message). */
   timeline: TimelineEntry[];
-  /** New events. */
+  /** Reports since the last message left out of `timeline` (a storm); 0 usually. */
+  timelineSkipped: number;
+  /** New events (at most 500; the per-node windows keep the last 30 each). */
   events: NodeEvent[];
+  /**
+   * True while the server skips events during a storm (more than 1,000 inspection events in
+   * one batch): the tree stays exact, the events have a gap until it calms down.
+   */
+  eventsPaused: boolean;
 }
 
 /**
