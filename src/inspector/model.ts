@@ -43,8 +43,8 @@ import { jsonSafe, serialiseError } from './serialise.ts';
 
 /** How many reports the timeline keeps. */
 export const TIMELINE_LIMIT = 1_000;
-/** At most this many reports go into one delta: the newest ones. */
-export const TIMELINE_PER_DELTA = 200;
+/** At most this many reports go into one delta: the newest ones (a storm is not readable). */
+export const TIMELINE_PER_DELTA = 100;
 /** How many recent events are kept per node. */
 export const EVENTS_PER_NODE = 30;
 /** At most this many events go into one delta (the rest stay in the per-node windows). */
@@ -62,6 +62,9 @@ const REPORT_TYPES = new Set<string>([
   'child.killed',
   'supervisor.intensity-exceeded',
 ]);
+
+/** Reports whose entry carries the whole error; the others only its message. */
+const WITH_STACK = new Set<string>(['child.failed', 'supervisor.intensity-exceeded']);
 
 /** The fields of a node that can change and hold plain values. */
 const PLAIN_FIELDS = [
@@ -183,7 +186,8 @@ function timelineEntry(raw: RawReport, key: string | null): TimelineEntry {
   };
   const reason = report.reason;
   if (reason instanceof Error) {
-    entry.error = serialiseError(reason);
+    // The stack once, on the failure; the restart that follows names the same error.
+    if (WITH_STACK.has(report.type)) entry.error = serialiseError(reason);
     entry.reason = reason.message;
   } else if (reason !== undefined) {
     entry.reason = String(reason);

@@ -201,7 +201,7 @@ export interface TimelineEntry {
   generation: number;
   /** The reason, as text (`'normal'`, `'manual'`, an error's message, ...). */
   reason?: string;
-  /** The error, when the reason was one. */
+  /** The error, on `child.failed` and `supervisor.intensity-exceeded` (others: `reason` only). */
   error?: SerialisedError;
   /** Restarts counted in the window at the time. */
   restarts?: number;
@@ -296,7 +296,7 @@ export interface DeltaMessage {
   removed: string[];
   /** Machines not sent before. */
   machines: MachineChart[];
-  /** New reports, oldest first (at most the newest 200 since the last message). */
+  /** New reports, oldest first (at most the newest 100 since the last message). */
   timeline: TimelineEntry[];
   /** Reports since the last message left out of `timeline` (a storm); 0 usually. */
   timelineSkipped: number;
