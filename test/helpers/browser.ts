@@ -18,7 +18,7 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-/** Whether the Chromium the tests need is installed (the tests are skipped, loudly, if not). */
+/** Whether the Chromium the tests need is installed (the tests fail with the fix if not). */
 export async function hasChromium(): Promise<boolean> {
   try {
     await access(CHROMIUM_PATH);

@@ -23,7 +23,7 @@ import {
   type InspectorServerOptions,
   silentLogger,
 } from '../../src/index.ts';
-import { hasChromium, launchBrowser } from '../helpers/browser.ts';
+import { CHROMIUM_PATH, hasChromium, launchBrowser } from '../helpers/browser.ts';
 import { reach } from '../helpers/supervisor.ts';
 
 const PAGE = fileURLToPath(new URL('../../inspector/dist/index.html', import.meta.url));
@@ -35,9 +35,14 @@ const RED = 'rgb(207, 34, 46)';
 const GREEN = 'rgb(26, 127, 55)';
 const WAIT = 10_000;
 
-const chromium = await hasChromium();
-if (!chromium)
-  console.warn('page.browser.test: /usr/bin/chromium is missing; skipped (see .ci/run)');
+// A missing browser fails every test here with the fix, never skips them quietly.
+beforeAll(async () => {
+  if (!(await hasChromium())) {
+    throw new Error(
+      `The inspector page tests need Chromium at ${CHROMIUM_PATH}: install it (Debian: apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`,
+    );
+  }
+});
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -103,7 +108,7 @@ const colourOf = (selector: string) =>
 /** A row's selector by its path (the top supervisor's id for it). */
 const row = (name: string) => `[data-testid="node-${name}"]`;
 
-describe.skipIf(!chromium)('inspector page', () => {
+describe('inspector page', () => {
   it('shows the tree live: states and colours, a failure, its restart, the timeline', async () => {
     let failuresLeft = 0;
     const root = createSupervisor({
