@@ -278,6 +278,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   };
 
   async function startServers() {
+    let starting = 'the control API';
     try {
       if (options.control) {
         control = await createControlServer(actor, {
@@ -289,11 +290,16 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         if (ended) void control.close();
       }
       if (options.inspector && !ended) {
+        starting = 'the inspector';
         inspector = await createInspectorServer(actor, {
           ...options.inspector,
           logger,
           ...(control && {
-            control: { url: control.url, tokenRequired: options.control?.token !== undefined },
+            control: {
+              url: control.url,
+              tokenRequired: options.control?.token !== undefined,
+              supervisor: actor,
+            },
           }),
         });
         handle.inspector = inspector;
@@ -302,7 +308,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       if (!ended) markReady(handle);
     } catch (e) {
       const error = toError(e);
-      logger.error({ err: error }, 'a server could not start; shutting down with code 1');
+      logger.error({ err: error }, `${starting} could not start; shutting down with code 1`);
       // Mark it before the tree stops, or its `stopped` would read as a clean stop.
       failing = true;
       failReady(error);

@@ -12,7 +12,8 @@
  * (children in reverse start order) and exits 0.
  *
  * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000),
- * DEMO_CONTROL_PORT and DEMO_INSPECTOR_PORT (default 0: a free port).
+ * DEMO_CONTROL_PORT (default 0: a free port) and DEMO_INSPECTOR_PORT (default 9465; 0 for a
+ * free one).
  */
 import {
   createConsoleLogger,
@@ -101,8 +102,9 @@ const handle = run(root, {
   // The control API on 127.0.0.1 (port 0 picks a free one): curl it while the demo runs.
   control: { port: Number(process.env.DEMO_CONTROL_PORT ?? 0) },
   // The inspector, a live web page of the tree, also on 127.0.0.1.
+  // A fixed port, so an open page reconnects by itself when the demo is restarted.
   inspector: {
-    port: Number(process.env.DEMO_INSPECTOR_PORT ?? 0),
+    port: Number(process.env.DEMO_INSPECTOR_PORT ?? 9465),
     title: 'xstate-supervisor demo',
   },
 });

@@ -112,6 +112,17 @@ export function checkControlOptions(options: object, caller: string): void {
   }
 }
 
+/** No Origin header (not a browser), or the one of this server itself. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 /** `Bearer <token>`, the scheme case-insensitive (RFC 9110 §11.1). */
 function normaliseAuthorization(header: string): string {
   return /^bearer /i.test(header) ? `Bearer ${header.slice(7)}` : header;
@@ -180,6 +191,15 @@ export async function createControlServer(
       ({ pathname } = new URL(req.url ?? '/', 'http://control'));
     } catch {
       throw new HttpError(400, 'BAD_PATH', 'The request target is not a valid path.');
+    }
+    // A web page of another site must not command the tree (CSRF: a form or a fetch with no
+    // body needs no preflight). Browsers send Origin on such requests; curl and perform() don't.
+    if (!sameOrigin(req)) {
+      throw new HttpError(
+        403,
+        'FORBIDDEN_ORIGIN',
+        `Requests from web pages of other origins are refused (Origin: ${req.headers.origin}).`,
+      );
     }
     if (expected && !OPEN_PATHS.has(pathname)) {
       const given = digest(normaliseAuthorization(req.headers.authorization ?? ''));

@@ -16,6 +16,7 @@
  * - Nodes are built once per batch, only those marked changed; every 250 ms all of them
  *   (iterations change without any event).
  */
+import { specOf } from '../internal/child-spec.ts';
 import {
   type AnyActorRef,
   inspectSystem,
@@ -86,6 +87,8 @@ interface Entry {
   readonly actor: AnyActorRef;
   readonly key: string;
   readonly ours: Ours;
+  /** The key of the top supervisor of its branch, or null. */
+  readonly top: string | null;
   /** The last node sent, to diff against. */
   node: InspectorNode;
   /** Text forms of the object fields, to diff them without walking them. */
@@ -102,14 +105,17 @@ interface Placement {
   readonly parent: string | null;
   readonly order: number;
   readonly path: string[] | null;
-  readonly controllable: boolean;
+  controllable: boolean;
+  /** The key of the top supervisor of its branch (ours), or null for the user's actors. */
+  readonly top: string | null;
 }
 
 /** A report as it arrived; turned into a {@link TimelineEntry} only when a page needs it. */
 interface RawReport {
   readonly seq: number;
   readonly at: number;
-  readonly base: readonly string[];
+  /** The key of the top supervisor that emitted it (paths are relative to it). */
+  readonly top: string;
   readonly report: SupervisorReport;
 }
 
@@ -159,19 +165,23 @@ function statusOf(snapshot: { status?: string } | undefined): InspectorNode['sta
   return s === 'done' || s === 'error' || s === 'stopped' ? s : 'active';
 }
 
-function optionsOf(kind: InspectorNode['kind'], source: Source): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const opts = source.opts as unknown as Record<string, unknown>;
-  for (const key of Object.keys(opts)) {
-    if (key === 'logger' || key === 'random' || key === 'local') continue;
-    if (kind === 'supervisor' && key === 'children') {
-      out.children = (opts.children as Array<{ id: string }>).map((m) => m.id);
-      continue;
-    }
-    const v = jsonSafe(opts[key], 3);
-    if (v !== undefined) out[key] = v;
+/**
+ * The options as the machine describes them for inspection: the user's options without
+ * functions, and without config values (secrets: only the names of required keys are kept).
+ */
+function optionsOf(actor: AnyActorRef, source: Source, kind: InspectorNode['kind']) {
+  const described = specOf(machineOf(actor))?.describe ?? {};
+  const out = jsonSafe(described, 3) as Record<string, unknown>;
+  if (kind === 'supervisor') {
+    const children = (source.opts as { children?: ReadonlyArray<{ id: string }> }).children;
+    out.children = (children ?? []).map((m) => m.id);
   }
   return out;
+}
+
+/** A key for the path of a node under its top supervisor. */
+function pathKey(top: string, path: readonly string[]): string {
+  return `${top}\u0000${path.join('/')}`;
 }
 
 function timelineEntry(raw: RawReport, key: string | null): TimelineEntry {
@@ -180,7 +190,7 @@ function timelineEntry(raw: RawReport, key: string | null): TimelineEntry {
     seq: raw.seq,
     at: raw.at,
     type: report.type as SupervisorReportType,
-    path: [...raw.base, ...report.path],
+    path: [...report.path],
     key,
     generation: report.generation,
   };
@@ -223,6 +233,8 @@ export class InspectorModel {
   private inspectedInBatch = 0;
   /** While set, inspection is paused for a storm until this time (`Date.now()`). */
   private pausedUntil: number | undefined;
+  /** What the last message said of `eventsPaused`. */
+  private pausedSent = false;
   /** The supervisor the control API commands (the topmost one when it says undefined). */
   private readonly controlled: () => AnyActorRef | undefined;
   /** Called when something changed that a page should hear about. */
@@ -344,9 +356,9 @@ export class InspectorModel {
     }
   }
 
-  private onReport(base: readonly string[], report: SupervisorReport): void {
+  private onReport(top: string, report: SupervisorReport): void {
     if (!REPORT_TYPES.has(report.type)) return;
-    const raw: RawReport = { seq: this.seq++, at: Date.now(), base, report };
+    const raw: RawReport = { seq: this.seq++, at: Date.now(), top, report };
     this.reports[this.reportCount++ % TIMELINE_LIMIT] = raw;
     this.reportsSinceDelta++;
     if (!this.observing) return;
@@ -354,9 +366,7 @@ export class InspectorModel {
       this.markStructure();
       return;
     }
-    const key = this.pathKeys.get(
-      base.length ? `${base.join('/')}/${report.path.join('/')}` : report.path.join('/'),
-    );
+    const key = this.pathKeys.get(pathKey(top, report.path));
     if (key === undefined) this.markStructure();
     else this.mark(key);
   }
@@ -372,7 +382,7 @@ export class InspectorModel {
     }
     out.reverse();
     return out.map((raw) =>
-      timelineEntry(raw, this.pathKeys.get([...raw.base, ...raw.report.path].join('/')) ?? null),
+      timelineEntry(raw, this.pathKeys.get(pathKey(raw.top, raw.report.path)) ?? null),
     );
   }
 
@@ -380,33 +390,31 @@ export class InspectorModel {
     return this.reportCount ? this.reports[(this.reportCount - 1) % TIMELINE_LIMIT]!.seq : -1;
   }
 
-  /** Every actor in place, parents first. */
+  /**
+   * Every actor in place, parents first. Buttons go to the children of the supervisor the
+   * control API commands: the one given, or the only top supervisor (none when there are
+   * several and none was given).
+   */
   private place(): Placement[] {
     const out: Placement[] = [];
-    let controlled = this.controlled();
+    const tops: AnyActorRef[] = [];
     const visit = (
       actor: AnyActorRef,
       parent: string | null,
       order: number,
       path: string[] | null,
-      controllable: boolean,
+      top: string | null,
     ): void => {
       const ours = sourceOf(actor);
       let ownPath = path;
-      let underControl = controllable;
+      let ownTop = top;
       if (ours && ownPath === null) {
         ownPath = [];
-        controlled ??= actor;
-        underControl = actor === controlled;
-        this.listenToReports(actor, ownPath);
+        ownTop = actor.sessionId;
+        tops.push(actor);
+        this.listenToReports(actor);
       }
-      out.push({
-        actor,
-        parent,
-        order,
-        path: ownPath,
-        controllable: underControl && !!ownPath?.length,
-      });
+      out.push({ actor, parent, order, path: ownPath, controllable: false, top: ownTop });
       const children =
         ours?.kind === 'supervisor'
           ? supervisedChildren(ours.source)
@@ -416,19 +424,50 @@ export class InspectorModel {
       let i = 0;
       for (const child of children) {
         const childPath = ours && ownPath ? [...ownPath, child.id] : null;
-        visit(child, actor.sessionId, i++, childPath, underControl);
+        visit(child, actor.sessionId, i++, childPath, ownTop);
       }
     };
-    visit(this.root, null, 0, null, false);
+    visit(this.root, null, 0, null, null);
+    this.topCount = tops.length;
+    const controlled = this.controlled() ?? (tops.length === 1 ? tops[0] : undefined);
+    for (const p of out) {
+      p.controllable = !!controlled && p.top === controlled.sessionId && !!p.path?.length;
+    }
     return out;
   }
 
-  private listenToReports(actor: AnyActorRef, base: string[]): void {
+  /**
+   * Keeps a report listener on every top supervisor while no page is connected (an app may
+   * invoke its supervisor later): walks the user's actors only, not our subtrees.
+   */
+  refreshTops(): void {
+    const seen = new Set<AnyActorRef>();
+    const visit = (actor: AnyActorRef): void => {
+      if (sourceOf(actor)) {
+        seen.add(actor);
+        this.listenToReports(actor);
+        return;
+      }
+      for (const child of snapshotChildrenOf(actor)) visit(child);
+    };
+    visit(this.root);
+    for (const [actor, off] of this.reportListeners) {
+      if (!seen.has(actor)) {
+        off();
+        this.reportListeners.delete(actor);
+      }
+    }
+  }
+
+  /** How many top supervisors (ours, not under another of ours) the last walk found. */
+  topCount = 0;
+
+  private listenToReports(actor: AnyActorRef): void {
     if (this.reportListeners.has(actor)) return;
-    const frozen = [...base];
+    const top = actor.sessionId;
     this.reportListeners.set(
       actor,
-      onEveryEmitted(actor, (e) => this.onReport(frozen, e as unknown as SupervisorReport)),
+      onEveryEmitted(actor, (e) => this.onReport(top, e as unknown as SupervisorReport)),
     );
   }
 
@@ -483,7 +522,7 @@ export class InspectorModel {
         if (opts.restartWindow !== undefined) node.restartWindow = opts.restartWindow;
       }
       if (opts.restart !== undefined) node.restart = opts.restart;
-      node.options = optionsOf(node.kind, source);
+      node.options = optionsOf(actor, source, node.kind);
     }
     const machine = machineOf(actor);
     if (machine) {
@@ -503,7 +542,7 @@ export class InspectorModel {
     for (const p of this.place()) {
       const key = p.actor.sessionId;
       seen.add(key);
-      if (p.path) this.pathKeys.set(p.path.join('/'), key);
+      if (p.path && p.top) this.pathKeys.set(pathKey(p.top, p.path), key);
       this.diff(p, upserts);
     }
     const removed: string[] = [];
@@ -543,6 +582,7 @@ export class InspectorModel {
         actor: p.actor,
         key,
         ours,
+        top: p.top,
         node,
         pathText,
         valueText,
@@ -638,6 +678,7 @@ export class InspectorModel {
             order: n.order,
             path: n.path,
             controllable: n.controllable,
+            top: entry.top,
           },
           upserts,
         );
@@ -670,7 +711,9 @@ export class InspectorModel {
       !removed.length &&
       !message.machines.length &&
       !timeline.length &&
-      !message.events.length;
+      !message.events.length &&
+      message.eventsPaused === this.pausedSent;
+    this.pausedSent = message.eventsPaused;
     return empty ? undefined : message;
   }
 }

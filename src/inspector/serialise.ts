@@ -39,23 +39,33 @@ export function jsonSafe(value: unknown, depth = 4, seen = new Set<object>()): u
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   if (value instanceof Error) return serialiseError(value);
-  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Date)
+    return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (seen.has(value)) return '[circular]';
   if (depth <= 0) return '[…]';
   const obj = value as Record<string, unknown>;
   if ('root' in obj && 'config' in obj && typeof obj.id === 'string') return `[machine ${obj.id}]`;
-  if (typeof obj.toJSON === 'function') return jsonSafe(obj.toJSON(), depth - 1, seen);
   seen.add(value);
+  // What the user's objects hold may throw when read (getters, proxies, toJSON): such a part
+  // reads `[unreadable]`, and inspection never throws into the user's code.
   try {
+    if (typeof obj.toJSON === 'function') return jsonSafe(obj.toJSON(), depth - 1, seen);
     if (Array.isArray(value)) return value.slice(0, 50).map((v) => jsonSafe(v, depth - 1, seen));
     if (value instanceof Map) return `[Map of ${value.size}]`;
     if (value instanceof Set) return `[Set of ${value.size}]`;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) {
-      const v = jsonSafe(obj[key], depth - 1, seen);
+      let v: unknown;
+      try {
+        v = jsonSafe(obj[key], depth - 1, seen);
+      } catch {
+        v = '[unreadable]';
+      }
       if (v !== undefined) out[key] = v;
     }
     return out;
+  } catch {
+    return '[unreadable]';
   } finally {
     seen.delete(value);
   }

@@ -33,6 +33,11 @@ export interface InspectorControlOptions {
    * @default asked of the control API at start (a 401 on `GET /tree` means yes)
    */
   tokenRequired?: boolean;
+  /**
+   * The supervisor actor the control API was created for: its children get the buttons.
+   * @default the top supervisor of the inspected system, when there is only one
+   */
+  supervisor?: AnyActorRef;
 }
 
 /**
@@ -65,6 +70,12 @@ export interface InspectorServerOptions {
    * @default undefined (not forwarded)
    */
   stately?: StatelyTarget;
+  /**
+   * Host names the page may be reached by besides loopback names and `host` (a forwarded
+   * dev-container host, say). Requests naming any other host are refused (DNS rebinding).
+   * @default []
+   */
+  allowedHosts?: string[];
   /**
    * The page's title.
    * @default the inspected actor's id
@@ -100,12 +111,23 @@ export interface InspectorServer {
   close(): Promise<void>;
 }
 
-const KNOWN_OPTIONS = ['port', 'host', 'control', 'stately', 'title', 'logger', 'batchInterval'];
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+const KNOWN_OPTIONS = [
+  'port',
+  'host',
+  'control',
+  'stately',
+  'allowedHosts',
+  'title',
+  'logger',
+  'batchInterval',
+];
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** A page whose socket has this much unsent is skipped, then sent a fresh snapshot. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Counters (iterations) change without XState events: look at every node this often. */
 const REFRESH_INTERVAL = 250;
+/** With no page, look for new top supervisors (to hear their reports) this often. */
+const TOPS_INTERVAL = 250;
 
 const PAGE_DIR = fileURLToPath(new URL('../../inspector/dist/', import.meta.url));
 const TYPES: Record<string, string> = {
@@ -160,6 +182,17 @@ export function checkInspectorOptions(options: object, caller = 'createInspector
     if (control.tokenRequired !== undefined && typeof control.tokenRequired !== 'boolean') {
       invalid(caller, 'control.tokenRequired', 'a boolean', control.tokenRequired);
     }
+    const sup = (control as { supervisor?: { sessionId?: unknown } }).supervisor;
+    if (sup !== undefined && typeof sup?.sessionId !== 'string') {
+      invalid(caller, 'control.supervisor', 'the actor of a supervisor', typeof sup);
+    }
+  }
+  const hosts = o.allowedHosts;
+  if (
+    hosts !== undefined &&
+    (!Array.isArray(hosts) || hosts.some((h) => typeof h !== 'string' || h === ''))
+  ) {
+    invalid(caller, 'allowedHosts', 'an array of host names', hosts);
   }
   const stately = o.stately as { send?: unknown; adapter?: { send?: unknown } } | undefined;
   if (
@@ -191,13 +224,14 @@ async function probeTokenRequired(url: string): Promise<boolean> {
 }
 
 /** The Host header names this server (a DNS-rebinding page would name its own domain). */
-function hostAllowed(req: IncomingMessage, host: string): boolean {
-  if (host === '0.0.0.0' || host === '::') return true;
-  const header = req.headers.host ?? '';
-  const name = header.startsWith('[')
-    ? header.slice(0, header.indexOf(']') + 1)
-    : header.split(':')[0];
-  return name === host || LOOPBACK.has(name ?? '');
+function hostAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
+  return allowed.has('*') || allowed.has(hostName(req.headers.host ?? ''));
+}
+
+/** The name in a Host header, without the port and IPv6 brackets. */
+function hostName(header: string): string {
+  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
+  return (name ?? '').toLowerCase();
 }
 
 /** A WebSocket from another site's page must not read the tree. */
@@ -232,6 +266,10 @@ export async function createInspectorServer(
 ): Promise<InspectorServer> {
   checkInspectorOptions(options);
   const host = options.host ?? '127.0.0.1';
+  const allowedHosts = new Set(
+    [...LOOPBACK, host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
+  );
+  if (host === '0.0.0.0' || host === '::') allowedHosts.add('*');
   const logger = (options.logger ?? createConsoleLogger()).child({ component: 'inspector' });
   const title = options.title ?? displayId(actor);
   const batchInterval = options.batchInterval ?? 16;
@@ -250,7 +288,14 @@ export async function createInspectorServer(
     );
   }
 
-  const model = new InspectorModel(actor);
+  const controlled = options.control?.supervisor;
+  const model = new InspectorModel(actor, () => controlled);
+  if (control.enabled && !controlled && model.topCount > 1) {
+    logger.warn(
+      { supervisors: model.topCount },
+      'several top supervisors and no control.supervisor: the page shows no command buttons',
+    );
+  }
   const stopStately = options.stately
     ? forwardToStately(model.actors(), actor, options.stately, (e) =>
         logger.warn({ err: toError(e) }, 'forwarding to the Stately inspector failed'),
@@ -262,6 +307,17 @@ export async function createInspectorServer(
   const behind = new Set<WebSocket>();
   let batchTimer: NodeJS.Timeout | undefined;
   let refreshTimer: NodeJS.Timeout | undefined;
+  /** With no page: keep listening to the reports of supervisors the app invokes later. */
+  let topsTimer: NodeJS.Timeout | undefined;
+  const watchTops = (on: boolean) => {
+    clearInterval(topsTimer);
+    topsTimer = undefined;
+    if (on) {
+      topsTimer = setInterval(() => model.refreshTops(), TOPS_INTERVAL);
+      topsTimer.unref();
+    }
+  };
+  watchTops(true);
 
   const sendSnapshot = (ws: WebSocket): void => {
     ws.send(JSON.stringify(model.snapshot(title, control)));
@@ -279,16 +335,19 @@ export async function createInspectorServer(
   };
   const send = (): void => {
     const delta = model.delta();
+    // A page back from behind gets everything as of this delta, not the delta again.
+    const caughtUp = new Set<WebSocket>();
     for (const ws of behind) {
       if (ws.bufferedAmount < MAX_BUFFERED) {
         behind.delete(ws);
+        caughtUp.add(ws);
         sendSnapshot(ws);
       }
     }
     if (!delta) return;
     const text = JSON.stringify(delta);
     for (const ws of clients) {
-      if (behind.has(ws)) continue;
+      if (behind.has(ws) || caughtUp.has(ws)) continue;
       if (ws.bufferedAmount >= MAX_BUFFERED) {
         behind.add(ws);
         continue;
@@ -306,6 +365,7 @@ export async function createInspectorServer(
 
   const connect = (ws: WebSocket): void => {
     if (!clients.size) {
+      watchTops(false);
       model.setObserving(true);
       refreshTimer = setInterval(() => {
         model.touchAll();
@@ -326,6 +386,7 @@ export async function createInspectorServer(
         clearTimeout(batchTimer);
         batchTimer = undefined;
         model.setObserving(false);
+        watchTops(true);
       }
     });
     ws.on('error', (e) => logger.debug({ err: e }, 'inspector page connection error'));
@@ -334,7 +395,12 @@ export async function createInspectorServer(
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   const serveStatic = async (pathname: string, res: ServerResponse): Promise<void> => {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    let relative: string;
+    try {
+      relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+    } catch {
+      throw new HttpError(400, 'BAD_PATH', `The path "${pathname}" has a malformed escape.`);
+    }
     const file = normalize(join(PAGE_DIR, relative));
     if (!file.startsWith(PAGE_DIR.endsWith(sep) ? PAGE_DIR : PAGE_DIR + sep)) {
       throw new HttpError(404, 'NOT_FOUND', `No file ${pathname}.`);
@@ -399,7 +465,7 @@ export async function createInspectorServer(
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hostAllowed(req, host)) {
+    if (!hostAllowed(req, allowedHosts)) {
       throw new HttpError(403, 'FORBIDDEN_HOST', 'This Host is not the inspector.');
     }
     let pathname: string;
@@ -409,6 +475,14 @@ export async function createInspectorServer(
       throw new HttpError(400, 'BAD_PATH', 'The request target is not a valid path.');
     }
     if (pathname.startsWith('/control/services/')) {
+      // Another site's page must not command the tree (CSRF): browsers send Origin on a POST.
+      if (!originAllowed(req)) {
+        throw new HttpError(
+          403,
+          'FORBIDDEN_ORIGIN',
+          'Commands are only taken from the inspector page itself.',
+        );
+      }
       return forward(req, res, pathname.slice('/control'.length));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -432,7 +506,7 @@ export async function createInspectorServer(
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/ws' || !hostAllowed(req, host) || !originAllowed(req)) {
+    if (path !== '/ws' || !hostAllowed(req, allowedHosts) || !originAllowed(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
@@ -447,6 +521,7 @@ export async function createInspectorServer(
       });
     });
   } catch (e) {
+    watchTops(false);
     model.dispose();
     stopStately?.();
     throw e;
@@ -462,6 +537,7 @@ export async function createInspectorServer(
       closing ??= new Promise<void>((resolve) => {
         clearInterval(refreshTimer);
         clearTimeout(batchTimer);
+        watchTops(false);
         model.dispose();
         stopStately?.();
         for (const ws of clients) ws.terminate();

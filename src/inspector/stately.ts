@@ -10,6 +10,7 @@ import {
   parentOf,
   type SystemInspectionEvent,
 } from '../internal/xstate.ts';
+import { displayId } from './model.ts';
 import { jsonSafe } from './serialise.ts';
 
 /**
@@ -91,7 +92,7 @@ function actorEvent(actor: AnyActorRef, rootId: string | undefined): StatelyInsp
   return {
     ...base(actor, rootId),
     type: '@xstate.actor',
-    name: actor.id,
+    name: displayId(actor),
     parentId: parentOf(actor)?.sessionId,
     definition: config ? JSON.stringify(jsonSafe(config, DEPTH)) : JSON.stringify({ id: actor.id }),
     snapshot: jsonSafe(snapshotOf(actor), DEPTH),
@@ -150,15 +151,17 @@ export function forwardToStately(
   onError: (error: unknown) => void,
 ): () => void {
   const sink = 'adapter' in target ? target.adapter : target;
-  const send = (event: StatelyInspectionEvent | undefined): void => {
-    if (!event) return;
+  // Building an event reads the user's snapshots and events: nothing of it may throw into
+  // the user's `actor.send()`.
+  const send = (build: () => StatelyInspectionEvent | undefined): void => {
     try {
-      sink.send(event);
+      const event = build();
+      if (event) sink.send(event);
     } catch (error) {
       onError(error);
     }
   };
   const rootId = rootIdOf(root);
-  for (const actor of existing) send(actorEvent(actor, rootId));
-  return inspectSystem(root, (e) => send(toStatelyEvent(e)));
+  for (const actor of existing) send(() => actorEvent(actor, rootId));
+  return inspectSystem(root, (e) => send(() => toStatelyEvent(e)));
 }

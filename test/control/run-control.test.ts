@@ -141,7 +141,7 @@ describe('run() with control', () => {
       await expect(handle.ready).rejects.toThrow(expect.objectContaining({ code: 'EADDRINUSE' }));
       expect(await handle.done).toMatchObject({ exitCode: 1, reason: 'failed' });
       expect(getTree(handle.actor).state).toBe('stopped');
-      expect(logger.find('a server could not start')).toHaveLength(1);
+      expect(logger.find('the control API could not start')).toHaveLength(1);
       expect(logger.find('the root stopped on its own')).toEqual([]);
     } finally {
       await new Promise((r) => taken.close(r));

@@ -105,6 +105,19 @@ describe('with a token', () => {
     expect((await http(s.url, 'POST', '/actions/a/ping', { headers })).json()).toBe('pong');
   });
 
+  it("refuses a command from another site's web page (CSRF), even without a token", async () => {
+    const s = await serve(tree());
+    const evil = { origin: 'https://evil.example' };
+    const refused = await http(s.url, 'POST', '/services/a/stop', { headers: evil });
+    expect(refused.status).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'FORBIDDEN_ORIGIN' } });
+    expect(nodeAt(s.actor, 'a').state).toBe('running');
+    // Its own origin, and clients that send none (curl, perform()), are served.
+    const own = { origin: s.url };
+    expect((await http(s.url, 'GET', '/tree', { headers: own })).status).toBe(200);
+    expect((await http(s.url, 'POST', '/services/a/restart')).status).toBe(200);
+  });
+
   it('leaves /healthz, /readyz and /metrics open to probes without a token', async () => {
     const s = await serve(tree(), { token: TOKEN });
     expect((await http(s.url, 'GET', '/healthz')).status).toBe(200);

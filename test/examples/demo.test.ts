@@ -9,7 +9,7 @@ describe('the npm start demo', () => {
   it('runs a tree with failures and restarts, and stops cleanly with exit 0 on Ctrl+C (SIGINT)', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'examples/demo/main.ts'], {
       cwd: root,
-      env: { ...process.env, DEMO_TICK: '50', DEMO_FLAKY_RATE: '0.6' },
+      env: { ...process.env, DEMO_TICK: '50', DEMO_FLAKY_RATE: '0.6', DEMO_INSPECTOR_PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

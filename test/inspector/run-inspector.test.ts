@@ -2,6 +2,8 @@
  * `run(root, { inspector })` (SPEC §6): the inspector starts once the tree runs, `handle.ready`
  * gives its URL, its buttons reach the control API when that is on, and it ends with the run.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createService, createSupervisor, run } from '../../src/index.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
@@ -44,6 +46,21 @@ describe('run() with the inspector', () => {
     expect((await handle.done).exitCode).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
     await feed.close();
+  });
+
+  it('ends the run with exit code 1, saying why, when the inspector port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = taken.address() as AddressInfo;
+    const logger = createCapturingLogger();
+    try {
+      const handle = run(root(), { exit: false, signals: [], logger, inspector: { port } });
+      await expect(handle.ready).rejects.toMatchObject({ code: 'EADDRINUSE' });
+      expect(await handle.done).toMatchObject({ exitCode: 1, reason: 'failed' });
+      expect(logger.find('the inspector could not start')).toHaveLength(1);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
   });
 
   it('rejects a bad inspector option before anything starts', () => {

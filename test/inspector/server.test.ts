@@ -94,11 +94,7 @@ describe('inspector feed', () => {
       kind: 'service',
       parent: feed.node('nested')!.key,
     });
-    expect(feed.node('a')!.options).toMatchObject({
-      id: 'a',
-      minPeriod: 5,
-      iterate: '[function iterate]',
-    });
+    expect(feed.node('a')!.options).toMatchObject({ id: 'a', minPeriod: 5, maxFailures: 3 });
     expect(feed.node('nested')!.options).toMatchObject({ children: ['b'] });
     expect([...feed.nodes.values()].map((n) => n.path?.join('/'))).toEqual([
       '',
@@ -308,6 +304,127 @@ describe('inspector feed', () => {
     });
   });
 
+  it("never sends a service's config values (secrets), only the names of its keys", async () => {
+    const root = createSupervisor({
+      id: 'root',
+      logger: quiet(),
+      children: [
+        createService({
+          id: 'api',
+          minPeriod: 50,
+          iterate() {},
+          config: { values: { API_KEY: 'hunter2-secret' }, required: { API_KEY: 'string' } },
+        }),
+      ],
+    });
+    const actor = createActor(root).start();
+    cleanups.push(() => actor.stop());
+    await reach(actor, 'running');
+    const feed = await open(await inspect(actor));
+    await feed.until(() => feed.messages.length > 1, 'a delta');
+    expect(JSON.stringify(feed.messages)).not.toContain('hunter2-secret');
+    expect(feed.node('api')!.options).toMatchObject({ config: { required: ['API_KEY'] } });
+  });
+
+  it('keeps the reports of a supervisor the app invokes later, while no page is open', async () => {
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      logger: quiet(),
+      children: [createService({ id: 'job', minPeriod: 50, iterate() {} })],
+    });
+    const app = createMachine({
+      id: 'app',
+      initial: 'booting',
+      states: {
+        booting: { on: { booted: 'serving' } },
+        serving: { invoke: { id: 'supervision', src: root } },
+      },
+    });
+    const actor = createActor(app).start();
+    cleanups.push(() => actor.stop());
+    const server = await inspect(actor);
+    actor.send({ type: 'booted' });
+    const supervision = actor.getSnapshot().children.supervision as AnyActorRef;
+    await reach(supervision, 'running');
+    // The inspector looks for new supervisors every 250 ms while no page is open.
+    await new Promise((r) => setTimeout(r, 400));
+    const restarted = nextReport(supervision, 'child.restarted');
+    supervision.send({ type: 'child.fail', id: 'job', error: new Error('late') });
+    await restarted;
+    const feed = await open(server);
+    expect(feed.timeline.map((t) => `${t.type} ${t.path.join('/')}`)).toEqual(
+      expect.arrayContaining(['child.failed job', 'child.restarted job']),
+    );
+    expect(feed.timeline.find((t) => t.type === 'child.failed')!.key).toBe(feed.node('job')!.key);
+  });
+
+  it('tells two supervisors apart: reports go to the right node, buttons to the controlled one', async () => {
+    const branch = (id: string) =>
+      createSupervisor({
+        id,
+        strategy: 'one-for-one',
+        logger: quiet(),
+        children: [createService({ id: 'worker', minPeriod: 50, iterate() {} })],
+      });
+    const app = createMachine({
+      id: 'app',
+      invoke: [
+        { id: 'mail', src: branch('mail') },
+        { id: 'billing', src: branch('billing') },
+      ],
+    });
+    const actor = createActor(app).start();
+    cleanups.push(() => actor.stop());
+    const mail = actor.getSnapshot().children.mail as AnyActorRef;
+    const billing = actor.getSnapshot().children.billing as AnyActorRef;
+    await reach(mail, 'running');
+    await reach(billing, 'running');
+    const control = await createControlServer(billing, { logger: quiet() });
+    cleanups.push(() => control.close());
+    const server = await inspect(actor, { control: { url: control.url, supervisor: billing } });
+    const feed = await open(server);
+    const workers = [...feed.nodes.values()].filter((n) => n.id === 'worker');
+    const billingWorker = workers.find((n) => n.parent === billing.sessionId)!;
+    const mailWorker = workers.find((n) => n.parent === mail.sessionId)!;
+    expect(billingWorker.controllable).toBe(true);
+    expect(mailWorker.controllable).toBe(false);
+
+    const restarted = nextReport(billing, 'child.restarted');
+    billing.send({ type: 'child.fail', id: 'worker', error: new Error('billing only') });
+    await restarted;
+    await feed.until(() => feed.timeline.some((t) => t.type === 'child.failed'), 'the failure');
+    expect(feed.timeline.find((t) => t.type === 'child.failed')!.key).toBe(billingWorker.key);
+
+    // Without `supervisor`, two top supervisors get no buttons at all (and a warning).
+    const logger = quiet();
+    const guessing = await inspect(actor, { control: { url: control.url }, logger });
+    const none = await open(guessing);
+    expect([...none.nodes.values()].some((n) => n.controllable)).toBe(false);
+    expect(logger.find('no command buttons')).toHaveLength(1);
+  });
+
+  it('says when the recent events resume after a storm, even if nothing else changes', async () => {
+    const app = createMachine({
+      id: 'app',
+      initial: 'on',
+      states: { on: { on: { toggle: 'off' } }, off: { on: { toggle: 'on' } } },
+    });
+    const actor = createActor(app).start();
+    cleanups.push(() => actor.stop());
+    const feed = await open(await inspect(actor));
+    // A burst of events: more than a batch may observe.
+    for (let i = 0; i < 1_000; i++) actor.send({ type: 'toggle' });
+    await feed.until(
+      () => feed.messages.some((m) => m.type === 'delta' && m.eventsPaused),
+      'events paused',
+    );
+    await feed.until(() => {
+      const last = feed.messages.at(-1)!;
+      return last.type === 'delta' && !last.eventsPaused;
+    }, 'events resumed');
+  });
+
   it('close() ends every page connection and stops listening', async () => {
     const actor = demoTree();
     const server = await createInspectorServer(actor, { logger: quiet() });
@@ -333,6 +450,7 @@ describe('inspector HTTP', () => {
     expect(await res.text()).toContain('<script');
     expect((await fetch(`${server.url}nope.js`)).status).toBe(404);
     expect((await fetch(`${server.url}..%2f..%2fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${server.url}%E0%A4%A`)).status).toBe(400);
   });
 
   it("forwards the page's commands to the control API, with the page's token", async () => {
@@ -356,6 +474,13 @@ describe('inspector HTTP', () => {
     });
     expect(busy.status).toBe(409);
     expect((await fetch(url)).status).toBe(405);
+    // Another site's page cannot command the tree through the inspector (CSRF).
+    const csrf = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer s3cret', origin: 'https://evil.example' },
+    });
+    expect(csrf.status).toBe(403);
+    expect(await csrf.json()).toMatchObject({ error: { code: 'FORBIDDEN_ORIGIN' } });
   });
 
   it('answers 503 for commands when it has no control API, or the control API is gone', async () => {

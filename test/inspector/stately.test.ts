@@ -72,7 +72,7 @@ describe('Stately forwarding', () => {
     await until(() => received.filter((e) => e.type === '@xstate.actor').length >= 2, 'two actors');
     const actors = received.filter((e) => e.type === '@xstate.actor');
     expect(actors[0]).toMatchObject({
-      name: actor.id,
+      name: 'root',
       sessionId: actor.sessionId,
       _version: '0.7.2',
     });
@@ -88,6 +88,32 @@ describe('Stately forwarding', () => {
     expect(
       received.some((e) => e.type === '@xstate.event' && e.sessionId === actor.sessionId),
     ).toBe(true);
+  });
+
+  it("never throws into the user's send(), whatever the events hold", async () => {
+    const sent: StatelyInspectionEvent[] = [];
+    const app = createMachine({ id: 'app', on: { schedule: {} } });
+    const actor = createActor(app).start();
+    cleanups.push(() => actor.stop());
+    const server = await createInspectorServer(actor, {
+      stately: { send: (e) => sent.push(e) },
+      logger: createCapturingLogger(),
+    });
+    cleanups.push(() => server.close());
+    const hostile = {
+      get boom(): never {
+        throw new Error('getter');
+      },
+    };
+    expect(() =>
+      actor.send({ type: 'schedule', at: new Date('not a date'), hostile }),
+    ).not.toThrow();
+    const event = sent.find(
+      (e) => e.type === '@xstate.event' && (e.event as { type: string }).type === 'schedule',
+    );
+    expect(event).toMatchObject({
+      event: { at: 'Invalid Date', hostile: { boom: '[unreadable]' } },
+    });
   });
 
   it('serialises errors with message and stack, where Stately would send {}', async () => {
