@@ -69,7 +69,7 @@ const supervision = await new Promise<ReturnType<typeof actor.getSnapshot>['chil
 );
 const control = await createControlServer(supervision!, { token, logger: silentLogger });
 const inspector = await createInspectorServer(actor, {
-  control: { url: control.url, tokenRequired: true },
+  control: { url: control.url, tokenRequired: true, supervisor: supervision! },
   logger: silentLogger,
 });
 say(`inspector: ${inspector.url} (open it in a browser; the token is "${token}")`);
