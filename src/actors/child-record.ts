@@ -33,6 +33,37 @@ const ENDED = new Set<LifecycleState>(['failed', 'stopped']);
 /** The outcome of starting a child. */
 export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
 
+/** The supervisor a record belongs to: one reference per child, not a closure per callback. */
+export interface ChildOwner {
+  /** The supervisor's actor, the parent of every child actor. */
+  readonly self: AnyActorRef;
+  /** The logger of a child, made only when its actor is first created. */
+  childLogger(record: ChildRecord): Logger;
+  /** Hears of exits the child made on its own. */
+  childExited(record: ChildRecord, reason: ExitReason, generation: number): void;
+  /** Hears of reports from a child supervisor (to bubble them up). */
+  childReported(record: ChildRecord, report: { type: string }): void;
+}
+
+/**
+ * What a record subscribes to its actor with. A class, so a child costs one small object, where
+ * an object literal of arrow functions costs a closure per callback.
+ */
+class ActorObserver {
+  private readonly record: ChildRecord;
+  private readonly actor: AnyActorRef;
+  constructor(record: ChildRecord, actor: AnyActorRef) {
+    this.record = record;
+    this.actor = actor;
+  }
+  next(snapshot: unknown): void {
+    this.record.onSnapshot(this.actor, (snapshot as { value: unknown }).value);
+  }
+  error(err: unknown): void {
+    this.record.onCrash(this.actor, toError(err));
+  }
+}
+
 /** Internal: one child of a supervisor (reachable through its snapshot). */
 export class ChildRecord {
   readonly spec: ChildSpec;
@@ -56,14 +87,12 @@ export class ChildRecord {
   private driving = false;
   private waiters: Waiter[] = [];
   private lastGeneration = -1;
-  /** Hears of exits the child made on its own. */
-  onExit: (record: ChildRecord, reason: ExitReason, generation: number) => void = () => {};
-  /** Hears of reports from a child supervisor (to bubble them up). */
-  onReport: ((record: ChildRecord, report: { type: string }) => void) | undefined;
+  private readonly owner: ChildOwner;
 
-  constructor(machine: AnyStateMachine, spec: ChildSpec) {
+  constructor(machine: AnyStateMachine, spec: ChildSpec, owner: ChildOwner) {
     this.machine = machine;
     this.spec = spec;
+    this.owner = owner;
   }
 
   get id(): string {
@@ -93,30 +122,28 @@ export class ChildRecord {
     return ctx?.rt ?? ctx?.core;
   }
 
-  /** Creates (or re-creates after a crash) the child actor under `parent`. */
-  ensureActor(parent: AnyActorRef, logger: () => Logger): AnyActorRef {
+  /** Creates (or re-creates after a crash) the child actor under the supervisor's actor. */
+  ensureActor(): AnyActorRef {
     if (this.actor && !this.crashed) return this.actor;
     if (this.actor) this.lastGeneration = this.generation;
     this.crashed = undefined;
     this.state = 'idle';
-    const actor = createChildActor(this.machine, parent, this.id, {
-      logger: logger(),
+    const actor = createChildActor(this.machine, this.owner.self, this.id, {
+      logger: this.owner.childLogger(this),
       autoStart: false,
       generation: this.actor ? this.lastGeneration : -1,
     });
     this.actor = actor;
-    actor.subscribe({
-      next: (snapshot) => this.onSnapshot(actor, (snapshot as { value: unknown }).value),
-      error: (err) => this.onCrash(actor, toError(err)),
-    });
+    actor.subscribe(new ActorObserver(this, actor));
     if (this.spec.kind === 'supervisor') {
-      actor.on('*', (report) => this.onReport?.(this, report as { type: string }));
+      actor.on('*', (report) => this.owner.childReported(this, report as { type: string }));
     }
     actor.start();
     return actor;
   }
 
-  private onSnapshot(actor: AnyActorRef, value: unknown): void {
+  /** A snapshot of `actor`, from its observer (ignored once the record has a new actor). */
+  onSnapshot(actor: AnyActorRef, value: unknown): void {
     if (actor !== this.actor) return;
     const state = lifecycleOf(value);
     if (state === this.state) return;
@@ -131,11 +158,12 @@ export class ChildRecord {
       this.waiters = still;
     }
     if (ENDED.has(state) && !this.driving && previous !== state && this.wanted === 'running') {
-      this.onExit(this, this.exitReason(), this.generation);
+      this.owner.childExited(this, this.exitReason(), this.generation);
     }
   }
 
-  private onCrash(actor: AnyActorRef, error: Error): void {
+  /** `actor` crashed at the XState level, from its observer. */
+  onCrash(actor: AnyActorRef, error: Error): void {
     if (actor !== this.actor) return;
     this.crashed = error;
     this.onSnapshot(actor, 'failed');
@@ -146,8 +174,8 @@ export class ChildRecord {
   }
 
   /** Starts the child and waits until it runs, is vetoed, or fails. */
-  async start(parent: AnyActorRef, logger: () => Logger, now: number): Promise<StartOutcome> {
-    const actor = this.ensureActor(parent, logger);
+  async start(now: number): Promise<StartOutcome> {
+    const actor = this.ensureActor();
     this.wanted = 'running';
     this.driving = true;
     try {

@@ -102,6 +102,11 @@ export class LoopRun {
   halted = false;
   /** Killed: nothing it does later reaches the service. */
   fenced = false;
+  /**
+   * Halted while the loop slept between iterations: woken, it ends within a few microtasks
+   * without running user code, so a stop need not bound the wait for it with a timer.
+   */
+  haltedAsleep = false;
   stopByCtx = false;
   failedWith: Error | undefined;
   done: Promise<void> = Promise.resolve();
@@ -129,6 +134,7 @@ export class LoopRun {
   }
 
   halt(): void {
+    if (!this.halted) this.haltedAsleep = this.waiter.sleeping;
     this.halted = true;
     this.controller?.abort(STOP_REASON);
     if (this.taskCount > 0) this.tasks.halt();

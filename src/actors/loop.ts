@@ -215,7 +215,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     let tasksLeft = false;
     if (run) {
       run.halt();
-      if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
+      if (run.haltedAsleep) await run.done;
+      else if (!(await settlesWithin(run.done, grace, this.clock))) killed = true;
       if (!killed && run.taskCount > 0) {
         const outcome = await this.drainTasks(run, deadline);
         tasksLeft = outcome !== 'settled' && !this.opts.cancelOnTimeout;
@@ -225,9 +226,12 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     }
     if (this.sessionOpen) {
       this.sessionOpen = false;
-      const stopping = this.callOnStop(run);
-      if (!killed && !(await settlesWithin(stopping, deadline - this.clock.now(), this.clock))) {
-        killed = true;
+      // Without `onStop` there is nothing to wait for, and no timer to arm.
+      if (this.opts.onStop) {
+        const stopping = this.callOnStop(run);
+        if (!killed && !(await settlesWithin(stopping, deadline - this.clock.now(), this.clock))) {
+          killed = true;
+        }
       }
     }
     if (killed) {

@@ -19,7 +19,7 @@ import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
-import { ChildRecord } from './child-record.ts';
+import { type ChildOwner, ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 
@@ -56,7 +56,7 @@ const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 const ON_RESET_TIMEOUT = 5_000;
 
 /** Internal: the registry and decisions of a supervisor (reachable through its snapshot). */
-export class SupervisorCore implements TreeSource {
+export class SupervisorCore implements TreeSource, ChildOwner {
   generation: number;
   failures = 0;
   lastError: LastError | undefined;
@@ -94,12 +94,7 @@ export class SupervisorCore implements TreeSource {
   }
 
   addRecord(machine: AnyStateMachine, spec: ChildSpec): ChildRecord {
-    const rec = new ChildRecord(machine, spec);
-    rec.onExit = (r, reason, generation) => this.childExited(r, reason, generation);
-    rec.onReport = (r, report) => {
-      const r2 = report as SupervisorReport;
-      emitFrom(this.self, { ...r2, path: [r.id, ...r2.path] });
-    };
+    const rec = new ChildRecord(machine, spec, this);
     this.children.push(rec);
     this.byId.set(spec.id, rec);
     return rec;
@@ -116,14 +111,19 @@ export class SupervisorCore implements TreeSource {
     return this.logger.child({ path: `${this.opts.id}/${rec.id}` });
   }
 
+  /** A report of a child supervisor, bubbled up with the child's id in front of its path. */
+  childReported(rec: ChildRecord, report: { type: string }): void {
+    const r = report as SupervisorReport;
+    emitFrom(this.self, { ...r, path: [rec.id, ...r.path] });
+  }
+
   /** Starts a child and reports the outcome. */
   async startChild(
     rec: ChildRecord,
     started: SupervisorReportType,
     why?: unknown,
   ): Promise<boolean> {
-    // The logger is made only when the child's actor is first created.
-    const outcome = await rec.start(this.self, () => this.childLogger(rec), this.clock.now());
+    const outcome = await rec.start(this.clock.now());
     if (outcome === 'running') {
       this.report(started, rec, why);
       return true;
@@ -215,7 +215,8 @@ export class SupervisorCore implements TreeSource {
     return runCommand(this, cmd, rejectIfBusy);
   }
 
-  private childExited(rec: ChildRecord, reason: ExitReason, generation: number): void {
+  /** A child ended on its own: its exit is decided in the queue. */
+  childExited(rec: ChildRecord, reason: ExitReason, generation: number): void {
     this.enqueue(() => this.handleExit(rec, reason, generation)).catch((e: unknown) =>
       this.logger.error({ child: rec.id, err: toError(e) }, 'handling a child exit failed'),
     );

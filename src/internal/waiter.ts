@@ -35,6 +35,11 @@ export class Waiter {
     }, step);
   }
 
+  /** A sleep is pending (not yet over, not woken). */
+  get sleeping(): boolean {
+    return this.resolve !== undefined;
+  }
+
   /** Ends the pending sleep now, if there is one. */
   wake(): void {
     const resolve = this.resolve;

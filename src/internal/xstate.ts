@@ -106,19 +106,27 @@ export function deriveMachine<M extends AnyStateMachine>(base: M, id: string, da
   const derived = Object.create(base) as M;
   Object.defineProperty(derived, 'id', { value: id, enumerable: true });
   Object.defineProperty(derived, DERIVED, { value: data });
-  // `provide()` builds a new StateMachine from the base: derive that one the same way, and
-  // carry over every symbol-keyed property (the child spec a supervisor reads).
-  Object.defineProperty(derived, 'provide', {
-    value: (implementations: Parameters<M['provide']>[0]) => {
-      const provided = deriveMachine(base.provide(implementations) as M, id, data);
-      for (const key of Object.getOwnPropertySymbols(derived)) {
-        if (key === DERIVED) continue;
-        Object.defineProperty(provided, key, { value: (derived as Record<symbol, unknown>)[key] });
-      }
-      return provided;
-    },
-  });
+  Object.defineProperty(derived, 'provide', { value: provideDerived });
   return derived;
+}
+
+/**
+ * `provide()` of a derived machine. `base.provide()` builds a new StateMachine: derive that one
+ * the same way, and carry over every symbol-keyed property (the child spec a supervisor reads).
+ * One shared function that reads the machine from `this`, not a closure per definition.
+ */
+function provideDerived<M extends AnyStateMachine>(
+  this: M,
+  implementations: Parameters<M['provide']>[0],
+): M {
+  const base = Object.getPrototypeOf(this) as M;
+  const data = (this as unknown as Record<symbol, unknown>)[DERIVED];
+  const provided = deriveMachine(base.provide(implementations) as M, this.id, data);
+  for (const key of Object.getOwnPropertySymbols(this)) {
+    if (key === DERIVED) continue;
+    Object.defineProperty(provided, key, { value: (this as Record<symbol, unknown>)[key] });
+  }
+  return provided;
 }
 
 /** The data of the derived machine an actor runs (`self` in a context factory). */

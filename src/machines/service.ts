@@ -153,6 +153,21 @@ interface ServiceDefinition {
   readonly opts: ResolvedServiceOptions;
 }
 
+/**
+ * Tells the runtime when its actor is stopped from outside. Only `complete`: an error listener
+ * here would hide a crash from XState's unhandled error reporting. A class, so a service costs
+ * one small object rather than a closure.
+ */
+class ActorStopObserver {
+  private readonly rt: ServiceRuntime;
+  constructor(rt: ServiceRuntime) {
+    this.rt = rt;
+  }
+  complete(): void {
+    this.rt.actorStopped();
+  }
+}
+
 /** One machine for every service; each `createService` derives from it. */
 const serviceMachine = serviceSetup.createMachine({
   id: 'service',
@@ -166,9 +181,7 @@ const serviceMachine = serviceSetup.createMachine({
       input?.generation ?? -1,
     );
     rt.autoStart = input?.autoStart ?? true;
-    // Only `complete`: an error listener here would hide a crash from XState's unhandled
-    // error reporting.
-    self.subscribe({ complete: () => rt.actorStopped() });
+    self.subscribe(new ActorStopObserver(rt));
     return { rt };
   },
   initial: 'idle',

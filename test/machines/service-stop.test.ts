@@ -55,6 +55,21 @@ describe('stop', () => {
   });
 });
 
+describe('the cost of a stop', () => {
+  it('arms no grace timer for a loop asleep between iterations and no onStop', async () => {
+    const svc = launch({ id: 'asleep', minPeriod: 60_000, iterate() {} });
+    await settle();
+    expect(vi.getTimerCount()).toBe(1); // the period
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    svc.actor.send({ type: 'service.stop' });
+    await settle();
+    expect(svc.state()).toBe('stopped');
+    expect(setTimeoutSpy).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+    setTimeoutSpy.mockRestore();
+  });
+});
+
 describe('a generation that overruns gracePeriod', () => {
   it('is killed at gracePeriod: the stop completes and a warning is logged', async () => {
     const contexts: ServiceContext[] = [];
