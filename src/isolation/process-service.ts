@@ -27,6 +27,8 @@ class ProcessSlot {
   handle: ProcessHandle | undefined;
   /** The latest child, running or exited, for `getTree()`. */
   shown: ProcessHandle | undefined;
+  /** The generation `handle` was started for (a hard reset starts a new one). */
+  generation: number | undefined;
   /** When the running generation was asked to stop (its signal aborted). */
   stopAt: number | undefined;
   private readonly opts: ResolvedProcessOptions;
@@ -64,8 +66,10 @@ function termBudget(grace: number): number {
  * workers of a hub can `listen()` on one port. `getTree()` details: `{ pid, module | command,
  * exitCode?, signal? }`.
  *
- * Gotchas: a hard reset keeps the child (it only renews the context); restart the service to
- * replace it. A child forked with `module` should call `exitOnParentDeath()` (from
+ * A hard reset stops the child (SIGTERM, then SIGKILL within `gracePeriod`) and starts a new
+ * one for the new generation, without `onStop`/`onStart` (the service stays `running`).
+ *
+ * Gotchas: a child forked with `module` should call `exitOnParentDeath()` (from
  * `process-child`) so it exits if this process dies by SIGKILL. Options are validated at
  * creation (`ServiceConfigError`); a missing module or command fails the start
  * (`ProcessStartError`).
@@ -98,6 +102,7 @@ export function createProcessService(options: ProcessServiceOptions): ServiceMac
     }
     slot.handle = handle;
     slot.shown = handle;
+    slot.generation = ctx.generation;
     ctx.logger.info(
       { pid: handle.pid, [proc.mode === 'spawn' ? 'command' : 'module']: proc.target },
       'child process started',
@@ -132,6 +137,13 @@ export function createProcessService(options: ProcessServiceOptions): ServiceMac
     slot.ctx = ctx;
     slot.stopAt = undefined;
     if (ctx.signal.aborted) return;
+    if (slot.handle && slot.generation !== ctx.generation) {
+      // A hard reset: the new generation gets a new child; the old one is stopped first.
+      const old = slot.handle;
+      slot.handle = undefined;
+      await stopChild(ctx, old, performance.now());
+      if (ctx.signal.aborted) return;
+    }
     // A failure tolerated by maxFailures > 0: respawn in place.
     const handle = slot.handle ?? (await spawnChild(ctx, slot));
     const exit = await new Promise<Awaited<ProcessHandle['exited']> | undefined>((resolve) => {
@@ -162,17 +174,20 @@ export function createProcessService(options: ProcessServiceOptions): ServiceMac
     });
   }
 
+  /** SIGTERM, then SIGKILL once most of `gracePeriod` from `start` is spent. */
+  async function stopChild(ctx: ServiceContext, handle: ProcessHandle, start: number) {
+    if (!handle.alive) return;
+    const exit = await handle.stop(start + termBudget(grace), start + grace);
+    if (!exit) ctx.logger.warn({ pid: handle.pid }, 'child process did not exit after SIGKILL');
+  }
+
   async function onStop(ctx: ServiceContext): Promise<void> {
     const slot = slotOf(ctx);
     const handle = slot.handle;
     slot.handle = undefined;
     try {
-      if (handle?.alive) {
-        // Measured from the abort (the start of the stop), as the core's gracePeriod is.
-        const start = slot.stopAt ?? performance.now();
-        const exit = await handle.stop(start + termBudget(grace), start + grace);
-        if (!exit) ctx.logger.warn({ pid: handle.pid }, 'child process did not exit after SIGKILL');
-      }
+      // Measured from the abort (the start of the stop), as the core's gracePeriod is.
+      if (handle) await stopChild(ctx, handle, slot.stopAt ?? performance.now());
     } finally {
       if (userStop) await userStop(ctx);
     }

@@ -165,6 +165,20 @@ describe('process service under a supervisor', () => {
     await until(() => isGone(pid), 500, 'the stubborn child to be gone');
   });
 
+  it('hard reset stops the child and starts a new one for generation + 1, staying running', async () => {
+    const svc = createProcessService({ id: 'sleeper', module: fixture('sleeper.mjs') });
+    const { actor, logger } = supervise([svc]);
+    const first = await runningPid(actor, 'sleeper');
+    await until(() => logger.find(`warming up ${first}`).length > 0, 2_000, 'stderr line');
+    actor.send({ type: 'child.hard-reset', id: 'sleeper' });
+    const second = await runningPid(actor, 'sleeper', first);
+    expect(nodeOf(actor, 'sleeper')?.generation).toBe(1);
+    await until(() => isGone(first), 2_000, 'the old child to be gone');
+    // Not a failure: the old child was stopped on purpose.
+    expect(nodeOf(actor, 'sleeper')?.lastError).toBeUndefined();
+    expect(second).not.toBe(first);
+  });
+
   it('leaves no process behind after shutdown', async () => {
     const a = createProcessService({ id: 'a', module: fixture('sleeper.mjs') });
     const b = createProcessService({ id: 'b', command: 'sleep', args: ['30'] });
