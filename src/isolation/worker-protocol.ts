@@ -61,9 +61,10 @@ export interface WorkerThreadModule {
 }
 
 /**
- * Why a worker-thread service's thread failed: it could not start (`WORKER_START_FAILED`),
- * died (`WORKER_EXITED`, `WORKER_ERROR`) or ran out of its `resourceLimits`
- * (`WORKER_OUT_OF_MEMORY`). Counted as a failure of the service, or fails its start.
+ * Why a worker-thread service's thread failed: it could not start (`WORKER_START_FAILED`,
+ * `WORKER_START_TIMEOUT`), died (`WORKER_EXITED`, `WORKER_ERROR`) or ran out of its
+ * `resourceLimits` (`WORKER_OUT_OF_MEMORY`). Counted as a failure of the service, or fails its
+ * start.
  *
  * @example
  * ```ts

@@ -13,7 +13,14 @@ import {
   type ServiceContext,
   type ServiceOptions,
 } from '../machines/service-options.ts';
-import { checkCloneable, checkLimits, checkModule, resolveTsx } from './worker-options.ts';
+import {
+  checkCloneable,
+  checkLimits,
+  checkModule,
+  checkStartTimeout,
+  resolveTsx,
+} from './worker-options.ts';
+import { WorkerThreadError } from './worker-protocol.ts';
 import { ThreadHandle } from './worker-thread.ts';
 
 /**
@@ -56,6 +63,13 @@ export interface WorkerServiceOptions
    * @default undefined (Node's defaults)
    */
   resourceLimits?: ResourceLimits;
+  /**
+   * How long the thread may take to load its module and run `onThreadStart`. Past it, the
+   * thread is terminated and the start fails (`WORKER_START_TIMEOUT`), so a module that hangs
+   * at load cannot keep the service (and its supervisor's queue) in `starting` forever.
+   * @default 30000
+   */
+  startTimeout?: number;
 }
 
 /**
@@ -76,6 +90,7 @@ export type WorkerServiceDetails = {
 
 const OWN = [
   'module',
+  'startTimeout',
   'workerData',
   'resourceLimits',
   'minPeriod',
@@ -150,6 +165,7 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
   const workerData = options.workerData;
   checkCloneable(workerData, fail);
   const resourceLimits = checkLimits(options.resourceLimits, fail);
+  const startTimeout = checkStartTimeout(options.startTimeout, fail);
   const pacing: Record<string, unknown> = {};
   for (const key of ['minPeriod', 'pause', 'interval', 'delayBefore', 'delayAfter'] as const) {
     if (options[key] !== undefined) pacing[key] = options[key];
@@ -190,13 +206,29 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
     const signal = ctx.signal;
     const onAbort = () => void t.terminate();
     signal.addEventListener('abort', onAbort, { once: true });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await t.whenReady();
+      await Promise.race([
+        t.whenReady(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new WorkerThreadError(
+                  'WORKER_START_TIMEOUT',
+                  `Worker-thread service "${resolved.id}" could not start its thread within startTimeout (${startTimeout} ms): its module or onThreadStart did not finish; the thread was terminated.`,
+                ),
+              ),
+            startTimeout,
+          );
+        }),
+      ]);
     } catch (error) {
       if (slot.thread === t) slot.thread = undefined;
       await t.terminate();
       throw signal.aborted ? signal.reason : error;
     } finally {
+      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
     return t;

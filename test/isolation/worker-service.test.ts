@@ -165,6 +165,25 @@ describe('createWorkerService', () => {
     expect((tree().details as { threadId: number }).threadId).toBe(second.threadId);
   });
 
+  it('fails the start and terminates the thread when the module hangs past startTimeout', async () => {
+    const { machine, tree } = start({
+      id: 'hangs',
+      module: fixture('hangs-at-load'),
+      startTimeout: 300,
+    });
+    await until(() => tree().state === 'failed', 5_000, 'the start to fail');
+    expect(tree().lastError?.message).toMatch(
+      /could not start its thread within startTimeout \(300 ms\)/,
+    );
+    await until(() => liveWorkerThreads(machine) === 0, 2_000, 'no thread left');
+  });
+
+  it('rejects a startTimeout that is not a positive number of ms, at creation', () => {
+    expect(() =>
+      createWorkerService({ id: 'x', module: fixture('report'), startTimeout: 0 }),
+    ).toThrow(/startTimeout/);
+  });
+
   it('fails the start when the module cannot be loaded or lacks iterate', async () => {
     const missing = start({ id: 'missing', module: fixture('does-not-exist') });
     const lacking = start({ id: 'lacking', module: fixture('no-iterate') });
