@@ -126,6 +126,10 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Counters (iterations) change without XState events: look at every node this often. */
 const REFRESH_INTERVAL = 250;
+/** A batch with more changed nodes and reports than this is a storm... */
+const STORM_BATCH = 50;
+/** ...and the next batch comes after this long (20 a second is still live to the eye). */
+const STORM_BATCH_INTERVAL = 50;
 /** With no page, look for new top supervisors (to hear their reports) this often. */
 const TOPS_INTERVAL = 250;
 
@@ -324,6 +328,8 @@ export async function createInspectorServer(
   };
   /** The time the last batch took: the next one waits at least 8 times as long. */
   let flushCost = 0;
+  /** The last batch was big (a storm): the next one waits {@link STORM_BATCH_INTERVAL}. */
+  let stormy = false;
   const flush = (): void => {
     batchTimer = undefined;
     const started = performance.now();
@@ -344,6 +350,7 @@ export async function createInspectorServer(
         sendSnapshot(ws);
       }
     }
+    stormy = delta !== undefined && delta.upserts.length + delta.timeline.length > STORM_BATCH;
     if (!delta) return;
     const text = JSON.stringify(delta);
     for (const ws of clients) {
@@ -358,7 +365,8 @@ export async function createInspectorServer(
   const schedule = (): void => {
     // However big the tree, the inspector takes at most about a ninth of the time.
     if (clients.size && !batchTimer) {
-      batchTimer = setTimeout(flush, Math.max(batchInterval, flushCost * 8));
+      const floor = stormy ? Math.max(batchInterval, STORM_BATCH_INTERVAL) : batchInterval;
+      batchTimer = setTimeout(flush, Math.max(floor, flushCost * 8));
     }
   };
   model.onChange = schedule;
