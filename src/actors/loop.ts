@@ -180,6 +180,9 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (old) {
       old.halt();
       const settled = await settlesWithin(old.done, this.opts.gracePeriod, this.clock);
+      // A stop (or failure) arrived while we waited: it owns the generation now, and drains
+      // or kills it by its own rules (graceful tasks are awaited, not aborted).
+      if (this.finishing || this.run !== old) return;
       old.fenced = true;
       if (old.taskCount > 0) old.tasks.abortAll();
       if (!settled) {
@@ -189,8 +192,6 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
         );
       }
     }
-    // A stop (or failure) arrived while we waited: it owns the generation now.
-    if (this.finishing || this.run !== old) return;
     this.generation++;
     this.iterations = 0;
     this.failures = 0;

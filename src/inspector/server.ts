@@ -88,7 +88,8 @@ export interface InspectorServerOptions {
   logger?: Logger;
   /**
    * How often (ms) the feed sends what changed, at most: a restart storm becomes one
-   * message per batch.
+   * message per batch. During a storm (more than 20 reports in a batch) batches are at least
+   * 50 ms apart, and a batch that took long makes the next one wait 8 times as long.
    * @default 16
    */
   batchInterval?: number;
@@ -126,8 +127,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Counters (iterations) change without XState events: look at every node this often. */
 const REFRESH_INTERVAL = 250;
-/** A batch with more changed nodes and reports than this is a storm... */
-const STORM_BATCH = 50;
+/** A batch with more reports than this is a storm... */
+const STORM_BATCH = 20;
 /** ...and the next batch comes after this long (20 a second is still live to the eye). */
 const STORM_BATCH_INTERVAL = 50;
 /** With no page, look for new top supervisors (to hear their reports) this often. */
@@ -350,7 +351,8 @@ export async function createInspectorServer(
         sendSnapshot(ws);
       }
     }
-    stormy = delta !== undefined && delta.upserts.length + delta.timeline.length > STORM_BATCH;
+    // Reports, not changed nodes: the 250 ms refresh of a big, calm tree changes many nodes.
+    stormy = delta !== undefined && delta.timeline.length + delta.timelineSkipped > STORM_BATCH;
     if (!delta) return;
     const text = JSON.stringify(delta);
     for (const ws of clients) {

@@ -34,6 +34,39 @@ describe('service.hard-reset', () => {
     svc.actor.stop();
   });
 
+  it('leaves the graceful tasks of a generation a stop took over during the reset to that stop', async () => {
+    let outcome = 'pending';
+    const svc = launch({
+      id: 'reset-stop-task',
+      pause: 60_000,
+      gracePeriod: 1_000,
+      iterate(ctx) {
+        if (ctx.generation !== 0 || ctx.iteration !== 0) return;
+        ctx
+          .task(async (signal) => {
+            await new Promise<void>((resolve, reject) => {
+              const t = setTimeout(resolve, 100);
+              signal.addEventListener('abort', () => {
+                clearTimeout(t);
+                reject(new Error('aborted'));
+              });
+            });
+            outcome = 'finished';
+          })
+          .catch((e: Error) => {
+            outcome = `aborted: ${e.message}`;
+          });
+      },
+    });
+    await advance(20);
+    svc.actor.send({ type: 'service.hard-reset' });
+    svc.actor.send({ type: 'service.stop' });
+    await advance(300);
+    expect(outcome).toBe('finished');
+    expect(svc.tree()).toMatchObject({ state: 'stopped', generation: 0 });
+    svc.actor.stop();
+  });
+
   it('aborts ctx.signal, starts the next generation at once and keeps the state running', async () => {
     const states: string[] = [];
     const aborted: boolean[] = [];
