@@ -13,11 +13,22 @@ export function lifecycleOf(value: unknown): LifecycleState {
   return (top && STATES.has(top) ? top : 'idle') as LifecycleState;
 }
 
+type RuntimeContext = { context?: { rt?: TreeSource; core?: TreeSource } } | undefined;
+
 /** The runtime behind a service or supervisor actor, or undefined for other actors. @internal */
 export function sourceOf(actor: AnyActorRef): TreeSource | undefined {
-  const context = (actor.getSnapshot() as { context?: { rt?: TreeSource; core?: TreeSource } })
-    .context;
+  const context = (actor.getSnapshot() as RuntimeContext)?.context;
   return context?.rt ?? context?.core;
+}
+
+/** The runtime and what it is, or null for actors that are not ours. @internal */
+export function runtimeOf(
+  actor: AnyActorRef,
+): { source: TreeSource; kind: 'service' | 'supervisor' } | null {
+  const context = (actor.getSnapshot() as RuntimeContext)?.context;
+  if (context?.core) return { source: context.core, kind: 'supervisor' };
+  if (context?.rt) return { source: context.rt, kind: 'service' };
+  return null;
 }
 
 /** The tree node of one actor. @internal */

@@ -1,7 +1,9 @@
 /**
- * Small HTTP helpers for the control server: JSON answers, JSON errors, bounded bodies.
+ * Small HTTP helpers for the control and inspector servers: JSON answers, JSON errors,
+ * bounded bodies, listening, and the checks both make.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** The largest request body accepted (1 MiB); larger answers 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -68,5 +70,53 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new HttpError(400, 'BAD_JSON', `The body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Loopback names: binding elsewhere exposes the server, and they are always a valid Host. */
+export const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * No `Origin` header (not a browser: curl, `perform()`), or this server's own. A web page of
+ * another site sends its origin, even on requests that need no CORS preflight (CSRF).
+ */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/** Listens on `port` and `host`; resolves with `http://host:port` (the real port), IPv6 bracketed. */
+export async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${shownHost}:${address.port}`;
+}
+
+/**
+ * Checks the `port` and `host` options every server of ours takes; `invalid` throws the
+ * caller's own error.
+ */
+export function checkPortAndHost(
+  o: Record<string, unknown>,
+  invalid: (option: string, expected: string, got: unknown) => never,
+): void {
+  const port = o.port ?? 0;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    invalid('port', 'an integer from 0 to 65535', port);
+  }
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
+    invalid('host', 'a non-empty string', o.host);
   }
 }

@@ -5,13 +5,20 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { toError, XstateSupervisorError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
 import { shutdown } from '../shutdown.ts';
 import { getTree } from '../tree.ts';
-import { HttpError, sendError, sendJson } from './http.ts';
+import {
+  checkPortAndHost,
+  HttpError,
+  LOOPBACK,
+  listen,
+  sameOrigin,
+  sendError,
+  sendJson,
+} from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
 import { handleAction, handleCommand, healthz, readyz } from './routes.ts';
 
@@ -75,7 +82,6 @@ export interface ControlServer {
 }
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 const KNOWN_OPTIONS = ['port', 'host', 'token', 'logger', 'onShutdown'];
 
@@ -100,26 +106,9 @@ export function checkControlOptions(options: object, caller: string): void {
       );
     }
   }
-  const port = o.port ?? 0;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    invalid(caller, 'port', 'an integer from 0 to 65535', port);
-  }
+  checkPortAndHost(o, (option, expected, got) => invalid(caller, option, expected, got));
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) {
     invalid(caller, 'token', 'a non-empty string', o.token);
-  }
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
-    invalid(caller, 'host', 'a non-empty string', o.host);
-  }
-}
-
-/** No Origin header (not a browser), or the one of this server itself. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
   }
 }
 
@@ -267,16 +256,7 @@ export async function createControlServer(
       sendError(res, new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}`;
+  const url = await listen(server, port, host);
   logger.info({ url }, 'control API listening');
   let closing: Promise<void> | undefined;
   return {

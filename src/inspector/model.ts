@@ -28,7 +28,7 @@ import {
 import type { ResolvedServiceOptions } from '../machines/service-options.ts';
 import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
-import { lifecycleOf } from '../tree.ts';
+import { lifecycleOf, runtimeOf } from '../tree.ts';
 import type { TreeNode, TreeSource } from '../tree-node.ts';
 import { chartOf } from './chart.ts';
 import {
@@ -119,17 +119,8 @@ interface RawReport {
   readonly report: SupervisorReport;
 }
 
-function sourceOf(actor: AnyActorRef): Ours {
-  const context = (actor.getSnapshot() as { context?: { rt?: Source; core?: Source } } | undefined)
-    ?.context;
-  if (context?.core && typeof context.core.treeNode === 'function') {
-    return { source: context.core, kind: 'supervisor' };
-  }
-  if (context?.rt && typeof context.rt.treeNode === 'function') {
-    return { source: context.rt, kind: 'service' };
-  }
-  return null;
-}
+/** Our runtime behind `actor` (a service's or supervisor's), or null for the user's actors. */
+const sourceOf = (actor: AnyActorRef): Ours => runtimeOf(actor) as Ours;
 
 /** The supervisor's children actors, in declared order. */
 function supervisedChildren(source: Source): AnyActorRef[] {
@@ -216,10 +207,8 @@ export class InspectorModel {
   /** The last {@link TIMELINE_LIMIT} reports, a ring. */
   private readonly reports: Array<RawReport | undefined> = new Array(TIMELINE_LIMIT);
   private reportCount = 0;
-  /** Reports since the last delta, to count the ones it leaves out. */
+  /** Reports since the last delta: the newest of them go into it, the rest are counted. */
   private reportsSinceDelta = 0;
-  /** The seq of the newest report a delta (or snapshot) has carried. */
-  private reportsSentUpTo = -1;
   private readonly events = new Map<string, NodeEvent[]>();
   private pendingEvents: NodeEvent[] = [];
   private readonly dirty = new Set<string>();
@@ -372,22 +361,14 @@ export class InspectorModel {
   }
 
   /** The reports in the ring with seq above `after`, oldest first, at most `limit` (newest). */
-  private timelineSince(after: number, limit: number): TimelineEntry[] {
-    const count = Math.min(this.reportCount, TIMELINE_LIMIT);
-    const out: RawReport[] = [];
-    for (let i = 1; i <= count && out.length < limit; i++) {
+  private newestReports(n: number): TimelineEntry[] {
+    const count = Math.min(n, this.reportCount, TIMELINE_LIMIT);
+    const out: TimelineEntry[] = [];
+    for (let i = count; i >= 1; i--) {
       const raw = this.reports[(this.reportCount - i) % TIMELINE_LIMIT]!;
-      if (raw.seq <= after) break;
-      out.push(raw);
+      out.push(timelineEntry(raw, this.pathKeys.get(pathKey(raw.top, raw.report.path)) ?? null));
     }
-    out.reverse();
-    return out.map((raw) =>
-      timelineEntry(raw, this.pathKeys.get(pathKey(raw.top, raw.report.path)) ?? null),
-    );
-  }
-
-  private newestReportSeq(): number {
-    return this.reportCount ? this.reports[(this.reportCount - 1) % TIMELINE_LIMIT]!.seq : -1;
+    return out;
   }
 
   /**
@@ -646,7 +627,7 @@ export class InspectorModel {
       root: this.root.sessionId,
       nodes: [...this.entries.values()].map((e) => e.node),
       machines: [...this.machines],
-      timeline: this.timelineSince(-1, TIMELINE_LIMIT),
+      timeline: this.newestReports(TIMELINE_LIMIT),
       events,
       eventsPaused: this.eventsPaused,
       control,
@@ -685,13 +666,8 @@ export class InspectorModel {
       }
       this.dirty.clear();
     }
-    const newest = this.newestReportSeq();
-    const timeline =
-      newest > this.reportsSentUpTo
-        ? this.timelineSince(this.reportsSentUpTo, TIMELINE_PER_DELTA)
-        : [];
-    this.reportsSentUpTo = newest;
-    const timelineSkipped = Math.max(0, this.reportsSinceDelta - timeline.length);
+    const timeline = this.newestReports(Math.min(this.reportsSinceDelta, TIMELINE_PER_DELTA));
+    const timelineSkipped = this.reportsSinceDelta - timeline.length;
     this.reportsSinceDelta = 0;
     const message: DeltaMessage = {
       type: 'delta',

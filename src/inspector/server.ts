@@ -4,11 +4,19 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { HttpError, sendError, sendJson } from '../control/http.ts';
+import {
+  checkPortAndHost,
+  HttpError,
+  LOOPBACK,
+  listen,
+  sameOrigin,
+  sendError,
+  sendJson,
+} from '../control/http.ts';
 import { toError, XstateSupervisorError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
@@ -122,7 +130,6 @@ const KNOWN_OPTIONS = [
   'logger',
   'batchInterval',
 ];
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** A page whose socket has this much unsent is skipped, then sent a fresh snapshot. */
 const MAX_BUFFERED = 4 * 1024 * 1024;
 /** Counters (iterations) change without XState events: look at every node this often. */
@@ -167,13 +174,7 @@ export function checkInspectorOptions(options: object, caller = 'createInspector
       );
     }
   }
-  const port = o.port ?? 0;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    invalid(caller, 'port', 'an integer from 0 to 65535', port);
-  }
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
-    invalid(caller, 'host', 'a non-empty string', o.host);
-  }
+  checkPortAndHost(o, (option, expected, got) => invalid(caller, option, expected, got));
   const control = o.control as { url?: unknown; tokenRequired?: unknown } | undefined;
   if (control !== undefined) {
     if (typeof control !== 'object' || control === null || typeof control.url !== 'string') {
@@ -237,17 +238,6 @@ function hostAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolea
 function hostName(header: string): string {
   const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
   return (name ?? '').toLowerCase();
-}
-
-/** A WebSocket from another site's page must not read the tree. */
-function originAllowed(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -486,7 +476,7 @@ export async function createInspectorServer(
     }
     if (pathname.startsWith('/control/services/')) {
       // Another site's page must not command the tree (CSRF): browsers send Origin on a POST.
-      if (!originAllowed(req)) {
+      if (!sameOrigin(req)) {
         throw new HttpError(
           403,
           'FORBIDDEN_ORIGIN',
@@ -516,29 +506,21 @@ export async function createInspectorServer(
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/ws' || !hostAllowed(req, allowedHosts) || !originAllowed(req)) {
+    if (path !== '/ws' || !hostAllowed(req, allowedHosts) || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
   });
+  let url: string;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    url = `${await listen(server, options.port ?? 0, host)}/`;
   } catch (e) {
     watchTops(false);
     model.dispose();
     stopStately?.();
     throw e;
   }
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}/`;
   logger.info({ url }, 'inspector listening');
   let closing: Promise<void> | undefined;
   return {

@@ -58,6 +58,9 @@ export type StatelyInspectionEvent =
  * from `@statelyai/inspect` (`createSkyInspector()`, `createWebSocketInspector({ url })`),
  * or that inspector itself.
  *
+ * Gotcha: the events go straight to its adapter's `send`, so that inspector's own `filter`,
+ * `sanitizeContext` and `sanitizeEvent` options are not applied.
+ *
  * @example
  * ```ts
  * import { createWebSocketInspector } from '@statelyai/inspect';
