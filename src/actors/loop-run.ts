@@ -109,6 +109,12 @@ export class LoopRun {
   haltedAsleep = false;
   stopByCtx = false;
   failedWith: Error | undefined;
+  /** Tells the service machine the loop ended (set once the loop starts). */
+  report:
+    | ((event: { type: 'loop.done' } | { type: 'loop.failed'; error: Error }) => void)
+    | undefined;
+  /** The end was reported: a generation ends once. */
+  endReported = false;
   done: Promise<void> = Promise.resolve();
   /** Task failures already counted, so an iteration that awaits the task is not counted too. */
   private taskErrors: WeakSet<object> | undefined;

@@ -150,11 +150,19 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   /** Starts the current generation's loop; `report` hears of its end unless it is fenced. */
   startLoop(report: (event: LoopReport) => void): void {
     const run = this.run!;
+    run.report = report;
+    // A failure counted before the loop started (ctx.fail() in onStart) ends it at once.
+    if (run.failedWith) this.reportEnd(run, { type: 'loop.failed', error: run.failedWith });
     run.done = Promise.resolve()
-      .then(() => this.loop(run, report))
-      .catch((e: unknown) => {
-        if (!run.fenced) report({ type: 'loop.failed', error: toError(e) });
-      });
+      .then(() => this.loop(run))
+      .catch((e: unknown) => this.reportEnd(run, { type: 'loop.failed', error: toError(e) }));
+  }
+
+  /** Tells the machine the loop has ended: once per generation, never from a fenced one. */
+  private reportEnd(run: LoopRun, event: LoopReport): void {
+    if (run.fenced || run.endReported || !run.report) return;
+    run.endReported = true;
+    run.report(event);
   }
 
   /**
@@ -316,6 +324,9 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (this.failures > max && !run.failedWith) {
       run.failedWith = error;
       run.halt();
+      // The failure ends the generation now, not when the iteration in flight returns: the
+      // stop that follows bounds that iteration by gracePeriod, and kills it if it hangs.
+      this.reportEnd(run, { type: 'loop.failed', error });
     }
   }
 
@@ -348,7 +359,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     return true;
   }
 
-  private async loop(run: LoopRun, report: (event: LoopReport) => void): Promise<void> {
+  private async loop(run: LoopRun): Promise<void> {
     const o = this.opts;
     const clock = this.clock;
     const iterate = o.iterate;
@@ -409,10 +420,10 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (run.fenced) return;
     if (run.failedWith) {
       run.halted = true;
-      report({ type: 'loop.failed', error: run.failedWith });
+      this.reportEnd(run, { type: 'loop.failed', error: run.failedWith });
     } else if (run.stopByCtx) {
       run.halted = true;
-      report({ type: 'loop.done' });
+      this.reportEnd(run, { type: 'loop.done' });
     }
   }
 

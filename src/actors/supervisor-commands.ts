@@ -137,7 +137,9 @@ async function execute(
           ? snap.matches({ running: 'looping' })
           : rec.state !== 'running';
       });
-      core.report('child.restarted', rec, 'hard-reset');
+      // A failure (or stop) that ended the generation during the reset is its own exit,
+      // decided in the queue after this command: the reset did not happen.
+      if (rec.generation > before) core.report('child.restarted', rec, 'hard-reset');
       return rec.node();
     }
     case 'child.fail': {

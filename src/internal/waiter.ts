@@ -50,6 +50,31 @@ export class Waiter {
   }
 }
 
+/**
+ * A one-shot timer on `clock` that honours any delay: Node fires a delay over 2^31 - 1 ms
+ * after 1 ms (with a `TimeoutOverflowWarning`), so a longer one is chained in steps.
+ */
+export class LongTimeout {
+  private handle: unknown;
+  private readonly clock: Clock;
+  private readonly fn: () => void;
+  constructor(clock: Clock, fn: () => void, ms: number) {
+    this.clock = clock;
+    this.fn = fn;
+    this.arm(Math.max(0, ms));
+  }
+  private arm(ms: number): void {
+    const step = Math.min(ms, MAX_DELAY);
+    this.handle = this.clock.setTimeout(() => {
+      if (ms > step) this.arm(ms - step);
+      else this.fn();
+    }, step);
+  }
+  clear(): void {
+    this.clock.clearTimeout(this.handle);
+  }
+}
+
 /** Resolves to true if `promise` settles within `ms`, false if the time ran out first. */
 export function settlesWithin(
   promise: Promise<unknown>,
@@ -57,9 +82,9 @@ export function settlesWithin(
   clock: Clock,
 ): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const timer = clock.setTimeout(() => resolve(false), Math.max(0, ms));
+    const timer = new LongTimeout(clock, () => resolve(false), ms);
     const done = () => {
-      clock.clearTimeout(timer);
+      timer.clear();
       resolve(true);
     };
     promise.then(done, done);
