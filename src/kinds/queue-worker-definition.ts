@@ -15,6 +15,11 @@ export interface QueueSettings<T> {
   readonly stopPolicy: 'drain' | 'discard';
 }
 
+/** A running generation, as the definition sees it: something to abandon at a deadline. */
+export interface AbandonableGeneration {
+  abandon(reason: unknown): void;
+}
+
 interface PutWaiter<T> {
   readonly task: T;
   readonly priority: number;
@@ -30,6 +35,10 @@ export class QueueDefinition<T> {
   readonly orphans: T[] = [];
   /** Actors between a successful `onStart` and their `onStop`. */
   active = 0;
+  /** The generations whose handlers may still run (abandoned at run()'s deadline). */
+  readonly generations = new Set<AbandonableGeneration>();
+  /** The logger of the latest generation, for what happens outside one (the deadline). */
+  logger: Logger | undefined;
   private readonly waiters: PutWaiter<T>[] = [];
   private readonly onDiscard: ((tasks: T[]) => unknown) | undefined;
 
@@ -124,6 +133,40 @@ export class QueueDefinition<T> {
         ? `worker failed with ${count} task(s) unprocessed; they stay queued for the restart`
         : `stopped with ${count} task(s) unprocessed; they stay queued (worker.pending())`,
     );
+  }
+
+  /**
+   * run()'s `shutdownTimeout` ran out and the process is about to exit: abort every handler,
+   * and hand every task not processed (in flight, queued, waiting for room) to `onDiscard`;
+   * without it, log their count (they stay in `pending()`). Resolves with that count once
+   * `onDiscard` has settled.
+   */
+  async abandon(fallback: Logger, reason: unknown): Promise<number> {
+    const logger = this.logger ?? fallback.child({ service: this.id });
+    for (const gen of [...this.generations]) gen.abandon(reason);
+    if (!this.onDiscard) {
+      const count = this.orphans.length + this.queue.size + this.waiters.length;
+      if (count > 0) {
+        logger.error(
+          { unprocessed: count },
+          `shutdownTimeout ran out with ${count} task(s) unprocessed and no onDiscard; they are lost if the process exits`,
+        );
+      }
+      return count;
+    }
+    const waiting = this.waiters.splice(0);
+    const tasks = [...this.orphans.splice(0), ...this.queue.drain(), ...waiting.map((w) => w.task)];
+    for (const w of waiting) {
+      w.cleanup();
+      w.resolve();
+    }
+    if (tasks.length === 0) return 0;
+    logger.error(
+      { unprocessed: tasks.length },
+      `shutdownTimeout ran out; ${tasks.length} unprocessed task(s) handed to onDiscard`,
+    );
+    await this.discard(tasks, logger);
+    return tasks.length;
   }
 
   private async discard(tasks: T[], logger: Logger): Promise<void> {

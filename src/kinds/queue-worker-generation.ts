@@ -4,7 +4,11 @@
  */
 import { yieldToEventLoop } from '../internal/waiter.ts';
 import type { ServiceContext } from '../machines/service-options.ts';
-import type { QueueDefinition, QueueSettings } from './queue-worker-definition.ts';
+import type {
+  AbandonableGeneration,
+  QueueDefinition,
+  QueueSettings,
+} from './queue-worker-definition.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';
 
 /** Resolves once `signal` aborts (at once if it has). */
@@ -13,6 +17,12 @@ function aborted(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) =>
     signal.addEventListener('abort', () => resolve(), { once: true }),
   );
+}
+
+/** A task whose handler runs; `givenUp` once the worker stopped waiting for it. */
+interface Handling<T> {
+  readonly task: T;
+  givenUp: boolean;
 }
 
 /** Per-actor state (`LocalState`): `getTree()` counters, the current generation. @internal */
@@ -29,12 +39,13 @@ export class QueueWorkerState<T> {
  * handlers in flight, so the core's stop awaits all of it within `gracefulWaitTimeout`.
  * @internal
  */
-export class Generation<T> {
+export class Generation<T> implements AbandonableGeneration {
   readonly ctx: ServiceContext;
   /** The handlers' signal: aborted when the keeper's graceful task is (kill, reset, timeout). */
   private readonly kill = new AbortController();
   private readonly handlerCtx: QueueTaskContext;
-  private inFlight = 0;
+  /** The handlers not settled and not given up; its size is the generation's `inFlight`. */
+  private readonly running = new Set<Handling<T>>();
   private onSlot: (() => void) | undefined;
   private onIdle: (() => void) | undefined;
   /** Tasks taken as the stop began, not started yet. */
@@ -66,8 +77,14 @@ export class Generation<T> {
     };
   }
 
+  private get inFlight(): number {
+    return this.running.size;
+  }
+
   /** Starts the keeper: a graceful task (`cancel: false`), so a stop awaits it. */
   start(): void {
+    this.def.generations.add(this);
+    this.def.logger = this.ctx.logger;
     // It never rejects; were it to, the core counts the failure.
     void this.ctx.task((signal) => this.keep(signal)).catch(() => {});
   }
@@ -77,20 +94,60 @@ export class Generation<T> {
     const signal = this.ctx.signal;
     if (this.inFlight >= this.settings.concurrency) await this.slot(signal);
     const task = await this.def.take(signal);
-    // Taken just as the stop began: the keeper decides (drain, or keep it queued).
-    if (signal.aborted) this.carry.push(task);
-    else this.launch(task);
+    if (this.closed) {
+      // Abandoned at run()'s deadline while still running: keep the task, take no more.
+      this.def.orphans.push(task);
+      await aborted(signal);
+    } else if (signal.aborted) {
+      // Taken just as the stop began: the keeper decides (drain, or keep it queued).
+      this.carry.push(task);
+    } else this.launch(task);
   }
 
-  /** `onStop` has run: a drain still going (past gracefulWaitTimeout) takes nothing more. */
+  /**
+   * `onStop` has run: a drain still going (past gracefulWaitTimeout) takes nothing more, and a
+   * handler still running (left running by `cancelOnTimeout: false`) has its task handed back.
+   */
   close(): boolean {
     this.closed = true;
+    this.giveUp();
+    this.def.generations.delete(this);
     return this.failed;
   }
 
+  /**
+   * run()'s `shutdownTimeout` ran out: abort the handlers, hand their tasks back, and take
+   * nothing more, so the definition can hand every task left to `onDiscard` now.
+   */
+  abandon(reason: unknown): void {
+    this.closed = true;
+    this.stopHandlers(reason);
+    this.def.generations.delete(this);
+  }
+
+  /** The handlers must give up (kill, hard reset, timeout): their tasks are not processed. */
+  private stopHandlers(reason: unknown): void {
+    this.kill.abort(reason);
+    this.giveUp();
+  }
+
+  /**
+   * Hands back the task of every handler still running: to the definition's orphans (taken
+   * again first, or given to `onDiscard` once no actor runs). A handler that honours its signal
+   * settles a moment later; one that never settles no longer holds its task or a slot.
+   */
+  private giveUp(): void {
+    for (const h of this.running) {
+      h.givenUp = true;
+      this.release(h);
+      this.def.orphan(h.task, this.ctx.logger);
+    }
+    for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
+  }
+
   private async keep(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) this.kill.abort(signal.reason);
-    else signal.addEventListener('abort', () => this.kill.abort(signal.reason), { once: true });
+    if (signal.aborted) this.stopHandlers(signal.reason);
+    else signal.addEventListener('abort', () => this.stopHandlers(signal.reason), { once: true });
     await aborted(this.ctx.signal);
     // A stop, a failure and a hard reset all begin by aborting ctx.signal. A hard reset aborts
     // this task's signal as soon as the loop has ended, which our iteration does at once: one
@@ -100,6 +157,7 @@ export class Generation<T> {
     if (stop && this.settings.stopPolicy === 'drain') await this.drain();
     await this.idle();
     for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
+    if (this.closed || this.kill.signal.aborted) this.def.generations.delete(this);
   }
 
   /** Runs the tasks queued when the stop began, `concurrency` at a time. */
@@ -131,29 +189,42 @@ export class Generation<T> {
   }
 
   private launch(task: T): void {
-    this.inFlight++;
+    const h: Handling<T> = { task, givenUp: false };
+    this.running.add(h);
     this.local.inFlight++;
-    void this.run(task);
+    void this.run(h);
   }
 
-  private async run(task: T): Promise<void> {
+  private async run(h: Handling<T>): Promise<void> {
     try {
-      await this.settings.handle(task, this.handlerCtx);
+      await this.settings.handle(h.task, this.handlerCtx);
       this.local.processed++;
+      if (h.givenUp) {
+        this.ctx.logger.warn(
+          { generation: this.ctx.generation },
+          'a handler settled after its task was handed back (to onDiscard or the queue); the task may be handled twice',
+        );
+      }
     } catch (e) {
-      if (this.kill.signal.aborted) this.def.orphan(task, this.ctx.logger);
+      if (h.givenUp) return;
+      if (this.kill.signal.aborted) this.def.orphan(h.task, this.ctx.logger);
       else {
         this.local.processed++;
         this.fail(e);
       }
     } finally {
-      this.inFlight--;
-      this.local.inFlight--;
-      const onSlot = this.onSlot;
-      this.onSlot = undefined;
-      onSlot?.();
-      if (this.inFlight === 0) this.onIdle?.();
+      this.release(h);
     }
+  }
+
+  /** The handler of `h` no longer counts as in flight: free its slot. Once per handler. */
+  private release(h: Handling<T>): void {
+    if (!this.running.delete(h)) return;
+    this.local.inFlight--;
+    const onSlot = this.onSlot;
+    this.onSlot = undefined;
+    onSlot?.();
+    if (this.running.size === 0) this.onIdle?.();
   }
 
   /** Counts the failure like an iteration's; notes when it ended the generation. */
