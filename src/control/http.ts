@@ -4,6 +4,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { toError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 /** The largest request body accepted (1 MiB); larger answers 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -47,7 +49,22 @@ export function sendError(res: ServerResponse, error: HttpError): void {
   );
 }
 
-/** Reads a JSON body of at most {@link BODY_LIMIT} bytes; an empty body is `null`. */
+/**
+ * The client closed its connection before its request was read (an aborted upload): its
+ * mistake or its choice, and nobody is left to answer.
+ */
+export class ClientGoneError extends Error {
+  readonly code = 'CLIENT_GONE';
+  constructor(cause: unknown) {
+    super('The client closed the connection before its request body was read.', { cause });
+    this.name = 'ClientGoneError';
+  }
+}
+
+/**
+ * Reads a JSON body of at most {@link BODY_LIMIT} bytes; an empty body is `null`. A body cut
+ * off by the client rejects with {@link ClientGoneError}.
+ */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > BODY_LIMIT) {
@@ -56,13 +73,18 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT) {
-      req.resume();
-      throw new HttpError(413, 'BODY_TOO_LARGE', `The body is over ${BODY_LIMIT} bytes.`);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > BODY_LIMIT) {
+        req.resume();
+        throw new HttpError(413, 'BODY_TOO_LARGE', `The body is over ${BODY_LIMIT} bytes.`);
+      }
+      chunks.push(chunk as Buffer);
     }
-    chunks.push(chunk as Buffer);
+  } catch (e) {
+    // Reading a request fails only when its connection does (`aborted`, ECONNRESET).
+    throw e instanceof HttpError ? e : new ClientGoneError(e);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return null;
@@ -73,8 +95,93 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/**
+ * Answers a request whose handler threw: an {@link HttpError} as its JSON error, a client that
+ * has gone with nothing (logged at debug: a client's mistake is not the server's error), and
+ * anything else as a generic 500, its details only in the log.
+ */
+export function answerFailure(
+  req: IncomingMessage,
+  res: ServerResponse,
+  thrown: unknown,
+  logger: Logger,
+  server: string,
+): void {
+  const request = { method: req.method, url: req.url };
+  if (thrown instanceof ClientGoneError) {
+    logger.debug({ ...request, err: thrown.cause }, `${server} request aborted by the client`);
+    res.destroy();
+    return;
+  }
+  if (!(thrown instanceof HttpError)) {
+    logger.error({ ...request, err: toError(thrown) }, `${server} request failed`);
+  }
+  // Half an answer is already on its way: cutting the connection is the only honest end.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendError(
+    res,
+    thrown instanceof HttpError
+      ? thrown
+      : new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'),
+  );
+}
+
 /** Loopback names: binding elsewhere exposes the server, and they are always a valid Host. */
 export const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Binds on every interface: the names the server is reached by are not known. */
+const WILDCARD_BINDS = new Set(['0.0.0.0', '::']);
+
+/** A name as `host` or `allowedHosts` gives it: lower case, IPv6 brackets dropped. */
+function normaliseName(name: string): string {
+  const lower = name.toLowerCase();
+  return lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
+}
+
+/** The name in a Host header, lower case, without the port and IPv6 brackets ('' if none). */
+function hostName(header: string): string {
+  if (header.startsWith('[')) {
+    const end = header.indexOf(']');
+    return end === -1 ? '' : header.slice(1, end).toLowerCase();
+  }
+  return (header.split(':')[0] ?? '').toLowerCase();
+}
+
+/**
+ * Whether a request's `Host` names this server: a loopback name, the bound `host`, or one of
+ * `allowedHosts`, whatever the port (an SSH tunnel or a container's port mapping changes it).
+ * A page that rebinds its own DNS name to 127.0.0.1 sends that name (DNS rebinding), so it is
+ * refused; so is a request with no `Host` (no browser sends one without it). Any `Host` is
+ * served when bound to every interface or when `allowedHosts` holds `'*'`.
+ *
+ * @example
+ * ```ts
+ * const hostAllowed = createHostCheck('127.0.0.1', ['control.internal']);
+ * if (!hostAllowed(req)) throw forbiddenHost(req, 'control API');
+ * ```
+ */
+export function createHostCheck(
+  host: string,
+  allowedHosts: readonly string[] = [],
+): (req: IncomingMessage) => boolean {
+  const names = new Set([...LOOPBACK, host, ...allowedHosts].map(normaliseName));
+  if (WILDCARD_BINDS.has(normaliseName(host)) || names.has('*')) return () => true;
+  return (req) => names.has(hostName(req.headers.host ?? ''));
+}
+
+/** The 403 for a request whose `Host` is not this server's (see {@link createHostCheck}). */
+export function forbiddenHost(req: IncomingMessage, server: string): HttpError {
+  const host = req.headers.host;
+  return new HttpError(
+    403,
+    'FORBIDDEN_HOST',
+    `${host === undefined ? 'The request has no Host header' : `The Host "${host}" is not a name of the ${server}`}; ` +
+      'expected a loopback name, the bound address or one of `allowedHosts` (refused against DNS rebinding).',
+  );
+}
 
 /**
  * No `Origin` header (not a browser: curl, `perform()`), or this server's own. A web page of
@@ -105,10 +212,10 @@ export async function listen(server: Server, port: number, host: string): Promis
 }
 
 /**
- * Checks the `port` and `host` options every server of ours takes; `invalid` throws the
- * caller's own error.
+ * Checks the `port`, `host` and `allowedHosts` options every server of ours takes; `invalid`
+ * throws the caller's own error.
  */
-export function checkPortAndHost(
+export function checkListenOptions(
   o: Record<string, unknown>,
   invalid: (option: string, expected: string, got: unknown) => never,
 ): void {
@@ -118,5 +225,12 @@ export function checkPortAndHost(
   }
   if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) {
     invalid('host', 'a non-empty string', o.host);
+  }
+  const hosts = o.allowedHosts;
+  if (
+    hosts !== undefined &&
+    (!Array.isArray(hosts) || hosts.some((h) => typeof h !== 'string' || h === ''))
+  ) {
+    invalid('allowedHosts', 'an array of host names', hosts);
   }
 }

@@ -11,12 +11,14 @@ import { createConsoleLogger, type Logger } from '../logger.ts';
 import { shutdown } from '../shutdown.ts';
 import { getTree } from '../tree.ts';
 import {
-  checkPortAndHost,
+  answerFailure,
+  checkListenOptions,
+  createHostCheck,
+  forbiddenHost,
   HttpError,
   LOOPBACK,
   listen,
   sameOrigin,
-  sendError,
   sendJson,
 } from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
@@ -45,6 +47,14 @@ export interface ControlServerOptions {
    * @default '127.0.0.1'
    */
   host?: string;
+  /**
+   * Host names the API may be reached by besides loopback names and `host` (the name a proxy
+   * in front forwards, say); `'*'` accepts any. A request naming any other host is refused
+   * with 403 `FORBIDDEN_HOST`, so a web page that rebinds its DNS name to 127.0.0.1 cannot
+   * use the API. Bound to every interface (`0.0.0.0`, `::`), any host is accepted.
+   * @default []
+   */
+  allowedHosts?: string[];
   /**
    * When set, every request but `/healthz`, `/readyz` and `/metrics` needs
    * `Authorization: Bearer <token>` (compared in constant time).
@@ -83,7 +93,7 @@ export interface ControlServer {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
-const KNOWN_OPTIONS = ['port', 'host', 'token', 'logger', 'onShutdown'];
+const KNOWN_OPTIONS = ['port', 'host', 'allowedHosts', 'token', 'logger', 'onShutdown'];
 
 function invalid(caller: string, option: string, expected: string, got: unknown): never {
   throw new XstateSupervisorError(
@@ -106,7 +116,7 @@ export function checkControlOptions(options: object, caller: string): void {
       );
     }
   }
-  checkPortAndHost(o, (option, expected, got) => invalid(caller, option, expected, got));
+  checkListenOptions(o, (option, expected, got) => invalid(caller, option, expected, got));
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) {
     invalid(caller, 'token', 'a non-empty string', o.token);
   }
@@ -172,7 +182,12 @@ export async function createControlServer(
   const metrics = createTreeMetrics(actor);
   const onShutdown = options.onShutdown ?? (() => shutdown(actor));
 
+  const hostAllowed = createHostCheck(host, options.allowedHosts);
+
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // DNS rebinding: a page of another site, its name rebound to 127.0.0.1, is same-origin
+    // with itself; only its Host header (its own name) gives it away.
+    if (!hostAllowed(req)) throw forbiddenHost(req, 'control API');
     // An unparseable target is the client's error: a 400, never a logged 500 (and before auth,
     // since nothing is resolved from it).
     let pathname: string;
@@ -249,12 +264,7 @@ export async function createControlServer(
   };
 
   const server = createServer((req, res) => {
-    route(req, res).catch((e: unknown) => {
-      if (e instanceof HttpError) return sendError(res, e);
-      const err = toError(e);
-      logger.error({ method: req.method, url: req.url, err }, 'control request failed');
-      sendError(res, new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'));
-    });
+    route(req, res).catch((e: unknown) => answerFailure(req, res, e, logger, 'control'));
   });
   const url = await listen(server, port, host);
   logger.info({ url }, 'control API listening');

@@ -9,12 +9,14 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
-  checkPortAndHost,
+  answerFailure,
+  checkListenOptions,
+  createHostCheck,
+  forbiddenHost,
   HttpError,
   LOOPBACK,
   listen,
   sameOrigin,
-  sendError,
   sendJson,
 } from '../control/http.ts';
 import { toError, XstateSupervisorError } from '../errors.ts';
@@ -174,7 +176,7 @@ export function checkInspectorOptions(options: object, caller = 'createInspector
       );
     }
   }
-  checkPortAndHost(o, (option, expected, got) => invalid(caller, option, expected, got));
+  checkListenOptions(o, (option, expected, got) => invalid(caller, option, expected, got));
   const control = o.control as { url?: unknown; tokenRequired?: unknown } | undefined;
   if (control !== undefined) {
     if (typeof control !== 'object' || control === null || typeof control.url !== 'string') {
@@ -192,13 +194,6 @@ export function checkInspectorOptions(options: object, caller = 'createInspector
     if (sup !== undefined && typeof sup?.sessionId !== 'string') {
       invalid(caller, 'control.supervisor', 'the actor of a supervisor', typeof sup);
     }
-  }
-  const hosts = o.allowedHosts;
-  if (
-    hosts !== undefined &&
-    (!Array.isArray(hosts) || hosts.some((h) => typeof h !== 'string' || h === ''))
-  ) {
-    invalid(caller, 'allowedHosts', 'an array of host names', hosts);
   }
   const stately = o.stately as { send?: unknown; adapter?: { send?: unknown } } | undefined;
   if (
@@ -229,17 +224,6 @@ async function probeTokenRequired(url: string): Promise<boolean> {
   }
 }
 
-/** The Host header names this server (a DNS-rebinding page would name its own domain). */
-function hostAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  return allowed.has('*') || allowed.has(hostName(req.headers.host ?? ''));
-}
-
-/** The name in a Host header, without the port and IPv6 brackets. */
-function hostName(header: string): string {
-  const name = header.startsWith('[') ? header.slice(1, header.indexOf(']')) : header.split(':')[0];
-  return (name ?? '').toLowerCase();
-}
-
 /**
  * Starts the inspector for `actor` (a supervisor, a service, or any actor of yours that
  * invokes them): a local web page showing the live tree, fed over a WebSocket.
@@ -261,10 +245,7 @@ export async function createInspectorServer(
 ): Promise<InspectorServer> {
   checkInspectorOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const allowedHosts = new Set(
-    [...LOOPBACK, host, ...(options.allowedHosts ?? [])].map((h) => h.toLowerCase()),
-  );
-  if (host === '0.0.0.0' || host === '::') allowedHosts.add('*');
+  const hostAllowed = createHostCheck(host, options.allowedHosts);
   const logger = (options.logger ?? createConsoleLogger()).child({ component: 'inspector' });
   const title = options.title ?? displayId(actor);
   const batchInterval = options.batchInterval ?? 16;
@@ -465,9 +446,7 @@ export async function createInspectorServer(
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (!hostAllowed(req, allowedHosts)) {
-      throw new HttpError(403, 'FORBIDDEN_HOST', 'This Host is not the inspector.');
-    }
+    if (!hostAllowed(req)) throw forbiddenHost(req, 'inspector');
     let pathname: string;
     try {
       ({ pathname } = new URL(req.url ?? '/', 'http://inspector'));
@@ -495,18 +474,11 @@ export async function createInspectorServer(
   };
 
   const server = createServer((req, res) => {
-    route(req, res).catch((e: unknown) => {
-      if (e instanceof HttpError) return sendError(res, e);
-      logger.error(
-        { method: req.method, url: req.url, err: toError(e) },
-        'inspector request failed',
-      );
-      sendError(res, new HttpError(500, 'INTERNAL', 'Internal error; see the server log.'));
-    });
+    route(req, res).catch((e: unknown) => answerFailure(req, res, e, logger, 'inspector'));
   });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== '/ws' || !hostAllowed(req, allowedHosts) || !sameOrigin(req)) {
+    if (path !== '/ws' || !hostAllowed(req) || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }

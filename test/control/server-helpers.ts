@@ -4,6 +4,7 @@
  * readers for JSON errors and Prometheus text.
  */
 import { type IncomingHttpHeaders, request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, expect, vi } from 'vitest';
 import { type AnyActorRef, createActor, waitFor } from 'xstate';
 import {
@@ -130,6 +131,28 @@ export function http(
       req.write(body);
     }
     req.end();
+  });
+}
+
+/**
+ * Writes `text` as it is on a raw socket (no Host unless it has one, any bytes at all) and
+ * resolves the status of the answer's first line.
+ */
+export function rawStatus(port: number, text: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => {
+      answer += d;
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(answer);
+      if (m) {
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.on('error', reject);
+    socket.on('end', () => reject(new Error(`no status line in ${JSON.stringify(answer)}`)));
   });
 }
 
