@@ -81,6 +81,8 @@ export class ChildRecord {
   startedAt: number | undefined;
   /** Automatic restarts in a row, for the backoff. */
   backoffAttempt = 0;
+  /** Stopped and decided: an automatic restart waits out a backoff. */
+  awaitingRestart = false;
   /** The actor crashed at the XState level and must be re-created before a start. */
   private crashed: Error | undefined;
   /** We are starting or stopping it: its state changes are ours, not exits. */
@@ -177,6 +179,7 @@ export class ChildRecord {
   async start(now: number): Promise<StartOutcome> {
     const actor = this.ensureActor();
     this.wanted = 'running';
+    this.awaitingRestart = false;
     this.driving = true;
     try {
       const reached = this.transition(STARTED_OR_ENDED);
@@ -205,6 +208,7 @@ export class ChildRecord {
   /** Stops the child (if it runs) and waits until it has; resolves to whether it was killed. */
   async stop(): Promise<boolean> {
     this.wanted = 'stopped';
+    this.awaitingRestart = false;
     const actor = this.actor;
     if (!actor || this.state === 'idle' || ENDED.has(this.state)) return false;
     this.driving = true;

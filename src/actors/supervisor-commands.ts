@@ -108,7 +108,8 @@ async function execute(
       return rec.node();
     }
     case 'child.stop': {
-      if (ENDED.has(state) || state === 'idle')
+      // A child waiting out a backoff is stopped already: the stop cancels its restart.
+      if ((ENDED.has(state) || state === 'idle') && !rec.awaitingRestart)
         throw new CommandError('ALREADY_STOPPED', `Cannot stop ${where}: it is ${state}.`);
       await core.stopChild(rec, 'manual stop');
       core.report('child.stopped', rec, 'manual');

@@ -6,7 +6,7 @@
 import { toError, XstateSupervisorError } from '../errors.ts';
 import { type ChildSpec, specOf } from '../internal/child-spec.ts';
 import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../internal/exit-reason.ts';
-import { settlesWithin, Waiter, yieldToEventLoop } from '../internal/waiter.ts';
+import { LongTimeout, settlesWithin, yieldToEventLoop } from '../internal/waiter.ts';
 import {
   type AnyActorRef,
   type AnyStateMachine,
@@ -52,6 +52,12 @@ export class IntensityExceededError extends XstateSupervisorError {
 
 const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 
+/** Why a child's latest start failed, as a restart's reason. */
+function failureOf(rec: ChildRecord): unknown {
+  const r = rec.exitReason();
+  return r._tag === 'Failure' ? r.error : 'failed to restart';
+}
+
 /** How long a group restart waits for a promise returned by `onReset`. */
 const ON_RESET_TIMEOUT = 5_000;
 
@@ -74,7 +80,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   private queue: Promise<unknown> = Promise.resolve();
   /** Running: exits are handled and commands accepted. */
   accepting = false;
-  private readonly backoffWait: Waiter;
+  /** Restarts waiting out a backoff. */
+  private readonly backoffTimers = new Set<LongTimeout>();
 
   constructor(
     opts: ResolvedSupervisorOptions,
@@ -89,7 +96,6 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     this.clock = clock;
     this.generation = initialGeneration;
     this.window = new RestartWindow(opts.maxRestarts, opts.restartWindow);
-    this.backoffWait = new Waiter(clock);
     for (const machine of opts.children) this.addRecord(machine, specOf(machine)!);
   }
 
@@ -183,7 +189,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   /** Stops accepting exits now (sync), then stops every child in reverse order. */
   stopAll(): Promise<void> {
     this.accepting = false;
-    this.backoffWait.wake();
+    this.cancelDelayedRestarts();
     return this.enqueue(async () => {
       for (let i = this.children.length - 1; i >= 0; i--) {
         const rec = this.children[i]!;
@@ -197,7 +203,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   /** The supervisor actor itself is being stopped: stop every child actor at once. */
   dispose(): void {
     this.accepting = false;
-    this.backoffWait.wake();
+    this.cancelDelayedRestarts();
     for (let i = this.children.length - 1; i >= 0; i--) this.children[i]!.dispose();
   }
 
@@ -231,20 +237,32 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       !this.accepting ||
       rec.generation !== generation ||
       !ENDED.has(rec.state) ||
-      rec.wanted !== 'running'
+      rec.wanted !== 'running' ||
+      // Decided already, by a group restart that found it ended and now waits out a backoff.
+      rec.awaitingRestart
     ) {
       return;
     }
-    const why = reason._tag === 'Failure' ? reason.error : 'normal';
-    if (reason._tag === 'Failure') this.failures++;
-    if (rec.wasKilled()) this.report('child.killed', rec, why);
-    this.report(reason._tag === 'Failure' ? 'child.failed' : 'child.stopped', rec, why);
+    const why = this.reportOwnExit(rec, reason);
     if (!shouldRestart(rec.spec.restart, reason)) {
       rec.wanted = 'stopped';
       if (rec.spec.significant) this.checkAutoShutdown();
       return;
     }
     await this.restart(rec, why);
+  }
+
+  /**
+   * Reports an exit the child made on its own (a failure, or a normal end): `child.killed`
+   * first when its stop overran `gracePeriod`, then `child.failed` or `child.stopped`.
+   * Returns the reason the reports carry.
+   */
+  private reportOwnExit(rec: ChildRecord, reason: ExitReason): unknown {
+    const why = reason._tag === 'Failure' ? reason.error : 'normal';
+    if (reason._tag === 'Failure') this.failures++;
+    if (rec.wasKilled()) this.report('child.killed', rec, why);
+    this.report(reason._tag === 'Failure' ? 'child.failed' : 'child.stopped', rec, why);
+    return why;
   }
 
   /** Which children a failure of `rec` restarts, in start order. */
@@ -261,9 +279,9 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   }
 
   private async restart(failed: ChildRecord, reason: unknown): Promise<void> {
-    let current = failed;
+    let current: ChildRecord | undefined = failed;
     let why = reason;
-    for (;;) {
+    while (current) {
       // Restarts never starve the event loop, even for a child that ends at once every time.
       await yieldToEventLoop();
       if (!this.accepting) return;
@@ -273,50 +291,89 @@ export class SupervisorCore implements TreeSource, ChildOwner {
         return;
       }
       const group = this.groupOf(current);
-      for (let i = group.length - 1; i >= 0; i--) {
-        const c = group[i]!;
-        if (c === current) continue;
-        const why = `restart of "${current.id}"`;
-        await this.stopChild(c, why);
-        const own = c.exitReason();
-        if (own._tag !== 'Shutdown') {
-          // It ended on its own meanwhile (its exit is still queued behind this restart): that
-          // exit is its own event, reported and decided as such, not a stop of ours.
-          if (own._tag === 'Failure') this.failures++;
-          const failed = own._tag === 'Failure';
-          this.report(failed ? 'child.failed' : 'child.stopped', c, failed ? own.error : 'normal');
-          c.wanted = shouldRestart(c.spec.restart, own) ? 'running' : 'stopped';
-          continue;
-        }
-        this.report('child.stopped', c, why);
-        // OTP: a temporary child stopped by a sibling's restart is never started again.
-        c.wanted = c.spec.restart === 'temporary' ? 'stopped' : 'running';
-      }
+      await this.stopGroup(group, current);
       if (this.opts.strategy !== 'one-for-one') await this.callOnReset();
       const delay = this.backoffFor(current, now);
       if (delay > 0) {
-        await this.backoffWait.sleep(delay);
-        if (!this.accepting) return;
+        this.startLater(group, current, why, delay);
+        return;
       }
-      let failedAgain: ChildRecord | undefined;
-      for (const c of group) {
-        if (c.wanted !== 'running') continue;
-        if (
-          !(await this.startChild(
-            c,
-            'child.restarted',
-            c === current ? why : `restart of "${current.id}"`,
-          ))
-        ) {
-          failedAgain = c;
-          break;
-        }
-      }
-      if (!failedAgain) return;
-      current = failedAgain;
-      const r = failedAgain.exitReason();
-      why = r._tag === 'Failure' ? r.error : 'failed to restart';
+      current = await this.startGroup(group, current, why);
+      if (current) why = failureOf(current);
     }
+  }
+
+  /** Stops the siblings a restart of `current` takes along, in reverse start order. */
+  private async stopGroup(group: ChildRecord[], current: ChildRecord): Promise<void> {
+    const why = `restart of "${current.id}"`;
+    for (let i = group.length - 1; i >= 0; i--) {
+      const c = group[i]!;
+      if (c === current) continue;
+      // Already stopped and decided, its own restart waiting out a backoff: it joins this one.
+      if (c.awaitingRestart) continue;
+      const killed = await c.stop();
+      const own = c.exitReason();
+      if (own._tag !== 'Shutdown') {
+        // It ended on its own meanwhile (its exit is still queued behind this restart): that
+        // exit is its own event, reported and decided as such (a kill included), not a stop
+        // of ours.
+        this.reportOwnExit(c, own);
+        c.wanted = shouldRestart(c.spec.restart, own) ? 'running' : 'stopped';
+        continue;
+      }
+      if (killed) this.report('child.killed', c, why);
+      this.report('child.stopped', c, why);
+      // OTP: a temporary child stopped by a sibling's restart is never started again.
+      c.wanted = c.spec.restart === 'temporary' ? 'stopped' : 'running';
+    }
+  }
+
+  /**
+   * Starts the group in order; resolves to the child whose start failed, if one did. A child
+   * something else started meanwhile (a command, another restart) or stopped on purpose is
+   * left as it is.
+   */
+  private async startGroup(
+    group: ChildRecord[],
+    current: ChildRecord,
+    why: unknown,
+  ): Promise<ChildRecord | undefined> {
+    for (const c of group) {
+      if (c.wanted !== 'running' || !ENDED.has(c.state)) continue;
+      const reason = c === current ? why : `restart of "${current.id}"`;
+      if (!(await this.startChild(c, 'child.restarted', reason))) return c;
+    }
+    return undefined;
+  }
+
+  /**
+   * Backoff: the group starts after `delay`, through the queue. The queue is free meanwhile, so
+   * the supervisor goes on deciding (a sibling's failure, a command, a shutdown), as OTP arms a
+   * timer rather than sleeping.
+   */
+  private startLater(group: ChildRecord[], current: ChildRecord, why: unknown, delay: number) {
+    for (const c of group) if (c.wanted === 'running') c.awaitingRestart = true;
+    const timer = new LongTimeout(
+      this.clock,
+      () => {
+        this.backoffTimers.delete(timer);
+        this.enqueue(async () => {
+          if (!this.accepting) return;
+          const failedAgain = await this.startGroup(group, current, why);
+          if (failedAgain) await this.restart(failedAgain, failureOf(failedAgain));
+        }).catch((e: unknown) =>
+          this.logger.error({ child: current.id, err: toError(e) }, 'a delayed restart failed'),
+        );
+      },
+      delay,
+    );
+    this.backoffTimers.add(timer);
+  }
+
+  /** Forgets every restart waiting out a backoff (the supervisor is stopping). */
+  private cancelDelayedRestarts(): void {
+    for (const t of this.backoffTimers) t.clear();
+    this.backoffTimers.clear();
   }
 
   private backoffFor(rec: ChildRecord, now: number): number {

@@ -93,7 +93,7 @@ export interface SupervisorOptions {
    */
   maxRestarts?: number;
   /**
-   * The sliding window of `maxRestarts`.
+   * The sliding window of `maxRestarts`, in ms; must be > 0 (as OTP's period).
    * @default 5000
    */
   restartWindow?: number;
@@ -332,9 +332,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
       ) ?? SUPERVISOR_DEFAULTS.strategy,
     maxRestarts:
       checkInteger(options.maxRestarts, 'maxRestarts', fail) ?? SUPERVISOR_DEFAULTS.maxRestarts,
-    restartWindow:
-      checkDuration(options.restartWindow, 'restartWindow', fail) ??
-      SUPERVISOR_DEFAULTS.restartWindow,
+    restartWindow: checkRestartWindow(options.restartWindow, fail),
     backoff: resolveBackoff(options.backoff, fail),
     onReset: checkFunction(options.onReset, 'onReset', fail),
     autoShutdown,
@@ -346,6 +344,20 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     logger,
     random: checkFunction(options.random, 'random', fail) ?? Math.random,
   };
+}
+
+/** OTP requires a period > 0: a window of 0 counts no restart and would disable escalation. */
+function checkRestartWindow(value: unknown, fail: Fail): number {
+  const window = checkDuration(value, 'restartWindow', fail);
+  if (window === 0) {
+    fail({
+      option: 'restartWindow',
+      received: 0,
+      expected:
+        'a finite number of milliseconds > 0 (a window of 0 counts no restart, so intensity would never trip)',
+    });
+  }
+  return window ?? SUPERVISOR_DEFAULTS.restartWindow;
 }
 
 /** OTP's rules for significant children. @internal */

@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createActor } from 'xstate';
+import {
+  createService,
+  createSupervisor,
+  getTree,
+  SupervisorConfigError,
+  type SupervisorReport,
+  shutdown,
+  silentLogger,
+} from '../../src/index.ts';
+import { advance } from '../helpers/async.ts';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Moves simulated time in small steps, so restarts (which yield a turn) keep up. */
+async function run(ms: number, step = 10): Promise<void> {
+  for (let t = 0; t < ms; t += step) await advance(step);
+}
+
+/** A service that fails (maxFailures 0) at each of the given simulated times after it starts. */
+function failingAt(
+  id: string,
+  failAt: (generation: number) => number | undefined,
+  extra: { resetGlobally?: boolean } = {},
+) {
+  return createService({
+    id,
+    maxFailures: 0,
+    ...extra,
+    async iterate(ctx) {
+      const at = failAt(ctx.generation);
+      if (at === undefined) {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, at));
+      throw new Error(`${id} failed at generation ${ctx.generation}`);
+    },
+  });
+}
+
+function started(children: ReturnType<typeof createService>[], extra: object = {}) {
+  const actor = createActor(
+    createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      maxRestarts: 100,
+      restartWindow: 60_000,
+      logger: silentLogger,
+      children,
+      ...extra,
+    }),
+  );
+  const timeline: string[] = [];
+  actor.on('*', (r) => {
+    const report = r as unknown as SupervisorReport;
+    timeline.push(
+      `${Date.now() - t0} ${report.type} ${report.path.join('/')}@${report.generation}`,
+    );
+  });
+  const t0 = Date.now();
+  actor.start();
+  return { actor, timeline };
+}
+
+async function stop(actor: ReturnType<typeof createActor>): Promise<void> {
+  const done = shutdown(actor);
+  await run(2_000, 50);
+  await done;
+}
+
+describe('backoff', () => {
+  it('does not hold up the decisions about other children while one waits out its backoff', async () => {
+    // `flapping` fails at 0 ms every generation; its backoff grows to seconds. `steady` fails
+    // once, at 1 500 ms: it is reported and restarted then, not behind flapping's backoff.
+    const { actor, timeline } = started(
+      [failingAt('flapping', () => 0), failingAt('steady', (g) => (g === 0 ? 1_500 : undefined))],
+      { backoff: { initial: 1_000, max: 60_000, factor: 2, jitter: 0 } },
+    );
+    await run(1_600);
+    const steady = timeline.filter((l) => l.includes('steady'));
+    expect(steady).toContain('1500 child.failed steady@0');
+    // No backoff taken yet for steady: 1 000 ms is its first delay.
+    await run(1_000);
+    const restarts = timeline.filter((l) => l.includes('child.restarted steady'));
+    expect(restarts).toHaveLength(1);
+    // 1 000 ms after its failure (plus at most a simulated tick for the stop).
+    expect(Number(restarts[0]!.split(' ')[0])).toBeGreaterThanOrEqual(2_500);
+    expect(Number(restarts[0]!.split(' ')[0])).toBeLessThanOrEqual(2_501);
+    await stop(actor);
+  });
+
+  it('is cancelled by a shutdown: nothing restarts after the tree has stopped', async () => {
+    const { actor, timeline } = started([failingAt('flapping', () => 0)], {
+      backoff: { initial: 10_000, max: 60_000, factor: 2, jitter: 0 },
+    });
+    await run(100);
+    expect(timeline.filter((l) => l.includes('child.failed'))).toHaveLength(1);
+    await stop(actor);
+    await run(20_000, 1_000);
+    expect(timeline.filter((l) => l.includes('child.restarted'))).toEqual([]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('is cancelled by child.stop: the child waiting out its backoff stays stopped', async () => {
+    const { actor, timeline } = started([failingAt('flapping', () => 0)], {
+      backoff: { initial: 10_000, max: 60_000, factor: 2, jitter: 0 },
+    });
+    await run(100);
+    actor.send({ type: 'child.stop', id: 'flapping' });
+    await run(20_000, 1_000);
+    expect(timeline.filter((l) => l.includes('child.restarted'))).toEqual([]);
+    expect(getTree(actor).children?.[0]).toMatchObject({ id: 'flapping', generation: 0 });
+    expect(timeline.at(-1)).toMatch(/child\.stopped flapping@0$/);
+    await stop(actor);
+  });
+
+  it('lets a group restart take along a child waiting out its backoff, reporting its failure once', async () => {
+    // slow fails at 0 and waits 5 s. other (not stopped by siblings' restarts) fails at 100:
+    // its one-for-all restart takes slow along without reporting slow again, and waits its
+    // own 5 s. slow starts at 5 000 on its own timer, other at 5 100.
+    const { actor, timeline } = started(
+      [
+        failingAt('slow', (g) => (g === 0 ? 0 : undefined)),
+        failingAt('other', (g) => (g === 0 ? 100 : undefined), { resetGlobally: false }),
+      ],
+      {
+        strategy: 'one-for-all',
+        backoff: { initial: 5_000, max: 60_000, factor: 2, jitter: 0 },
+      },
+    );
+    await run(6_000);
+    expect(timeline.filter((l) => / child\.(failed|stopped) /.test(l))).toEqual([
+      '0 child.failed slow@0',
+      '100 child.failed other@0',
+    ]);
+    // Times to the 100 ms: a start may take a simulated tick.
+    const restarts = timeline
+      .filter((l) => l.includes('child.restarted'))
+      .map((l) => l.replace(/^\d+/, (t) => String(Math.floor(Number(t) / 100) * 100)));
+    expect(restarts).toEqual(['5000 child.restarted slow@1', '5100 child.restarted other@1']);
+    expect(getTree(actor).children?.map((c) => c.state)).toEqual(['running', 'running']);
+    await stop(actor);
+  });
+});
+
+describe('a kill during a sibling’s group restart', () => {
+  it('is reported as child.killed before child.failed (one-for-all)', async () => {
+    // trigger fails at 200; the group restart stops slowStop first (300 ms of onStop), and
+    // meanwhile hangs fails at 250 and is killed at 350. When the restart reaches hangs, it has
+    // ended on its own: its kill is reported, then its failure.
+    const hangs = createService({
+      id: 'hangs',
+      maxFailures: 0,
+      gracePeriod: 100,
+      async iterate(ctx) {
+        if (ctx.generation > 0) return;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        ctx.fail(new Error('hangs failed'));
+        await new Promise(() => {});
+      },
+    });
+    const slowStop = createService({
+      id: 'slowStop',
+      gracePeriod: 1_000,
+      minPeriod: 10,
+      iterate() {},
+      onStop: () => new Promise((resolve) => setTimeout(resolve, 300)),
+    });
+    const { actor, timeline } = started(
+      [hangs, slowStop, failingAt('trigger', (g) => (g === 0 ? 200 : undefined))],
+      { strategy: 'one-for-all' },
+    );
+    await run(800);
+    const hangsReports = timeline.filter((l) => l.includes(' hangs@0'));
+    expect(hangsReports.map((l) => l.split(' ')[1])).toEqual([
+      'child.started',
+      'child.killed',
+      'child.failed',
+    ]);
+    await stop(actor);
+  });
+});
+
+describe('restart intensity options', () => {
+  it('rejects restartWindow 0, which would never trip intensity (OTP requires a period > 0)', () => {
+    let error: unknown;
+    try {
+      createSupervisor({ id: 'root', restartWindow: 0 });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SupervisorConfigError);
+    expect(error).toMatchObject({ option: 'restartWindow', received: 0 });
+    expect((error as Error).message).toContain('> 0');
+  });
+});
