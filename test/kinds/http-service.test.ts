@@ -298,7 +298,7 @@ describe('createHttpService: failures', () => {
     }
   });
 
-  it('answers 500 to a handler that throws or rejects, logs it and counts a failure', async () => {
+  it('answers 500 to a handler that throws or rejects, logs it, and counts no failure by default', async () => {
     const s = await start({
       serve: async (req, res) => {
         await delay(1);
@@ -317,14 +317,30 @@ describe('createHttpService: failures', () => {
     });
     expect(await get(`${urlOf(s)}/async`)).toMatchObject({ status: 500 });
     expect(await get(`${urlOf(s)}/other`)).toMatchObject({ status: 200, body: 'fine' });
-    expect(sync.tree()).toMatchObject({ state: 'running', failures: 1 });
-    expect(sync.tree().lastError?.message).toBe('sync boom');
-    expect(s.tree()).toMatchObject({ state: 'running', failures: 1 });
-    expect(s.logger.find('request handler threw; answered 500')[0]?.fields).toMatchObject({
-      service: 'api',
-      method: 'GET',
-      url: '/async',
+    expect(sync.tree()).toMatchObject({ state: 'running', failures: 0 });
+    expect(s.tree()).toMatchObject({ state: 'running', failures: 0 });
+    const logged = s.logger.find('request handler threw; answered 500');
+    expect(logged.map((e) => e.level)).toEqual(['error']);
+    expect(logged[0]?.fields).toMatchObject({ service: 'api', method: 'GET', url: '/async' });
+    expect(logged[0]?.fields.err).toMatchObject({ message: 'async boom' });
+  });
+
+  it('keeps serving, in the same generation, after more handler errors than maxFailures by default', async () => {
+    // The issue's case: every request to one buggy route used to count, so a few dozen of them
+    // failed the service again and again until the root supervisor gave up.
+    const s = await start({
+      maxFailures: 1,
+      serve: (req, res) => {
+        if (req.url === '/buggy') throw new Error('buggy route');
+        res.end('fine');
+      },
     });
+    for (let i = 0; i < 5; i++) {
+      expect((await get(`${urlOf(s)}/buggy`)).status).toBe(500);
+    }
+    expect(await get(`${urlOf(s)}/other`)).toMatchObject({ status: 200, body: 'fine' });
+    expect(s.tree()).toMatchObject({ state: 'running', generation: 0, failures: 0 });
+    expect(s.logger.find('request handler threw; answered 500')).toHaveLength(5);
   });
 
   it('destroys the connection when the handler fails after the headers were sent', async () => {
@@ -338,24 +354,26 @@ describe('createHttpService: failures', () => {
     });
     await expect(get(urlOf(s))).rejects.toThrow();
     expect(s.logger.find('request handler threw; connection destroyed')).toHaveLength(1);
-    expect(s.tree().failures).toBe(1);
+    expect(s.tree().failures).toBe(0);
   });
 
-  it("only logs handler failures with handlerErrors: 'log'", async () => {
+  it("counts handler failures as failures of the service with handlerErrors: 'count'", async () => {
     const s = await start({
-      handlerErrors: 'log',
+      handlerErrors: 'count',
       serve: () => {
         throw new Error('boom');
       },
     });
     expect((await get(urlOf(s))).status).toBe(500);
-    expect(s.tree().failures).toBe(0);
-    expect(s.logger.at('error').map((e) => e.msg)).toEqual(['request handler threw; answered 500']);
+    expect(s.tree()).toMatchObject({ state: 'running', failures: 1 });
+    expect(s.tree().lastError?.message).toBe('boom');
+    expect(s.logger.find('request handler threw; answered 500')).toHaveLength(1);
   });
 
-  it('fails the service after maxFailures handler failures, and frees the port', async () => {
+  it("fails the service after maxFailures handler failures with handlerErrors: 'count', and frees the port", async () => {
     const s = await start({
       maxFailures: 1,
+      handlerErrors: 'count',
       serve: () => {
         throw new Error('boom');
       },

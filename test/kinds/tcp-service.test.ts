@@ -204,31 +204,35 @@ describe('createTcpService: failures', () => {
     }
   });
 
-  it('destroys the socket of a handler that throws, logs it and counts a failure', async () => {
+  it('destroys the socket of a handler that throws, logs it, and counts no failure by default', async () => {
     const s = await start({
+      maxFailures: 0,
       handle: () => {
         throw new Error('handler boom');
       },
     });
-    const outcome = await exchange(client(s));
-    expect(outcome.ending).toBe('ECONNRESET');
-    expect(s.tree()).toMatchObject({ state: 'running', failures: 1 });
-    expect(s.tree().lastError?.message).toBe('handler boom');
-    expect(s.logger.find('connection handler threw; socket destroyed')).toHaveLength(1);
+    for (let i = 0; i < 3; i++) {
+      expect((await exchange(client(s))).ending).toBe('ECONNRESET');
+    }
+    expect(s.tree()).toMatchObject({ state: 'running', generation: 0, failures: 0 });
+    expect(s.logger.at('error').map((e) => e.msg)).toEqual([
+      'connection handler threw; socket destroyed',
+      'connection handler threw; socket destroyed',
+      'connection handler threw; socket destroyed',
+    ]);
   });
 
-  it("only logs a handler's rejection with handlerErrors: 'log'", async () => {
+  it("counts a handler's rejection as a failure of the service with handlerErrors: 'count'", async () => {
     const s = await start({
-      handlerErrors: 'log',
+      handlerErrors: 'count',
       handle: async () => {
         throw new Error('async boom');
       },
     });
     await exchange(client(s));
-    expect(s.tree().failures).toBe(0);
-    expect(s.logger.at('error').map((e) => e.msg)).toEqual([
-      'connection handler threw; socket destroyed',
-    ]);
+    expect(s.tree()).toMatchObject({ state: 'running', failures: 1 });
+    expect(s.tree().lastError?.message).toBe('async boom');
+    expect(s.logger.find('connection handler threw; socket destroyed')).toHaveLength(1);
   });
 
   it('survives a peer that resets its connection', async () => {

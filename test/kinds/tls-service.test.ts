@@ -185,8 +185,23 @@ describe('createTlsService: failures', () => {
     }
   });
 
-  it('resets the connection of a handler that throws and counts a failure', async () => {
+  it('resets the connection of a handler that throws, and counts no failure by default', async () => {
     const s = await start({
+      maxFailures: 0,
+      handle: () => {
+        throw new Error('tls handler boom');
+      },
+    });
+    for (let i = 0; i < 2; i++) {
+      expect((await exchange(tlsClient(s.details().port as number))).ending).toBe('ECONNRESET');
+    }
+    expect(s.tree()).toMatchObject({ state: 'running', generation: 0, failures: 0 });
+    expect(s.logger.find('connection handler threw; socket destroyed')).toHaveLength(2);
+  });
+
+  it("counts a handler that throws as a failure of the service with handlerErrors: 'count'", async () => {
+    const s = await start({
+      handlerErrors: 'count',
       handle: () => {
         throw new Error('tls handler boom');
       },

@@ -27,8 +27,8 @@ export interface HttpServiceOptions extends ServerServiceOptions {
    * The request listener: `(req, res) => void`, exactly as `http.createServer` takes it, so an
    * Express app, Fastify's `app.routing` (after `await app.ready()`) or Hono's
    * `getRequestListener(app.fetch)` plug in as they are. It receives no third argument (Express
-   * would take it for `next`). A throw or a rejection answers 500 and is handled as
-   * `handlerErrors` says. Required.
+   * would take it for `next`). A throw or a rejection answers 500 and is logged; it counts as a
+   * failure of the service only with `handlerErrors: 'count'`. Required.
    */
   serve: RequestListener;
   /**

@@ -22,13 +22,16 @@ import { reusePortSupported } from './reuse-port.ts';
  * (HTTP: a 500, or the connection is destroyed if the headers were already sent; TCP/TLS: the
  * socket is destroyed; UDP: the datagram is dropped).
  *
+ * - `'log'` (the default): only log it, at error level with the stack; the service never fails
+ *   because of its handler, so one buggy route cannot restart the server (and, through the
+ *   supervisors' intensity, take the application down).
  * - `'count'`: also count it as a failure of the service (`ctx.fail`), so failure number
- *   `maxFailures + 1` in one generation fails the service and its supervisor restarts it.
- * - `'log'`: only log it; the service never fails because of its handler.
+ *   `maxFailures + 1` in one generation fails the service and its supervisor restarts it. For a
+ *   handler whose errors mean the server itself is broken (a lost database connection).
  *
  * @example
  * ```ts
- * const policy: HandlerErrorPolicy = 'log'; // a public API where bad requests are expected
+ * const policy: HandlerErrorPolicy = 'count'; // opt in: handler errors restart the server
  * ```
  */
 export type HandlerErrorPolicy = 'count' | 'log';
@@ -71,7 +74,8 @@ export interface ServerServiceOptions
   relistenDelay?: number;
   /**
    * What a handler that throws or rejects does to the service: see {@link HandlerErrorPolicy}.
-   * @default 'count'
+   * Counting handler errors as failures is opt-in.
+   * @default 'log'
    */
   handlerErrors?: HandlerErrorPolicy;
 }
@@ -88,7 +92,7 @@ export const SERVER_DEFAULTS = {
   port: 0,
   host: '127.0.0.1',
   relistenDelay: 100,
-  handlerErrors: 'count',
+  handlerErrors: 'log',
 } as const;
 
 /** Common service options a server kind passes on to `resolveServiceOptions`. */

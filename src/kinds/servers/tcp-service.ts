@@ -28,7 +28,8 @@ export interface TcpServiceOptions extends ServerServiceOptions {
    * listeners and return (the connection is then idle as far as a stop is concerned), or
    * return a promise that settles when you are done with the connection (it is in flight until
    * then). An `'error'` listener that logs at debug is already on the socket. A throw or a
-   * rejection destroys the socket and is handled as `handlerErrors` says. Required.
+   * rejection destroys the socket and is logged; it counts as a failure of the service only
+   * with `handlerErrors: 'count'`. Required.
    */
   handle: (socket: Socket, ctx: ServiceContext) => unknown;
   /**

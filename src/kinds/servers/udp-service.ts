@@ -26,7 +26,8 @@ export interface UdpServiceOptions extends ServerServiceOptions {
   /**
    * Called with each datagram, who sent it, the socket (to reply with `socket.send`) and the
    * running generation's context. May return a promise: a stop waits for it within the grace
-   * period. A throw or a rejection drops the datagram and is handled as `handlerErrors` says.
+   * period. A throw or a rejection drops the datagram and is logged; it counts as a failure of
+   * the service only with `handlerErrors: 'count'`.
    * Do not close the socket: that counts as the listener dying (a failure, then a new bind).
    * Required.
    */
