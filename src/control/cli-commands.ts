@@ -138,8 +138,10 @@ async function probe(
   context: CommandContext,
   path: string,
 ): Promise<{ status: number; body: unknown }> {
-  // The probes are open: no token. Read as text, since SPEC fixes their statuses, not bodies.
+  // The probes are open unless the server protects them (`protectProbes`): send the token
+  // when there is one. Read as text, since SPEC fixes their statuses, not bodies.
   const response = await controlRequest(context.url, 'GET', path, {
+    token: context.token,
     timeout: context.timeout,
     responseType: 'text',
   });

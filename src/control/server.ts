@@ -3,7 +3,6 @@
  * readiness, scrape metrics, command services, call their actions, shut down. Node's `http`,
  * bound to 127.0.0.1 unless told otherwise.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { toError, XstateSupervisorError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
@@ -23,6 +22,7 @@ import {
 } from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
 import { handleAction, handleCommand, healthz, readyz } from './routes.ts';
+import { createTokenCheck } from './token.ts';
 
 /**
  * Options of {@link createControlServer}.
@@ -58,9 +58,20 @@ export interface ControlServerOptions {
   /**
    * When set, every request but `/healthz`, `/readyz` and `/metrics` needs
    * `Authorization: Bearer <token>` (compared in constant time).
+   *
+   * Gotcha: the open probes still tell anyone who can reach the port which children exist:
+   * `/metrics` lists every path, `/readyz` the paths not running. Set `protectProbes` to
+   * close them too.
    * @default undefined (no token)
    */
   token?: string;
+  /**
+   * Require the token on `/readyz` and `/metrics` as well, so that nothing but `/healthz`
+   * (the root's state, no paths) answers without it. Needs `token`; give your readiness
+   * probe and Prometheus the token (`authorization` in a scrape config).
+   * @default false
+   */
+  protectProbes?: boolean;
   /**
    * Where errors of actions and the server are logged.
    * @default a console logger on stderr
@@ -91,9 +102,15 @@ export interface ControlServer {
   close(): Promise<void>;
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
-const KNOWN_OPTIONS = ['port', 'host', 'allowedHosts', 'token', 'logger', 'onShutdown'];
+const KNOWN_OPTIONS = [
+  'port',
+  'host',
+  'allowedHosts',
+  'token',
+  'protectProbes',
+  'logger',
+  'onShutdown',
+];
 
 function invalid(caller: string, option: string, expected: string, got: unknown): never {
   throw new XstateSupervisorError(
@@ -120,15 +137,13 @@ export function checkControlOptions(options: object, caller: string): void {
   if (o.token !== undefined && (typeof o.token !== 'string' || o.token === '')) {
     invalid(caller, 'token', 'a non-empty string', o.token);
   }
-}
-
-/** `Bearer <token>`, the scheme case-insensitive (RFC 9110 §11.1). */
-function normaliseAuthorization(header: string): string {
-  return /^bearer /i.test(header) ? `Bearer ${header.slice(7)}` : header;
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  if (o.protectProbes !== undefined && typeof o.protectProbes !== 'boolean') {
+    invalid(caller, 'protectProbes', 'a boolean', o.protectProbes);
+  }
+  // Asked to protect the probes with nothing to protect them with: refuse, never serve open.
+  if (o.protectProbes === true && o.token === undefined) {
+    invalid(caller, 'protectProbes', 'used with a `token` (the probes would stay open)', true);
+  }
 }
 
 /** Splits `/a/b%2Fc` into decoded segments; a malformed escape is a 400. */
@@ -178,11 +193,10 @@ export async function createControlServer(
       'control API bound to a non-loopback address without a token: anyone who can reach it can stop your services',
     );
   }
-  const expected = options.token === undefined ? undefined : digest(`Bearer ${options.token}`);
+  const checkToken = createTokenCheck(options.token, { protectProbes: options.protectProbes });
+  const hostAllowed = createHostCheck(host, options.allowedHosts);
   const metrics = createTreeMetrics(actor);
   const onShutdown = options.onShutdown ?? (() => shutdown(actor));
-
-  const hostAllowed = createHostCheck(host, options.allowedHosts);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // DNS rebinding: a page of another site, its name rebound to 127.0.0.1, is same-origin
@@ -205,19 +219,7 @@ export async function createControlServer(
         `Requests from web pages of other origins are refused (Origin: ${req.headers.origin}).`,
       );
     }
-    if (expected && !OPEN_PATHS.has(pathname)) {
-      const given = digest(normaliseAuthorization(req.headers.authorization ?? ''));
-      if (!timingSafeEqual(given, expected)) {
-        throw new HttpError(
-          401,
-          'UNAUTHORIZED',
-          'A valid `Authorization: Bearer <token>` header is required.',
-          {
-            'www-authenticate': 'Bearer',
-          },
-        );
-      }
-    }
+    checkToken(req, pathname);
     const segments = segmentsOf(pathname);
     const [head, ...rest] = segments;
     if (segments.length === 1 && head === 'tree') {
