@@ -4,7 +4,7 @@
  */
 import type { AnyStateMachine } from 'xstate';
 import { SupervisorConfigError } from '../errors.ts';
-import { checkFunction, checkInteger, type Fail } from '../internal/validate.ts';
+import { checkFunction, checkInteger, checkObject, type Fail } from '../internal/validate.ts';
 import { createSupervisor, type SupervisorMachine } from '../machines/supervisor.ts';
 import type { SupervisorOptions } from '../machines/supervisor-options.ts';
 
@@ -29,7 +29,9 @@ export interface ProcessHubOptions extends Omit<SupervisorOptions, 'children' | 
 
 /**
  * A supervisor of `replicas` identical children `${id}-0` … `${id}-${replicas - 1}`, made by
- * `child(index, childId)`, restarted one-for-one by default. HTTP workers among them share one
+ * `child(index, childId)`, restarted one-for-one by default. Options are validated as
+ * `createSupervisor`'s are (`SupervisorConfigError`); `children` is refused, since the hub makes
+ * its own. HTTP workers among them share one
  * port when each is a `createProcessService({ module, cluster: true })`: this process, the
  * cluster primary, owns the port and hands connections to the workers.
  *
@@ -53,6 +55,20 @@ export function createProcessHub(options: ProcessHubOptions): SupervisorMachine 
   const fail: Fail = (d) => {
     throw new SupervisorConfigError({ ...d, owner });
   };
+  checkObject(options, 'options', fail);
+  if ('children' in options) {
+    // The hub makes its children; a `children` given too would be dropped without a word.
+    throw new SupervisorConfigError(
+      {
+        option: 'children',
+        received: (options as { children?: unknown }).children,
+        expected:
+          'no such option for a process hub: its children are the `replicas` made by `child(index, childId)`',
+        owner,
+      },
+      'SUPERVISOR_CONFIG_UNKNOWN_OPTION',
+    );
+  }
   const { replicas, child, ...rest } = options;
   checkInteger(replicas, 'replicas', fail, 1);
   if (replicas === undefined)

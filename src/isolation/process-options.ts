@@ -9,9 +9,22 @@ import type { ServiceOptions } from '../machines/service-options.ts';
  * Options of {@link createProcessService}: exactly one of `module` (run with
  * `child_process.fork`, IPC on) or `command` (run with `child_process.spawn`), plus the
  * common service options (`gracePeriod`, `restart`, `significant`, hooks, `logger`, ...).
- * There is no `iterate`: the child is the work.
+ *
+ * Gotcha: there is no `iterate` and no pacing option (`minPeriod`, `pause`, `interval`,
+ * `delayBefore`, `delayAfter`): the child is the work, so passing one throws a
+ * `ServiceConfigError` (`SERVICE_CONFIG_UNKNOWN_OPTION`), as any unknown option does.
+ *
+ * @example
+ * ```ts
+ * const options: ProcessServiceOptions = { id: 'worker', module: './worker.mjs', gracePeriod: 2_000 };
+ * createProcessService(options);
+ * ```
  */
-export interface ProcessServiceOptions extends Omit<ServiceOptions, 'iterate' | 'maxFailures'> {
+export interface ProcessServiceOptions
+  extends Omit<
+    ServiceOptions,
+    'iterate' | 'maxFailures' | 'minPeriod' | 'pause' | 'interval' | 'delayBefore' | 'delayAfter'
+  > {
   /**
    * A Node module (a path) run in a child Node process with `child_process.fork`, with an IPC
    * channel (so it can `exitOnParentDeath()`). Not together with `command`.

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { toError } from '../errors.ts';
+import { splitOptions } from '../kinds/scheduled-options.ts';
 import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
   resolveServiceOptions,
@@ -71,7 +72,8 @@ function termBudget(grace: number): number {
  *
  * Gotchas: a child forked with `module` should call `exitOnParentDeath()` (from
  * `process-child`) so it exits if this process dies by SIGKILL. Options are validated at
- * creation (`ServiceConfigError`); a missing module or command fails the start
+ * creation (`ServiceConfigError`): `iterate`, the pacing options and any other unknown option
+ * throw (`SERVICE_CONFIG_UNKNOWN_OPTION`); a missing module or command fails the start
  * (`ProcessStartError`).
  *
  * @example
@@ -82,9 +84,9 @@ function termBudget(grace: number): number {
  * ```
  */
 export function createProcessService(options: ProcessServiceOptions): ServiceMachine {
+  // `iterate` and the pacing options are not among them: the child is the work.
+  const { common: rest } = splitOptions(options, PROCESS_KEYS);
   const proc = resolveProcessOptions(options);
-  const rest: Record<string, unknown> = { ...options };
-  for (const key of PROCESS_KEYS) delete rest[key];
   let grace = 0;
   let userStart: ((ctx: ServiceContext) => unknown) | undefined;
   let userStop: ((ctx: ServiceContext) => unknown) | undefined;

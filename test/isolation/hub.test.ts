@@ -66,6 +66,28 @@ describe('createProcessHub', () => {
     expect(() => createProcessHub({ id: 'hub', replicas: 1.5, child })).toThrow(/integer >= 1/);
   });
 
+  it('rejects children and unknown options at creation instead of dropping them', () => {
+    const child = (_i: number, id: string) => createProcessService({ id, command: 'sleep' });
+    const other = createProcessService({ id: 'other', command: 'sleep' });
+    const withChildren = () =>
+      createProcessHub({ id: 'hub', replicas: 1, child, children: [other] } as never);
+    expect(withChildren).toThrow(SupervisorConfigError);
+    expect(withChildren).toThrow(
+      expect.objectContaining({
+        code: 'SUPERVISOR_CONFIG_UNKNOWN_OPTION',
+        option: 'children',
+        received: [other],
+        owner: 'hub',
+      }),
+    );
+    expect(withChildren).toThrow(/made by `child\(index, childId\)`/);
+    expect(() =>
+      createProcessHub({ id: 'hub', replicas: 1, child, maxRestart: 5 } as never),
+    ).toThrow(
+      expect.objectContaining({ code: 'SUPERVISOR_CONFIG_UNKNOWN_OPTION', option: 'maxRestart' }),
+    );
+  });
+
   it('runs 4 HTTP workers on one port, survives a worker crash and shuts down cleanly', async () => {
     const port = await freePort();
     const logger = createCapturingLogger();

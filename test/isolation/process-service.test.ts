@@ -59,6 +59,35 @@ describe('createProcessService options', () => {
     );
   });
 
+  it('rejects iterate, every pacing option and a typo at creation, naming the option, the value and what is expected', () => {
+    const cases: [string, unknown][] = [
+      ['iterate', () => {}],
+      ['minPeriod', 1_000],
+      ['pause', 100],
+      ['interval', 1_000],
+      ['delayBefore', 10],
+      ['delayAfter', 10],
+      ['gracePeriodd', 5_000],
+    ];
+    for (const [option, value] of cases) {
+      const make = () =>
+        createProcessService({ id: 'p', command: 'sleep', [option]: value } as never);
+      expect(make).toThrow(ServiceConfigError);
+      expect(make).toThrow(
+        expect.objectContaining({
+          code: 'SERVICE_CONFIG_UNKNOWN_OPTION',
+          option,
+          received: value,
+          owner: 'p',
+        }),
+      );
+      expect(make).toThrow(/known options are .*gracePeriod.*module, command/);
+    }
+    expect(() =>
+      createProcessService({ id: 'p', command: 'sleep', gracePeriod: 10 }),
+    ).not.toThrow();
+  });
+
   it('fails the start clearly when the command does not exist', async () => {
     const logger = createCapturingLogger();
     const svc = createProcessService({ id: 'ghost', command: 'no-such-command-xyz', logger });

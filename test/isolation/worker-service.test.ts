@@ -197,6 +197,23 @@ describe('createWorkerService', () => {
     );
   });
 
+  it('rejects iterate and unknown options at creation, and accepts the pacing options', () => {
+    for (const [option, value] of [
+      ['iterate', () => {}],
+      ['pauses', 10],
+    ] as const) {
+      expect(() =>
+        createWorkerService({ id: 'w', module: fixture('report'), [option]: value } as never),
+      ).toThrow(
+        expect.objectContaining({ code: 'SERVICE_CONFIG_UNKNOWN_OPTION', option, received: value }),
+      );
+    }
+    // The thread's iterate is paced by the core, as createService's is.
+    expect(() =>
+      createWorkerService({ id: 'w', module: fixture('report'), minPeriod: 10, pause: 5 }),
+    ).not.toThrow();
+  });
+
   it('rejects at creation a module that is not a URL or an absolute path', () => {
     const bad = (module: unknown) => () =>
       createWorkerService({ id: 'bad', module: module as string });
