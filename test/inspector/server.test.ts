@@ -16,6 +16,7 @@ import {
   type InspectorServerOptions,
   XstateSupervisorError,
 } from '../../src/index.ts';
+import { deferred } from '../helpers/async.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
 import { connectFeed, type Feed, feedUrl } from '../helpers/inspector-feed.ts';
 import { nextReport, reach } from '../helpers/supervisor.ts';
@@ -346,9 +347,18 @@ describe('inspector feed', () => {
     const server = await inspect(actor);
     actor.send({ type: 'booted' });
     const supervision = actor.getSnapshot().children.supervision as AnyActorRef;
+    // The inspector looks for new supervisors every 250 ms while no page is open: wait until
+    // it listens to this one's reports, not for a stretch of real time a loaded machine may
+    // stretch past its next look.
+    const listening = deferred();
+    const on = supervision.on.bind(supervision);
+    supervision.on = ((type: string, handler: (event: unknown) => void) => {
+      const subscription = on(type, handler);
+      if (type === '*') listening.resolve();
+      return subscription;
+    }) as typeof supervision.on;
     await reach(supervision, 'running');
-    // The inspector looks for new supervisors every 250 ms while no page is open.
-    await new Promise((r) => setTimeout(r, 400));
+    await listening.promise;
     const restarted = nextReport(supervision, 'child.restarted');
     supervision.send({ type: 'child.fail', id: 'job', error: new Error('late') });
     await restarted;
