@@ -2,7 +2,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { waitFor } from 'xstate';
 import { type ServiceContext, shutdown } from '../../src/index.ts';
-import { advance, settle, sleep } from '../helpers/async.ts';
+import { advance, deferred, settle, sleep } from '../helpers/async.ts';
 import { launch, stubborn } from '../helpers/service.ts';
 
 beforeEach(() => {
@@ -310,14 +310,19 @@ describe('onStop pairing: exactly once per generation whose onStart succeeded', 
 describe('an iteration that gives up on ctx.signal', () => {
   it('is not a failure when it rejects with the AbortError of a stop', async () => {
     vi.useRealTimers();
+    // Stop once the iteration is in flight, not after a stretch of real time that a loaded
+    // machine may not have used to start it.
+    const inFlight = deferred();
     const svc = launch({
       id: 'honours-signal',
       maxFailures: 0,
       async iterate(ctx) {
-        await wait(10_000, null, { signal: ctx.signal });
+        const waiting = wait(10_000, null, { signal: ctx.signal });
+        inFlight.resolve();
+        await waiting;
       },
     });
-    await new Promise((r) => setTimeout(r, 10));
+    await inFlight.promise;
     svc.actor.send({ type: 'service.stop' });
     await waitFor(svc.actor, (s) => s.matches('stopped') || s.matches('failed'));
     expect(svc.tree()).toMatchObject({ state: 'stopped', failures: 0 });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
 import {
   createService,
@@ -303,8 +303,8 @@ describe('reports and the tree', () => {
     ).start();
     await reach(actor, 'running');
     actor.stop();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(timeline).toContain('onStop a@0');
+    // Wait for the stop itself (bounded), not for 20 ms of real time a loaded machine stretches.
+    await vi.waitFor(() => expect(timeline).toContain('onStop a@0'), { timeout: 5_000 });
   });
 });
 
