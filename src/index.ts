@@ -151,7 +151,14 @@ export {
   type SupervisorOptions,
 } from './machines/supervisor-options.ts';
 export type { SupervisorReport, SupervisorReportType } from './reports.ts';
-export { type RunHandle, type RunOptions, type RunResult, run } from './run.ts';
+export {
+  type RunHandle,
+  type RunOptionProblem,
+  type RunOptions,
+  RunOptionsError,
+  type RunResult,
+  run,
+} from './run.ts';
 export { type ShutdownOptions, shutdown } from './shutdown.ts';
 export { getTree } from './tree.ts';
 export type { LifecycleState, TreeNode } from './tree-node.ts';

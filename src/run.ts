@@ -2,71 +2,18 @@
  * `run()`: the application entry point (aiomisc's entrypoint): start the tree, shut down
  * gracefully on SIGINT/SIGTERM within a timeout, and exit with a meaningful code.
  */
-import {
-  type ControlServer,
-  type ControlServerOptions,
-  checkControlOptions,
-  createControlServer,
-} from './control/server.ts';
-import { CommandError, toError, XstateSupervisorError } from './errors.ts';
-import {
-  checkInspectorOptions,
-  createInspectorServer,
-  type InspectorServer,
-  type InspectorServerOptions,
-} from './inspector/server.ts';
+import { type ControlServer, createControlServer } from './control/server.ts';
+import { CommandError, toError } from './errors.ts';
+import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
 import type { ExitReason } from './internal/exit-reason.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
-import { createConsoleLogger, type Logger } from './logger.ts';
+import { handOverQueues } from './run-deadline.ts';
+import { type RunOptions, resolveRunOptions } from './run-options.ts';
 import { shutdown } from './shutdown.ts';
 import { lifecycleOf, sourceOf } from './tree.ts';
 
-/**
- * Options of {@link run}. Unknown names throw (`RUN_OPTION_UNKNOWN`).
- *
- * @example
- * ```ts
- * const root = createSupervisor({ id: 'root', children: [] });
- * // Embedded (in a test, or a host that owns the process): no process.exit, read `done`.
- * const handle = run(root, { exit: false, shutdownTimeout: 10_000, logger: silentLogger });
- * ```
- */
-export interface RunOptions {
-  /**
-   * How long a graceful shutdown may take before the process exits with code 70.
-   * @default 60000
-   */
-  shutdownTimeout?: number;
-  /**
-   * Signals that start a graceful shutdown. A second one during the shutdown exits at once
-   * with code 70.
-   * @default ['SIGINT', 'SIGTERM']
-   */
-  signals?: NodeJS.Signals[];
-  /**
-   * The logger for the runner and, unless they have their own, the whole tree.
-   * @default a console logger on stderr
-   */
-  logger?: Logger;
-  /**
-   * Call `process.exit(code)` when the run ends by a signal, a timeout or a root failure.
-   * Turn off to embed `run()` and read `done` instead.
-   * @default true
-   */
-  exit?: boolean;
-  /**
-   * Starts the control API once the tree runs (`POST /shutdown` then stops the run as a signal
-   * would). `await handle.ready` gives `handle.control.url` (port 0 picks a free port).
-   * @default undefined (no control API)
-   */
-  control?: Pick<ControlServerOptions, 'port' | 'host' | 'token'>;
-  /**
-   * Starts the inspector (a live web page of the tree) once the tree runs; with `control`
-   * on, its buttons command the tree. `await handle.ready` gives `handle.inspector.url`.
-   * @default undefined (no inspector)
-   */
-  inspector?: Pick<InspectorServerOptions, 'port' | 'host' | 'stately' | 'title'>;
-}
+export type { RunOptionProblem, RunOptions } from './run-options.ts';
+export { RunOptionsError } from './run-options.ts';
 
 /**
  * How a run ended: what `handle.done` resolves to (it never rejects), and the code the
@@ -121,49 +68,31 @@ export interface RunHandle {
   readonly inspector?: InspectorServer;
 }
 
-const RUN_OPTIONS = ['shutdownTimeout', 'signals', 'logger', 'exit', 'control', 'inspector'];
-
 /**
- * Starts a supervision tree (or a lone service) as the application: installs SIGINT/SIGTERM
- * handlers once it is running, and on a signal shuts down gracefully within `shutdownTimeout`
- * (exit 0, or 70 when overrun). If the root fails, the failure is logged and the process exits 1.
+ * Starts a supervision tree (or a lone service) as the application. It installs SIGINT/SIGTERM
+ * handlers at once and keeps the process alive until the run ends; on a signal it shuts down
+ * gracefully within `shutdownTimeout` (exit 0, or 70 when overrun). If the root fails, the
+ * failure is logged and the process exits 1.
  *
- * Gotchas: `handle.stop()` and a root that stops on its own end the run (code 0) without
- * calling `process.exit`, so the process ends only when nothing else keeps it alive. The
- * signal handlers are installed once the root is `running`, not before. `options.logger`
- * becomes the logger of every node that has none of its own.
+ * Gotchas: a signal during the start stops what has started (the children still starting
+ * finish their start first). When `shutdownTimeout` runs out, every queue worker hands its
+ * unprocessed tasks to `onDiscard` (or logs their count) before the exit, within
+ * `discardTimeout`. `handle.stop()` and a root that stops on its own end the run (code 0)
+ * without calling `process.exit`, so the process ends once nothing else keeps it alive.
+ * `options.logger` becomes the logger of every node that has none of its own.
  *
  * @example
  * ```ts
  * import { createService, createSupervisor, run } from 'xstate-supervisor';
  * const poller = createService({ id: 'poller', minPeriod: 5_000, iterate() {} });
  * const handle = run(createSupervisor({ id: 'root', children: [poller] }));
- * await handle.done; // { exitCode: 0, reason: 'signal' } after Ctrl+C
+ * const { exitCode } = await handle.done; // 0 after Ctrl+C; then the process exits with it
+ * console.log(`stopped with code ${exitCode}`);
  * ```
  */
 export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle {
-  for (const key of Object.keys(options)) {
-    if (!RUN_OPTIONS.includes(key)) {
-      throw new XstateSupervisorError(
-        'RUN_OPTION_UNKNOWN',
-        `Unknown option \`${key}\` of run(): known options are ${RUN_OPTIONS.join(', ')}.`,
-      );
-    }
-  }
-  if (options.control !== undefined) checkControlOptions(options.control, 'run() option `control`');
-  if (options.inspector !== undefined) {
-    checkInspectorOptions(options.inspector, 'run() option `inspector`');
-  }
-  const shutdownTimeout = options.shutdownTimeout ?? 60_000;
-  if (!Number.isFinite(shutdownTimeout) || shutdownTimeout < 0) {
-    throw new XstateSupervisorError(
-      'RUN_OPTION_INVALID',
-      `Invalid option \`shutdownTimeout\` of run(): expected a finite number of milliseconds >= 0, got ${String(shutdownTimeout)}.`,
-    );
-  }
-  const signals = options.signals ?? ['SIGINT', 'SIGTERM'];
-  const logger = options.logger ?? createConsoleLogger();
-  const exitProcess = options.exit ?? true;
+  const o = resolveRunOptions(options);
+  const { shutdownTimeout, signals, logger } = o;
   const actor = createActor(root, { input: { logger } });
   if (!sourceOf(actor)) {
     throw new CommandError(
@@ -176,9 +105,12 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   const done = new Promise<RunResult>((resolve) => {
     settle = resolve;
   });
+  /** The run's end is decided (maybe still handing the queues over); `done` soon settles. */
+  let ending = false;
   let ended = false;
   let stopping: Promise<void> | undefined;
-  let handlersInstalled = false;
+  /** The root has reached `running` once. */
+  let started = false;
   /** The root failed and is being shut down; set once, as every later event re-notifies. */
   let failing = false;
 
@@ -192,10 +124,15 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   ready.catch(() => {});
   let control: ControlServer | undefined;
   let inspector: InspectorServer | undefined;
+  // Idle workers wait on promises, which keep no process alive: the run holds it open until
+  // it ends, so a tree of idle queue and event workers still waits for its signal.
+  const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
 
   const end = (result: RunResult, viaProcessExit: boolean) => {
     if (ended) return;
     ended = true;
+    ending = true;
+    clearInterval(keepAlive);
     removeHandlers();
     void control?.close();
     void inspector?.close();
@@ -203,7 +140,24 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       new CommandError('RUN_ENDED', `The run ended (${result.reason}) before it was ready.`),
     );
     settle(result);
-    if (exitProcess && viaProcessExit) process.exit(result.exitCode);
+    if (o.exit && viaProcessExit) {
+      // After `done`'s callbacks: `await handle.done` in main code runs before the exit.
+      process.exitCode = result.exitCode;
+      setImmediate(() => process.exit(result.exitCode));
+    }
+  };
+
+  /** Ends with 70 while the tree may still hold tasks: the queues hand them over first. */
+  const overrun = (why: string) => {
+    if (ending) return;
+    ending = true;
+    void handOverQueues(root, actor, logger, o.discardTimeout, why).then(
+      () => end({ exitCode: 70, reason: 'timeout' }, true),
+      (e: unknown) => {
+        logger.error({ err: toError(e) }, 'handing the queues over failed');
+        end({ exitCode: 70, reason: 'timeout' }, true);
+      },
+    );
   };
 
   const gracefulStop = (
@@ -213,10 +167,11 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     stopping ??= (async () => {
       const timer = setTimeout(() => {
         logger.error({ shutdownTimeout }, 'shutdown overran shutdownTimeout; exiting with code 70');
-        end({ exitCode: 70, reason: 'timeout' }, true);
+        overrun(`the shutdown overran shutdownTimeout (${shutdownTimeout} ms)`);
       }, shutdownTimeout);
       try {
         await shutdown(actor);
+        if (ending) return;
         logger.info('shutdown complete');
         end({ exitCode: 0, reason }, viaProcessExit);
       } finally {
@@ -227,33 +182,53 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   };
 
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.error({ signal }, 'second signal during shutdown; exiting now with code 70');
+    if (ending) {
+      // Already on its way out (handing the queues over): a signal now means "now".
+      logger.error({ signal }, 'signal while exiting; exiting now with code 70');
+      if (o.exit) process.exit(70);
       end({ exitCode: 70, reason: 'timeout' }, true);
       return;
     }
-    logger.info({ signal }, 'signal received; shutting down gracefully');
+    if (stopping || failing) {
+      logger.error({ signal }, 'second signal during shutdown; exiting now with code 70');
+      overrun(`a second ${signal} came during the shutdown`);
+      return;
+    }
+    logger.info(
+      { signal },
+      started
+        ? 'signal received; shutting down gracefully'
+        : 'signal received while starting; stopping what has started',
+    );
     void gracefulStop('signal', true);
   };
+  let handlersInstalled = true;
+  for (const s of signals) process.on(s, onSignal);
   function removeHandlers() {
     if (!handlersInstalled) return;
     handlersInstalled = false;
     for (const s of signals) process.off(s, onSignal);
   }
 
+  const failRun = (error: Error, message: string) => {
+    logger.error({ err: error }, message);
+    // Mark it before the tree stops, or its `stopped` would read as a clean stop.
+    failing = true;
+    failReady(error);
+    void shutdown(actor).finally(() => {
+      if (!ending) end({ exitCode: 1, reason: 'failed', error }, true);
+    });
+  };
+
   actor.subscribe({
     next: (snapshot) => {
       const state = lifecycleOf((snapshot as { value: unknown }).value);
-      if (state === 'running' && !handlersInstalled && !ended && !stopping) {
-        handlersInstalled = true;
-        for (const s of signals) process.on(s, onSignal);
+      if (state === 'running' && !started && !ending && !stopping) {
+        started = true;
         logger.info({ root: root.id }, 'running; press Ctrl+C to stop');
         void startServers();
       } else if (state === 'failed' && !stopping && !failing) {
-        failing = true;
-        const error = rootError(actor);
-        logger.error({ err: error }, 'the root failed; exiting with code 1');
-        void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
+        failRun(rootError(actor), 'the root failed; exiting with code 1');
       } else if (state === 'stopped' && !stopping && !failing) {
         logger.info('the root stopped on its own');
         void gracefulStop('stopped', false);
@@ -262,12 +237,16 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     // The actor was stopped directly (`handle.actor.stop()`), not through stop() or a signal:
     // the run is over all the same, so its signal handlers must go and `done` must settle.
     complete: () => {
-      if (!stopping && !failing) end({ exitCode: 0, reason: 'stopped' }, false);
+      if (!stopping && !failing && !ending) end({ exitCode: 0, reason: 'stopped' }, false);
     },
     error: (err) => {
       const error = toError(err);
       logger.error({ err: error }, 'the root actor crashed; exiting with code 1');
-      end({ exitCode: 1, reason: 'failed', error }, true);
+      if (ending) return;
+      ending = true;
+      void handOverQueues(root, actor, logger, o.discardTimeout, 'the root actor crashed').finally(
+        () => end({ exitCode: 1, reason: 'failed', error }, true),
+      );
     },
   });
   const handle: { -readonly [K in keyof RunHandle]: RunHandle[K] } = {
@@ -280,39 +259,34 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   async function startServers() {
     let starting = 'the control API';
     try {
-      if (options.control) {
+      if (o.control) {
         control = await createControlServer(actor, {
-          ...options.control,
+          ...o.control,
           logger,
           onShutdown: () => gracefulStop('request', true),
         });
         handle.control = control;
-        if (ended) void control.close();
+        if (ending) void control.close();
       }
-      if (options.inspector && !ended) {
+      if (o.inspector && !ending) {
         starting = 'the inspector';
         inspector = await createInspectorServer(actor, {
-          ...options.inspector,
+          ...o.inspector,
           logger,
           ...(control && {
             control: {
               url: control.url,
-              tokenRequired: options.control?.token !== undefined,
+              tokenRequired: o.control?.token !== undefined,
               supervisor: actor,
             },
           }),
         });
         handle.inspector = inspector;
-        if (ended) void inspector.close();
+        if (ending) void inspector.close();
       }
-      if (!ended) markReady(handle);
+      if (!ending) markReady(handle);
     } catch (e) {
-      const error = toError(e);
-      logger.error({ err: error }, `${starting} could not start; shutting down with code 1`);
-      // Mark it before the tree stops, or its `stopped` would read as a clean stop.
-      failing = true;
-      failReady(error);
-      void shutdown(actor).finally(() => end({ exitCode: 1, reason: 'failed', error }, true));
+      failRun(toError(e), `${starting} could not start; shutting down with code 1`);
     }
   }
 

@@ -1,80 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { setup } from 'xstate';
-import {
-  CommandError,
-  createService,
-  getTree,
-  type RunHandle,
-  run,
-  type ServiceOptions,
-  XstateSupervisorError,
-} from '../src/index.ts';
+import { createService, getTree, type RunHandle, run, type ServiceOptions } from '../src/index.ts';
 import { advance, settle, sleep } from './helpers/async.ts';
 import { type CapturingLogger, createCapturingLogger } from './helpers/capture-logger.ts';
+import { startNode } from './helpers/node-process.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLE = 'examples/lone-service/main.ts';
 
-interface Finished {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs the lone-service example in a real Node process. */
-function startExample(env: Record<string, string>) {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', EXAMPLE], {
-    cwd: ROOT,
-    env: { ...process.env, XSTATE_SUPERVISOR_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { text: string; resolve: () => void }[] = [];
-  const check = () => {
-    for (const w of [...waiters]) {
-      if (stderr.includes(w.text) || stdout.includes(w.text)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  };
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => {
-    stdout += d;
-    check();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-    stderr += d;
-    check();
-  });
-  // A hung child must not hang the suite.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  const exited = new Promise<Finished>((resolve) => {
-    child.on('close', (code, signal) => {
-      clearTimeout(guard);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return {
-    child,
-    exited,
-    /** Resolves once `text` has been written to stdout or stderr. */
-    output(text: string): Promise<void> {
-      return Promise.race([
-        new Promise<void>((resolve) => {
-          waiters.push({ text, resolve });
-          check();
-        }),
-        exited.then((f) => {
-          throw new Error(`exited (${f.code}) before writing "${text}":\n${f.stderr}`);
-        }),
-      ]);
-    },
-  };
-}
+const startExample = (env: Record<string, string>) => startNode(EXAMPLE, env);
 
 describe('run() in a real process (examples/lone-service)', () => {
   it('shuts down gracefully on SIGTERM: onStop runs, "shutdown complete", exit code 0', async () => {
@@ -149,8 +82,9 @@ describe('run() in process', () => {
     expect(process.listenerCount('SIGTERM')).toBe(listenersBefore.SIGTERM);
   }
 
-  it('starts the service and installs SIGINT/SIGTERM handlers once it is running', async () => {
+  it('installs SIGINT/SIGTERM handlers at once and says so once the service is running', async () => {
     handle = run(service(), { exit: false, logger });
+    expect(process.listenerCount('SIGTERM')).toBe(listenersBefore.SIGTERM + 1);
     await settle();
     expect(getTree(handle.actor).state).toBe('running');
     expect(process.listenerCount('SIGINT')).toBe(listenersBefore.SIGINT + 1);
@@ -275,36 +209,5 @@ describe('run() in process', () => {
     );
     await settle();
     expect(logger.find('iteration failed')[0]?.fields).toMatchObject({ service: 'app' });
-  });
-});
-
-describe('run() options', () => {
-  const svc = createService({ id: 'x', iterate() {} });
-
-  it('throws on an unknown option', () => {
-    let error: unknown;
-    try {
-      run(svc, { shutdownTimout: 5 } as never);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(XstateSupervisorError);
-    expect(error).toMatchObject({ code: 'RUN_OPTION_UNKNOWN' });
-    expect((error as Error).message).toContain('`shutdownTimout`');
-    expect((error as Error).message).toContain('shutdownTimeout');
-  });
-
-  it.each([[-1], [Number.NaN], [Number.POSITIVE_INFINITY]])(
-    'throws on shutdownTimeout %s',
-    (shutdownTimeout) => {
-      expect(() => run(svc, { shutdownTimeout })).toThrow(
-        expect.objectContaining({ code: 'RUN_OPTION_INVALID' }),
-      );
-    },
-  );
-
-  it('throws on a machine not made by createService or createSupervisor', () => {
-    const plain = setup({}).createMachine({ id: 'plain' });
-    expect(() => run(plain, { exit: false })).toThrow(CommandError);
   });
 });

@@ -27,6 +27,28 @@ interface PutWaiter<T> {
   readonly cleanup: () => void;
 }
 
+/**
+ * Hands a worker's unprocessed tasks over at run()'s deadline (see
+ * {@link QueueDefinition.abandon}); resolves with how many there were.
+ * @internal
+ */
+export type AbandonQueue = (fallback: Logger, reason: unknown) => Promise<number>;
+
+const ABANDON = Symbol('xstate-supervisor.abandonQueue');
+
+/** Marks a queue worker machine so run() can find its queue at the deadline. @internal */
+export function markAbandonable(machine: object, def: QueueDefinition<unknown>): void {
+  const abandon: AbandonQueue = (fallback, reason) => def.abandon(fallback, reason);
+  // Not enumerable: the machine's own JSON and keys stay as XState makes them.
+  Object.defineProperty(machine, ABANDON, { value: abandon });
+}
+
+/** The deadline hand-over of a queue worker machine, or undefined for any other. @internal */
+export function abandonerOf(machine: unknown): AbandonQueue | undefined {
+  if (typeof machine !== 'object' || machine === null) return undefined;
+  return (machine as { [ABANDON]?: AbandonQueue })[ABANDON];
+}
+
 /** The queue of one worker definition, shared by all its actors. @internal */
 export class QueueDefinition<T> {
   readonly id: string;

@@ -19,7 +19,7 @@ import {
   type ServiceContext,
 } from '../machines/service-options.ts';
 import { createMemoryQueue, type TaskQueue } from './queue.ts';
-import { QueueDefinition } from './queue-worker-definition.ts';
+import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';
 import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
 import {
   type OnFull,
@@ -228,6 +228,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
     if (full === 'reject') throw new QueueFullError(id, taskQueue.capacity);
     return def.putWhenRoom(task, priority, putOptions.signal);
   };
+  markAbandonable(machine, def as QueueDefinition<unknown>);
   return Object.assign(machine, {
     put: put as QueueWorkerApi<T, OnFull>['put'],
     pending: () => def.pending(),

@@ -276,6 +276,46 @@ describe('createHttpService: failures', () => {
     }
   });
 
+  it('keeps the port chosen for port 0 across a restart, and fails clearly when it was taken meanwhile', async () => {
+    const logger = createCapturingLogger();
+    const actor = createActor(
+      createHttpService({ id: 'api', port: 0, logger, serve: (_req, res) => res.end('ok') }),
+    ).start();
+    try {
+      await reachState(actor, 'running');
+      const port = getTree(actor).details?.port as number;
+      expect(port).toBeGreaterThan(0);
+
+      actor.send({ type: 'service.stop' });
+      await reachState(actor, 'stopped');
+      actor.send({ type: 'service.start' });
+      await reachState(actor, 'running');
+      expect(getTree(actor)).toMatchObject({ generation: 1, details: { port, listening: true } });
+      expect((await get(`http://127.0.0.1:${port}/`)).body).toBe('ok');
+
+      actor.send({ type: 'service.stop' });
+      await reachState(actor, 'stopped');
+      const taken = await holdPort(port);
+      try {
+        actor.send({ type: 'service.start' });
+        await reachState(actor, 'failed');
+        expect(getTree(actor).lastError?.message).toBe(
+          `HTTP service "api" could not listen on 127.0.0.1:${port} (chosen by the system at its first listen with \`port: 0\`, and kept so that its address does not change): the address is already in use (EADDRINUSE); stop whatever took the port meanwhile, or set a fixed \`port\` that nothing else uses.`,
+        );
+        expect(logger.find('onStart threw')[0]?.fields.err).toMatchObject({
+          code: 'SERVER_LISTEN_FAILED',
+          systemCode: 'EADDRINUSE',
+          port,
+          configuredPort: 0,
+        });
+      } finally {
+        await taken.close();
+      }
+    } finally {
+      actor.stop();
+    }
+  });
+
   it("still runs the user's onStop when the listen fails after their onStart succeeded", async () => {
     const taken = await holdPort();
     try {

@@ -152,6 +152,28 @@ export function describeSupervised(kind: SupervisedKind): void {
       });
     }
 
+    it('one-for-all: a server on port 0 listens again on the port the system chose at its first listen', async () => {
+      const sibling = createService({ id: 'sibling', minPeriod: 10, iterate() {} });
+      const s = startSupervisor({
+        id: 'root',
+        strategy: 'one-for-all',
+        children: [sibling, kind.make(0)],
+      });
+      await reachState(s.actor, 'running');
+      const server = () => getTree(s.actor).children?.find((c) => c.id === 'server');
+      const port = server()?.details?.port as number;
+      expect(port).toBeGreaterThan(0);
+      expect(await kind.probe(port)).toBe(kind.answer);
+
+      const settled = nextReport(s.actor, 'child.restarted', (r) => r.id === 'server');
+      s.actor.send({ type: 'child.fail', id: 'sibling', error: new Error('sibling broke') });
+      await settled;
+      expect(server()).toMatchObject({ state: 'running', generation: 1 });
+      expect(server()?.details).toMatchObject({ port, listening: true });
+      expect(await kind.probe(port)).toBe(kind.answer);
+      await shutdown(s.actor);
+    });
+
     it('rest-for-one: a failing sibling declared after the server leaves it alone', async () => {
       const port = await freePort();
       const sibling = createService({ id: 'sibling', minPeriod: 10, iterate() {} });

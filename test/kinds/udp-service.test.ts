@@ -239,6 +239,27 @@ describe('createUdpService: failures', () => {
   });
 });
 
+describe('createUdpService: port 0', () => {
+  it('binds the port the system chose at the first bind again when its socket dies', async () => {
+    const s = await start({
+      relistenDelay: 10,
+      onMessage: (msg, rinfo, socket) => {
+        if (msg.toString() === 'close yourself') socket.close();
+        else reply(msg, rinfo, socket);
+      },
+    });
+    const port = s.details().port as number;
+    expect(port).toBeGreaterThan(0);
+    const { socket } = await udpClient();
+    await send(socket, port, 'close yourself');
+    const rebound = () => s.logger.find('UDP service listening again').length > 0;
+    for (let i = 0; i < 400 && !rebound(); i++) await delay(5);
+    expect(s.tree()).toMatchObject({ state: 'running', generation: 0, failures: 1 });
+    expect(s.details()).toMatchObject({ port, listening: true });
+    expect(await roundTrip(port, 'again')).toBe('re: again');
+  });
+});
+
 describe('createUdpService: options', () => {
   it('rejects invalid options with a ServiceConfigError naming them', () => {
     const cases: [Record<string, unknown>, string, string][] = [

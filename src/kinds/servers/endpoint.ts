@@ -22,6 +22,8 @@ export function drainBudget(gracePeriod: number): number {
  * @internal
  */
 export interface Endpoint {
+  /** The port actually bound (the system's choice when asked for port 0). */
+  readonly port: number;
   /** What `getTree()` shows in `details` while it listens. */
   details(): Record<string, unknown>;
   /**

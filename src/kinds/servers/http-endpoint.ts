@@ -56,8 +56,8 @@ function answerFailure(
   );
 }
 
-/** Creates the server and listens. @internal */
-export async function openHttp(slot: ServerSlot, s: HttpSettings): Promise<Endpoint> {
+/** Creates the server and listens on `port` (`s.port`, or the one kept from port 0). @internal */
+export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number): Promise<Endpoint> {
   const sockets = new Set<Socket>();
   const inFlight = new Set<ServerResponse>();
   const gauge = new Gauge();
@@ -95,7 +95,14 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings): Promise<Endpo
     });
   });
 
-  await listen(server, { service: s.id, kind: 'HTTP', ...s });
+  await listen(server, {
+    service: s.id,
+    kind: 'HTTP',
+    port,
+    host: s.host,
+    reusePort: s.reusePort,
+    configuredPort: s.port,
+  });
   const address = server.address() as AddressInfo;
   const url = `http://${urlHost(address.address, address.port)}`;
 
@@ -114,6 +121,7 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings): Promise<Endpo
   });
 
   return {
+    port: address.port,
     details: () => ({
       port: address.port,
       host: address.address,

@@ -106,7 +106,7 @@ export function createHttpService(options: HttpServiceOptions): ServiceMachine {
         connections: 0,
         inFlight: 0,
       },
-      open: (slot) => openHttp(slot, settings),
+      open: (slot, port) => openHttp(slot, settings, port),
     },
     base,
     { server: 'http', ...options },

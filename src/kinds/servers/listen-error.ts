@@ -20,6 +20,11 @@ export interface ServerListenDetails {
   readonly port: number;
   /** The address asked for. */
   readonly host: string;
+  /**
+   * The `port` option, when it differs from `port`: 0, and `port` is the one the system chose
+   * at the service's first listen, which every later listen asks for again.
+   */
+  readonly configuredPort?: number | undefined;
 }
 
 /** What each system error means, and what to do about it. */
@@ -33,11 +38,17 @@ const HINTS: Record<string, readonly [what: string, todo: string]> = {
   ENOTFOUND: ['the host name does not resolve', 'check `host`'],
 };
 
+/** What to do when the port kept from an earlier listen with port 0 has been taken. */
+const KEPT_IN_USE =
+  'stop whatever took the port meanwhile, or set a fixed `port` that nothing else uses';
+
 /**
  * Why a server kind's start failed: its `listen()` (or `bind()`) was refused. `code` is
  * `SERVER_LISTEN_FAILED`; `systemCode` is the system's (`EADDRINUSE`, `EACCES`, ...), and
  * `cause` the original error. The service goes to `failed` and `getTree()` shows the message
- * in `lastError`.
+ * in `lastError`. A service with `port: 0` listens again on the port the system chose at its
+ * first listen; when that port has been taken meanwhile, the error says so and carries
+ * `configuredPort: 0`.
  *
  * @example
  * ```ts
@@ -54,26 +65,33 @@ export class ServerListenError extends XstateSupervisorError implements ServerLi
   readonly kind: string;
   readonly port: number;
   readonly host: string;
+  /** The `port` option (0) when `port` is the one the system chose at the first listen. */
+  readonly configuredPort: number | undefined;
   /** The system's error code, such as `EADDRINUSE`; undefined if it had none. */
   readonly systemCode: string | undefined;
   constructor(details: ServerListenDetails, cause: unknown) {
     const raw = (cause as { code?: unknown } | undefined)?.code;
     const systemCode = typeof raw === 'string' ? raw : undefined;
+    const kept = details.configuredPort !== undefined && details.configuredPort !== details.port;
     const hint = systemCode === undefined ? undefined : HINTS[systemCode];
     const why = hint
-      ? `${hint[0]} (${systemCode}); ${hint[1]}`
+      ? `${hint[0]} (${systemCode}); ${kept && systemCode === 'EADDRINUSE' ? KEPT_IN_USE : hint[1]}`
       : cause instanceof Error
         ? cause.message
         : String(cause);
+    const where = kept
+      ? `${details.host}:${details.port} (chosen by the system at its first listen with \`port: 0\`, and kept so that its address does not change)`
+      : `${details.host}:${details.port}`;
     super(
       'SERVER_LISTEN_FAILED',
-      `${details.kind} service "${details.service}" could not listen on ${details.host}:${details.port}: ${why}.`,
+      `${details.kind} service "${details.service}" could not listen on ${where}: ${why}.`,
       { cause },
     );
     this.service = details.service;
     this.kind = details.kind;
     this.port = details.port;
     this.host = details.host;
+    this.configuredPort = kept ? details.configuredPort : undefined;
     this.systemCode = systemCode;
   }
 }

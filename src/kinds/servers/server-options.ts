@@ -55,8 +55,10 @@ export interface ServerServiceOptions
     'iterate' | 'minPeriod' | 'pause' | 'interval' | 'delayBefore' | 'delayAfter'
   > {
   /**
-   * The port to listen on, 0 for a free one chosen by the system (the real port is in
-   * `getTree()` `details.port`, and a restart may get another one).
+   * The port to listen on, 0 for a free one chosen by the system. The real port is in
+   * `getTree()` `details.port`; with 0, the port chosen at the first listen is kept: a restart
+   * or a listen again after the listener died asks for that port, and fails with a
+   * `ServerListenError` (`EADDRINUSE`) if something else has taken it meanwhile.
    * @default 0
    */
   port?: number;

@@ -29,9 +29,15 @@ export class ServerSlot {
   shown: Endpoint | undefined;
   /** When the running generation was asked to stop (its signal aborted). */
   stopAt: number | undefined;
+  /**
+   * The port every listen asks for: the configured one, or, when that is 0, the port the
+   * system chose at the first successful listen, kept for every later one (decision 0043).
+   */
+  port: number;
   private readonly initial: Record<string, unknown>;
-  constructor(initial: Record<string, unknown>) {
+  constructor(initial: Record<string, unknown>, port: number) {
     this.initial = initial;
+    this.port = port;
   }
   details(): Record<string, unknown> {
     return this.shown ? this.shown.details() : { ...this.initial };
@@ -47,8 +53,11 @@ export interface ServerKind {
   readonly label: string;
   /** `getTree()` details before the first listen. */
   readonly initialDetails: Record<string, unknown>;
-  /** Creates the listener and listens; rejects with a `ServerListenError`. */
-  open(slot: ServerSlot): Promise<Endpoint>;
+  /**
+   * Creates the listener and listens on `port` (`slot.port`); rejects with a
+   * `ServerListenError`.
+   */
+  open(slot: ServerSlot, port: number): Promise<Endpoint>;
 }
 
 /** The kind's state behind a context (`IterationContext.local`, internal to the core). */
@@ -78,6 +87,15 @@ export function handlerFailed(
   } else {
     ctx.logger.error({ ...fields, err }, message);
   }
+}
+
+/** Opens the listener on the slot's port, and keeps the port the system chose for port 0. */
+async function openOn(kind: ServerKind, slot: ServerSlot): Promise<Endpoint> {
+  const ep = await kind.open(slot, slot.port);
+  slot.port = ep.port;
+  slot.endpoint = ep;
+  slot.shown = ep;
+  return ep;
 }
 
 /** Waits until the generation is asked to stop (undefined) or the listener dies (its error). */
@@ -118,15 +136,15 @@ export function serverService(kind: ServerKind, base: ServerBase, shown: object)
     slot.ctx = ctx;
     slot.stopAt = undefined;
     if (userStart && (await userStart(ctx)) === false) return false;
+    let ep: Endpoint;
     try {
-      slot.endpoint = await kind.open(slot);
+      ep = await openOn(kind, slot);
     } catch (error) {
       // The user's onStart succeeded: their onStop still pairs with it.
       if (userStart) await callUserStop(ctx);
       throw error;
     }
-    slot.shown = slot.endpoint;
-    ctx.logger.info(slot.endpoint.details(), `${kind.label} service listening`);
+    ctx.logger.info(ep.details(), `${kind.label} service listening`);
     return undefined;
   }
 
@@ -135,14 +153,13 @@ export function serverService(kind: ServerKind, base: ServerBase, shown: object)
     slot.ctx = ctx;
     slot.stopAt = undefined;
     if (ctx.signal.aborted) return;
-    if (!slot.endpoint) {
-      // The listener died on its own in an earlier iteration: listen again.
-      slot.endpoint = await kind.open(slot);
-      slot.shown = slot.endpoint;
-      ctx.logger.info(slot.endpoint.details(), `${kind.label} service listening again`);
+    let ep = slot.endpoint;
+    if (!ep) {
+      // The listener died on its own in an earlier iteration: listen again, on the same port.
+      ep = await openOn(kind, slot);
+      ctx.logger.info(ep.details(), `${kind.label} service listening again`);
       if (ctx.signal.aborted) return;
     }
-    const ep = slot.endpoint;
     const error = await watch(ctx, slot, ep);
     if (!error) return;
     slot.endpoint = undefined;
@@ -182,7 +199,7 @@ export function serverService(kind: ServerKind, base: ServerBase, shown: object)
       onStart,
       onStop,
       local: {
-        create: () => new ServerSlot(kind.initialDetails),
+        create: () => new ServerSlot(kind.initialDetails, base.port),
         describe: (state) => (state as ServerSlot).details(),
       },
     },

@@ -47,10 +47,11 @@ interface Conn {
   busy: boolean;
 }
 
-/** Creates the server and listens. @internal */
+/** Creates the server and listens on `port` (`s.port`, or the one kept from port 0). @internal */
 export async function openStream<S extends Socket>(
   slot: ServerSlot,
   s: StreamSettings<S>,
+  port: number,
 ): Promise<Endpoint> {
   /** Every TCP connection (TLS ones still in their handshake included), by peer. */
   const raw = new Map<string, Socket>();
@@ -126,7 +127,14 @@ export async function openStream<S extends Socket>(
     );
   }
 
-  await listen(server, { service: s.id, kind: s.label, ...s });
+  await listen(server, {
+    service: s.id,
+    kind: s.label,
+    port,
+    host: s.host,
+    reusePort: s.reusePort,
+    configuredPort: s.port,
+  });
   const address = server.address() as AddressInfo;
   const url = `${s.scheme}://${urlHost(address.address, address.port)}`;
 
@@ -147,6 +155,7 @@ export async function openStream<S extends Socket>(
   });
 
   return {
+    port: address.port,
     details: () => ({
       port: address.port,
       host: address.address,

@@ -95,7 +95,7 @@ export function createTcpService(options: TcpServiceOptions): ServiceMachine {
         connections: 0,
         active: 0,
       },
-      open: (slot) => openStream(slot, settings),
+      open: (slot, port) => openStream(slot, settings, port),
     },
     base,
     { server: 'tcp', ...options },

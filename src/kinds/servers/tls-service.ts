@@ -121,7 +121,7 @@ export function createTlsService(options: TlsServiceOptions): ServiceMachine {
         connections: 0,
         active: 0,
       },
-      open: (slot) => openStream(slot, settings),
+      open: (slot, port) => openStream(slot, settings, port),
     },
     base,
     // The key material is never shown.

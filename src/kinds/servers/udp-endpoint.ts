@@ -25,8 +25,8 @@ export interface UdpSettings {
   ) => unknown;
 }
 
-/** Creates the socket and binds it. @internal */
-export async function openUdp(slot: ServerSlot, s: UdpSettings): Promise<Endpoint> {
+/** Creates the socket and binds it to `port` (`s.port`, or the one kept from port 0). @internal */
+export async function openUdp(slot: ServerSlot, s: UdpSettings, port: number): Promise<Endpoint> {
   const gauge = new Gauge();
   const end = new EndSignal();
   let closing = false;
@@ -69,7 +69,7 @@ export async function openUdp(slot: ServerSlot, s: UdpSettings): Promise<Endpoin
   });
 
   try {
-    await bind(socket, { service: s.id, kind: 'UDP', port: s.port, host: s.host });
+    await bind(socket, { service: s.id, kind: 'UDP', port, host: s.host, configuredPort: s.port });
   } catch (error) {
     try {
       socket.close();
@@ -98,6 +98,7 @@ export async function openUdp(slot: ServerSlot, s: UdpSettings): Promise<Endpoin
   });
 
   return {
+    port: address.port,
     details: () => ({
       port: address.port,
       host: address.address,

@@ -89,7 +89,7 @@ export function createUdpService(options: UdpServiceOptions): ServiceMachine {
         dropped: 0,
         inFlight: 0,
       },
-      open: (slot) => openUdp(slot, settings),
+      open: (slot, port) => openUdp(slot, settings, port),
     },
     base,
     { server: 'udp', ...options },
