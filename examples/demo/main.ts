@@ -13,8 +13,10 @@
  *
  * Environment: DEMO_FLAKY_RATE (0..1, default 0.3), DEMO_TICK (ms, default 1000),
  * DEMO_CONTROL_PORT (default 0: a free port) and DEMO_INSPECTOR_PORT (default 9465; 0 for a
- * free one).
+ * free one). A port in use is not an error here: the demo takes the next free one, as Vite
+ * does, and says so (run() itself fails on a busy port: decision 0041).
  */
+import { createServer } from 'node:net';
 import {
   createConsoleLogger,
   createService,
@@ -89,6 +91,39 @@ const root = createSupervisor({
   ],
 });
 
+/** Whether 127.0.0.1 can listen on `port` now (the server is closed again at once). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/**
+ * The first port from `wanted` up that is free, as Vite picks its dev server's port; after 20
+ * busy ones, 0 (any free port). Someone may take it between this probe and run()'s listen: a
+ * demo can live with that, an application should fail instead (run() does).
+ */
+async function nextFreePort(name: string, wanted: number, taken = 0): Promise<number> {
+  if (wanted === 0) return 0;
+  for (let port = wanted; port < wanted + 20 && port <= 65_535; port++) {
+    if (port !== taken && (await canListen(port))) {
+      if (port !== wanted) say(`${name}: port ${wanted} is in use; taking ${port} instead`);
+      return port;
+    }
+  }
+  say(`${name}: ports ${wanted} to ${wanted + 19} are in use; taking any free port`);
+  return 0;
+}
+
+const controlPort = await nextFreePort('control API', Number(process.env.DEMO_CONTROL_PORT ?? 0));
+const inspectorPort = await nextFreePort(
+  'inspector',
+  Number(process.env.DEMO_INSPECTOR_PORT ?? 9465),
+  controlPort,
+);
+
 const describe = (r: SupervisorReport) => {
   const reason = r.reason instanceof Error ? r.reason.message : r.reason;
   const why = reason === undefined ? '' : ` (${String(reason)})`;
@@ -100,11 +135,11 @@ const handle = run(root, {
   logger,
   exit: false,
   // The control API on 127.0.0.1 (port 0 picks a free one): curl it while the demo runs.
-  control: { port: Number(process.env.DEMO_CONTROL_PORT ?? 0) },
+  control: { port: controlPort },
   // The inspector, a live web page of the tree, also on 127.0.0.1.
   // A fixed port, so an open page reconnects by itself when the demo is restarted.
   inspector: {
-    port: Number(process.env.DEMO_INSPECTOR_PORT ?? 9465),
+    port: inspectorPort,
     title: 'xstate-supervisor demo',
   },
 });
