@@ -171,6 +171,27 @@ export class KilledError extends XstateSupervisorError {
   }
 }
 
+/**
+ * The error a start fails with when `onStart` has not settled within `startTimeout`. `code` is
+ * `START_TIMEOUT`. The generation's `ctx.signal` is aborted and the generation fenced: what
+ * `onStart` does later is ignored, and `onStop` is not run for it (its start never succeeded).
+ *
+ * @example
+ * ```ts
+ * actor.on('child.failed', (r) => {
+ *   if (r.reason instanceof StartTimeoutError) console.error(`${r.id} is stuck starting`);
+ * });
+ * ```
+ */
+export class StartTimeoutError extends XstateSupervisorError {
+  constructor(id: string, generation: number, startTimeout: number) {
+    super(
+      'START_TIMEOUT',
+      `Service "${id}" generation ${generation} did not finish onStart within startTimeout ${startTimeout} ms; its start failed. Raise startTimeout or make onStart honour ctx.signal.`,
+    );
+  }
+}
+
 /** Turns anything thrown into an `Error`, so failures always have a message and a stack. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

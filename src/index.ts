@@ -31,6 +31,7 @@ export {
   type ConfigErrorDetails,
   KilledError,
   ServiceConfigError,
+  StartTimeoutError,
   SupervisorConfigError,
   XstateSupervisorError,
 } from './errors.ts';

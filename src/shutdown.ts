@@ -2,8 +2,13 @@
  * `shutdown()`: a graceful stop of a service or a whole tree (children in reverse start order).
  */
 import { CommandError } from './errors.ts';
-import { type AnyActorRef, isActorStopped, stopActor } from './internal/xstate.ts';
-import { lifecycleOf, sourceOf } from './tree.ts';
+import {
+  type AnyActorRef,
+  isActorNotStarted,
+  isActorStopped,
+  stopActor,
+} from './internal/xstate.ts';
+import { lifecycleOf, requireSource } from './tree.ts';
 
 /**
  * Options of {@link shutdown}.
@@ -40,8 +45,8 @@ function isEnded(actor: AnyActorRef): boolean {
  * a supervisor stops its children in reverse start order, each bounded by its `gracePeriod`.
  *
  * Gotchas: it resolves (it does not reject) when the tree ends in `failed`, and at once for an
- * actor already stopped or never started. By default it then stops the root XState actor, which
- * cannot be started again (see `stopActor`). It throws a `CommandError`
+ * actor already stopped or never started (one never started is left startable). By default it
+ * then stops the root XState actor, which cannot be started again (see `stopActor`). It throws a `CommandError`
  * (`NOT_A_SUPERVISED_ACTOR`) for an actor that is not a service or supervisor.
  *
  * @example
@@ -53,14 +58,9 @@ function isEnded(actor: AnyActorRef): boolean {
  * ```
  */
 export async function shutdown(actor: AnyActorRef, options: ShutdownOptions = {}): Promise<void> {
-  const source = sourceOf(actor);
-  if (!source) {
-    throw new CommandError(
-      'NOT_A_SUPERVISED_ACTOR',
-      `shutdown() expects an actor of a machine made by createService or createSupervisor, got actor "${actor.id}".`,
-    );
-  }
-  if (!isActorStopped(actor)) {
+  const source = requireSource(actor, 'shutdown');
+  // Never started: nothing runs, and an event sent now would only wait for a start.
+  if (!isActorStopped(actor) && !isActorNotStarted(actor)) {
     const kind = source.treeNode('idle').kind;
     await new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -91,6 +91,8 @@ export async function shutdown(actor: AnyActorRef, options: ShutdownOptions = {}
       if (isEnded(actor)) finish();
     });
   }
+  // A root that was never started is left as it is: nothing ran, and it can still start.
+  if (isActorNotStarted(actor)) return;
   const isRoot = (actor as unknown as { _parent?: unknown })._parent === undefined;
   if ((options.stopActor ?? true) && isRoot) stopActor(actor);
 }

@@ -2,7 +2,7 @@
  * `getTree()`: the live state of a service or a whole supervision tree.
  */
 import { CommandError } from './errors.ts';
-import type { AnyActorRef } from './internal/xstate.ts';
+import { type AnyActorRef, isActorNotStarted } from './internal/xstate.ts';
 import type { LifecycleState, TreeNode, TreeSource } from './tree-node.ts';
 
 const STATES = new Set<string>(['idle', 'starting', 'running', 'stopping', 'stopped', 'failed']);
@@ -31,17 +31,47 @@ export function runtimeOf(
   return null;
 }
 
-/** The tree node of one actor. @internal */
-export function nodeOf(actor: AnyActorRef): TreeNode {
-  const snapshot = actor.getSnapshot() as { value: unknown };
-  const source = sourceOf(actor);
+/** Whether `value` is an actor at all (a missing or wrong argument gets a clear error). */
+function isActor(value: unknown): value is AnyActorRef {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { getSnapshot?: unknown }).getSnapshot === 'function'
+  );
+}
+
+/**
+ * The runtime behind `actor`, or a `CommandError` (`NOT_A_SUPERVISED_ACTOR`) naming what was
+ * received, for `fn` (the public function called). @internal
+ */
+export function requireSource(actor: unknown, fn: string): TreeSource {
+  const source = isActor(actor) ? sourceOf(actor) : undefined;
   if (!source) {
+    const got = isActor(actor)
+      ? `actor "${actor.id}"`
+      : actor === null || actor === undefined
+        ? String(actor)
+        : `a ${typeof actor}`;
     throw new CommandError(
       'NOT_A_SUPERVISED_ACTOR',
-      `getTree() expects an actor of a machine made by createService or createSupervisor, got actor "${actor.id}".`,
+      `${fn}() expects an actor of a machine made by createService or createSupervisor (createActor(machine)), got ${got}.`,
     );
   }
-  return source.treeNode(lifecycleOf(snapshot.value));
+  return source;
+}
+
+/**
+ * The lifecycle state of one of our actors: `idle` until it is started (XState computes a
+ * not-started actor's snapshot already, past the `always` that starts it). @internal
+ */
+export function stateOf(actor: AnyActorRef): LifecycleState {
+  if (isActorNotStarted(actor)) return 'idle';
+  return lifecycleOf((actor.getSnapshot() as { value: unknown }).value);
+}
+
+/** The tree node of one actor. @internal */
+export function nodeOf(actor: AnyActorRef): TreeNode {
+  return requireSource(actor, 'getTree').treeNode(stateOf(actor));
 }
 
 /**

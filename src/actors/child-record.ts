@@ -222,6 +222,11 @@ export class ChildRecord {
     }
   }
 
+  /** Asks the child to stop without waiting (a start in progress is aborted by it). */
+  requestStop(): void {
+    this.actor?.send({ type: this.spec.kind === 'service' ? 'service.stop' : 'supervisor.stop' });
+  }
+
   /** Sends an event to the child and waits for one of `states` (a hard reset, a fail). */
   async sendAndWait(
     event: { type: string },

@@ -115,6 +115,8 @@ export class LoopRun {
     | undefined;
   /** The end was reported: a generation ends once. */
   endReported = false;
+  /** Set while an async `onStart` runs: bounds it by `gracePeriod` once a stop aborts it. */
+  onStartAborted: (() => void) | undefined;
   done: Promise<void> = Promise.resolve();
   /** Task failures already counted, so an iteration that awaits the task is not counted too. */
   private taskErrors: WeakSet<object> | undefined;

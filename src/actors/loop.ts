@@ -4,11 +4,12 @@
  * bump plain counters that `getTree()` reads. Only the end of a loop (done, failed) becomes an
  * event.
  */
-import { KilledError, toError } from '../errors.ts';
+import { KilledError, StartTimeoutError, toError } from '../errors.ts';
 import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
-import { settlesWithin, Yielder } from '../internal/waiter.ts';
+import { LongTimeout, settlesWithin, Yielder } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
+import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { isAbortError, isThenable, type LoopOwner, LoopRun } from './loop-run.ts';
@@ -85,6 +86,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   /** `onStart` succeeded and `onStop` has not been called yet. */
   private sessionOpen = false;
   private finishing: Promise<{ killed: boolean }> | undefined;
+  /** With `failureWindow`: the failures that count toward `maxFailures`. */
+  private readonly failureTimes: RestartWindow | undefined;
 
   readonly opts: ResolvedServiceOptions;
   readonly logger: Logger;
@@ -103,6 +106,9 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.clock = clock;
     this.generation = initialGeneration;
     this.local = opts.local?.create();
+    if (opts.failureWindow !== undefined) {
+      this.failureTimes = new RestartWindow(opts.maxFailures, opts.failureWindow);
+    }
   }
 
   /** Enters `starting`: a new generation with fresh counters. */
@@ -114,6 +120,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.exit = SHUTDOWN;
     this.pendingExit = undefined;
     this.finishing = undefined;
+    this.failureTimes?.reset();
     this.run = new LoopRun(this, this.generation, this.clock);
   }
 
@@ -131,7 +138,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     if (onStart) {
       let result: unknown;
       try {
-        result = await onStart(run.ctx);
+        result = onStart(run.ctx);
+        if (isThenable(result)) result = await this.boundStart(run, result);
       } catch (e) {
         abandon(run);
         throw e;
@@ -145,6 +153,72 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     // The actor was stopped while onStart ran: the pairing still holds.
     if (actorStopped()) void this.finish();
     return 'started';
+  }
+
+  /**
+   * Bounds an async `onStart` by `startTimeout`, and by `gracePeriod` once a stop aborts it:
+   * a start that never settles must not hold the service, or its supervisor, in `starting`.
+   */
+  private boundStart(run: LoopRun, started: PromiseLike<unknown>): Promise<unknown> {
+    const o = this.opts;
+    const generation = run.ctx.generation;
+    return new Promise((resolve, reject) => {
+      const timers = [
+        new LongTimeout(
+          this.clock,
+          () => reject(new StartTimeoutError(o.id, generation, o.startTimeout)),
+          o.startTimeout,
+        ),
+      ];
+      run.onStartAborted = () => {
+        timers.push(
+          new LongTimeout(
+            this.clock,
+            () => reject(new KilledError(o.id, generation, o.gracePeriod)),
+            o.gracePeriod,
+          ),
+        );
+      };
+      const settle = () => {
+        for (const t of timers) t.clear();
+        run.onStartAborted = undefined;
+      };
+      started.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /**
+   * A stop (or failure) asked for while `onStart` runs: `ctx.signal` is aborted now, and the
+   * start gets `gracePeriod` to end. If it still succeeds, the stop follows it (`onStop` runs).
+   */
+  abortStart(): void {
+    const run = this.run;
+    if (!run || this.sessionOpen || run.halted) return;
+    run.halt();
+    run.onStartAborted?.();
+  }
+
+  /** The start ended by a throw after a stop was asked for: the service ends stopped. */
+  startAborted(error: unknown): void {
+    this.setExit(SHUTDOWN);
+    if (error instanceof KilledError) {
+      this.killed = true;
+      this.logger.warn({ generation: this.generation, err: error }, 'generation killed');
+    } else if (!isAbortError(error)) {
+      this.logger.warn(
+        { generation: this.generation, err: toError(error) },
+        'onStart threw after a stop was asked for; stopped',
+      );
+    }
   }
 
   /** Starts the current generation's loop; `report` hears of its end unless it is fenced. */
@@ -203,6 +277,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.generation++;
     this.iterations = 0;
     this.failures = 0;
+    this.failureTimes?.reset();
     this.run = new LoopRun(this, this.generation, this.clock);
   }
 
@@ -311,6 +386,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.failures++;
     this.lastError = lastErrorOf(error);
     const max = this.opts.maxFailures;
+    const over = this.failureTimes ? !this.failureTimes.add(this.clock.now()) : this.failures > max;
     this.logger.error(
       {
         generation: run.ctx.generation,
@@ -321,7 +397,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
       },
       what,
     );
-    if (this.failures > max && !run.failedWith) {
+    if (over && !run.failedWith) {
       run.failedWith = error;
       run.halt();
       // The failure ends the generation now, not when the iteration in flight returns: the
@@ -434,7 +510,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
       state,
       generation: Math.max(0, this.generation),
       iterations: this.iterations,
-      failures: this.failures,
+      failures: this.failureTimes ? this.failureTimes.count(this.clock.now()) : this.failures,
       restarts: 0,
     };
     if (this.lastError) node.lastError = { ...this.lastError };

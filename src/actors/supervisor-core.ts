@@ -80,6 +80,10 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   private queue: Promise<unknown> = Promise.resolve();
   /** Running: exits are handled and commands accepted. */
   accepting = false;
+  /** The child `startAll` is starting now. */
+  private starting: ChildRecord | undefined;
+  /** A stop (or failure) came while the children were starting: the start ends early. */
+  private startAborted = false;
   /** Restarts waiting out a backoff. */
   private readonly backoffTimers = new Set<LongTimeout>();
 
@@ -130,6 +134,11 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     why?: unknown,
   ): Promise<boolean> {
     const outcome = await rec.start(this.clock.now());
+    if (outcome !== 'running' && this.startAborted && rec.exitReason()._tag !== 'Failure') {
+      // Our own stop ended its start: a stop, not a failure.
+      this.report('child.stopped', rec, 'supervisor stopping');
+      return false;
+    }
     if (outcome === 'running') {
       this.report(started, rec, why);
       return true;
@@ -155,9 +164,21 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       this.window.reset();
       this.failures = 0;
       this.exit = SHUTDOWN;
+      this.startAborted = false;
       const started: ChildRecord[] = [];
       for (const rec of this.children) {
-        if (!(await this.startChild(rec, 'child.started'))) {
+        this.starting = rec;
+        const ok = await this.startChild(rec, 'child.started');
+        this.starting = undefined;
+        if (this.startAborted) {
+          // Stopped while starting: what started stops in reverse; the pending exit applies.
+          for (let i = started.length - 1; i >= 0; i--) {
+            await this.stopChild(started[i]!, 'supervisor stopping');
+            this.report('child.stopped', started[i]!, 'supervisor stopping');
+          }
+          return;
+        }
+        if (!ok) {
           const reason = rec.exitReason();
           const error =
             reason._tag === 'Failure' ? reason.error : new Error(`child "${rec.id}" did not start`);
@@ -184,6 +205,16 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       }
       this.accepting = true;
     });
+  }
+
+  /**
+   * A stop (or failure) came while the children start: the child starting now is asked to
+   * stop (which aborts its start), and no later child starts.
+   */
+  abortStart(): void {
+    if (this.startAborted) return;
+    this.startAborted = true;
+    this.starting?.requestStop();
   }
 
   /** Stops accepting exits now (sync), then stops every child in reverse order. */

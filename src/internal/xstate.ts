@@ -82,6 +82,11 @@ export function stopActor(actor: AnyActorRef): void {
   (actor as unknown as ActorInternals)._stop();
 }
 
+/** True while the actor has not been started (XState's ProcessingStatus.NotStarted is 0). */
+export function isActorNotStarted(actor: AnyActorRef): boolean {
+  return (actor as unknown as ActorInternals)._processingStatus === 0;
+}
+
 /** True once the actor has been stopped (XState's ProcessingStatus.Stopped is 2). */
 export function isActorStopped(actor: AnyActorRef): boolean {
   return (actor as unknown as ActorInternals)._processingStatus === 2;

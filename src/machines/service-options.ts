@@ -150,16 +150,33 @@ export interface ServiceOptions<
   delayAfter?: number;
   /**
    * SuperLoops `max_loop_failures`: failure number `maxFailures + 1` in one generation moves
-   * the service to `failed`.
+   * the service to `failed` (with `failureWindow`: within that span).
    * @default 10
    */
   maxFailures?: number;
+  /**
+   * Count only the failures of the last `failureWindow` ms toward `maxFailures`, as a
+   * supervisor's `restartWindow` does for restarts: a long-lived service with a rare error is
+   * then never failed by errors hours apart. Left out, every failure of the generation counts
+   * (SuperLoops' rule), which suits loops whose failures come in bursts. `getTree()`'s
+   * `failures` is then the count in the window.
+   * @default undefined (count per generation)
+   */
+  failureWindow?: number;
   /**
    * How long a stop (or hard reset) waits for the iteration in flight and `onStop` before the
    * generation is killed and fenced.
    * @default 5000
    */
   gracePeriod?: number;
+  /**
+   * How long `onStart` may take: not settled by then, the start fails with a
+   * `StartTimeoutError` (`START_TIMEOUT`), `ctx.signal` is aborted and the generation fenced,
+   * so a stuck start never holds its supervisor (or a shutdown) in `starting`. A stop asked for
+   * while `onStart` runs aborts `ctx.signal` at once and waits up to `gracePeriod` for it.
+   * @default 30000
+   */
+  startTimeout?: number;
   /**
    * How long a stop waits for the generation's graceful tasks (`ctx.task`) that are not
    * cancelled at once; the whole stop stays bounded by `gracePeriod`.
@@ -247,6 +264,8 @@ export interface ResolvedServiceOptions {
   readonly delayAfter: number;
   readonly maxFailures: number;
   readonly gracePeriod: number;
+  readonly startTimeout: number;
+  readonly failureWindow: number | undefined;
   readonly restart: RestartType;
   readonly resetGlobally: boolean;
   readonly significant: boolean;
@@ -299,6 +318,7 @@ export interface LocalState {
 export const SERVICE_DEFAULTS = {
   maxFailures: 10,
   gracePeriod: 5_000,
+  startTimeout: 30_000,
   restart: 'permanent',
   resetGlobally: true,
   significant: false,
@@ -313,6 +333,8 @@ export const COMMON_SERVICE_OPTIONS = [
   'id',
   'maxFailures',
   'gracePeriod',
+  'startTimeout',
+  'failureWindow',
   'gracefulWaitTimeout',
   'cancelOnTimeout',
   'restart',
@@ -334,6 +356,20 @@ const KNOWN = [
   'delayBefore',
   'delayAfter',
 ] as const;
+
+/** A duration that must be > 0 (0 would fail every start, or count no failure). */
+function checkPositiveDuration(
+  value: unknown,
+  option: string,
+  fail: Fail,
+  instead: string,
+): number | undefined {
+  const ms = checkDuration(value, option, fail);
+  if (ms === 0) {
+    fail({ option, received: 0, expected: `a finite number of milliseconds > 0, ${instead}` });
+  }
+  return ms;
+}
 
 /** Validates and resolves service options; throws `ServiceConfigError`. @internal */
 export function resolveServiceOptions<Config, Def extends ServiceConfigOptions | undefined>(
@@ -403,6 +439,19 @@ export function resolveServiceOptions<Config, Def extends ServiceConfigOptions |
     maxFailures:
       checkInteger(options.maxFailures, 'maxFailures', fail) ?? SERVICE_DEFAULTS.maxFailures,
     gracePeriod,
+    startTimeout:
+      checkPositiveDuration(
+        options.startTimeout,
+        'startTimeout',
+        fail,
+        'or leave it out for the default (30 s)',
+      ) ?? SERVICE_DEFAULTS.startTimeout,
+    failureWindow: checkPositiveDuration(
+      options.failureWindow,
+      'failureWindow',
+      fail,
+      'or leave it out to count per generation',
+    ),
     gracefulWaitTimeout:
       checkDuration(options.gracefulWaitTimeout, 'gracefulWaitTimeout', fail) ?? gracePeriod,
     cancelOnTimeout: checkBoolean(options.cancelOnTimeout, 'cancelOnTimeout', fail) ?? true,

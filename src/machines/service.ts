@@ -105,6 +105,9 @@ const serviceSetup = setup({
     rollbackGeneration: ({ context }) => context.rt.rollbackGeneration(),
     recordStartFailure: ({ context, event }) =>
       context.rt.startFailed((event as { error?: unknown }).error),
+    abortStart: ({ context }) => context.rt.abortStart(),
+    endAbortedStart: ({ context, event }) =>
+      context.rt.startAborted((event as { error?: unknown }).error),
     exitNormal: ({ context }) => context.rt.setExit(NORMAL),
     exitShutdown: ({ context }) => context.rt.setExit(SHUTDOWN),
     exitFailure: ({ context, event }) => {
@@ -125,6 +128,7 @@ const serviceSetup = setup({
   },
   guards: {
     exitPending: ({ context }) => context.rt.pendingExit !== undefined,
+    stopPending: ({ context }) => context.rt.pendingExit?._tag === 'Shutdown',
     endedInFailure: ({ context }) => context.rt.exit._tag === 'Failure',
     autoStart: ({ context }) => context.rt.autoStart,
   },
@@ -198,9 +202,14 @@ const serviceMachine = serviceSetup.createMachine({
           { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
           { target: 'running' },
         ],
-        'start.failed': { target: 'failed', actions: 'recordStartFailure' },
-        'service.stop': { actions: 'deferShutdown' },
-        'service.fail': { actions: 'deferFailure' },
+        'start.failed': [
+          // A stop aborted the start: it ends stopped, not failed.
+          { guard: 'stopPending', target: 'stopped', actions: 'endAbortedStart' },
+          { guard: 'exitPending', target: 'failed', actions: 'applyPendingExit' },
+          { target: 'failed', actions: 'recordStartFailure' },
+        ],
+        'service.stop': { actions: ['deferShutdown', 'abortStart'] },
+        'service.fail': { actions: ['deferFailure', 'abortStart'] },
       },
     },
     running: {

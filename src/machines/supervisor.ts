@@ -107,6 +107,7 @@ const supervisorSetup = setup({
     clearAutoStart: ({ context }) => {
       context.core.autoStart = false;
     },
+    abortStart: ({ context }) => context.core.abortStart(),
   },
   guards: {
     autoStart: ({ context }) => context.core.autoStart,
@@ -180,8 +181,8 @@ const supervisorMachine = supervisorSetup.createMachine({
         onError: 'failed',
       },
       on: {
-        'supervisor.stop': { actions: 'deferShutdown' },
-        'supervisor.fail': { actions: 'deferFailure' },
+        'supervisor.stop': { actions: ['deferShutdown', 'abortStart'] },
+        'supervisor.fail': { actions: ['deferFailure', 'abortStart'] },
         'core.escalate': { actions: 'deferFailure' },
         'core.auto-shutdown': { actions: 'deferNormal' },
         ...COMMANDS,
