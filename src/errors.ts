@@ -3,13 +3,28 @@
  * class name, so callers can branch on either without parsing messages.
  */
 
-/** Describes a value for an error message: `` `-1` (number) ``. */
+/** The id of an XState machine; its JSON would be its whole (maybe shared) definition. */
+function machineId(value: unknown): string | undefined {
+  const m = value as { __xstatenode?: unknown; id?: unknown } | null;
+  return typeof m === 'object' && m?.__xstatenode === true && typeof m.id === 'string'
+    ? m.id
+    : undefined;
+}
+
+/** Describes a value for an error message: `` `-1` (number) ``; machines by their id. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'function') return `a function (${value.name || 'anonymous'})`;
   if (typeof value === 'symbol') return `${String(value)} (symbol)`;
+  const id = machineId(value);
+  if (id !== undefined) return `the machine "${id}"`;
   let shown: string;
   try {
-    shown = JSON.stringify(value) ?? String(value);
+    // `this[key]` is the value before its toJSON ran: a machine nested in an object.
+    shown =
+      JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
+        const nested = machineId(this[key]);
+        return nested === undefined ? v : `<machine ${nested}>`;
+      }) ?? String(value);
   } catch {
     shown = String(value);
   }

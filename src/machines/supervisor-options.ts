@@ -282,10 +282,11 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   const id = checkId(options.id, fail);
   const children = options.children ?? [];
   if (!Array.isArray(children)) {
+    const one = specOf(children);
     fail({
       option: 'children',
       received: children,
-      expected: 'an array of service or supervisor machines',
+      expected: `an array of service or supervisor machines${one ? ` (children: [${one.id}])` : ''}`,
     });
   }
   const autoShutdown =
