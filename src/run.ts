@@ -27,7 +27,10 @@ export { RunOptionsError } from './run-options.ts';
  * ```
  */
 export interface RunResult {
-  /** 0: clean stop; 1: the root failed; 70: the shutdown overran `shutdownTimeout`. */
+  /**
+   * 0: clean stop; 1: the root failed; 70: the shutdown overran `shutdownTimeout` or a second
+   * signal came (the queue workers' leftovers were handed to `onDiscard` first).
+   */
   readonly exitCode: 0 | 1 | 70;
   /**
    * `signal`: SIGINT/SIGTERM; `request`: the control API's `POST /shutdown`; `stopped`:
@@ -55,7 +58,10 @@ export interface RunHandle {
   readonly actor: AnyActorRef;
   /** Shuts the tree down gracefully; resolves when it has stopped. */
   stop(): Promise<void>;
-  /** Resolves when the run has ended, with the exit code it ends with. */
+  /**
+   * Resolves when the run has ended, with the exit code it ends with; with `exit: true`, before
+   * `process.exit`, so code awaiting it runs first.
+   */
   readonly done: Promise<RunResult>;
   /**
    * Resolves once the tree runs and the servers asked for listen; rejects if the run ends
