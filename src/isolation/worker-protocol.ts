@@ -3,6 +3,7 @@
  * side and the thread, the errors they carry, and the context the thread's module receives.
  */
 import { XstateSupervisorError } from '../errors.ts';
+import type { LoaderBoot } from './loader-reaper.ts';
 
 /**
  * What the functions of a worker-thread module receive, inside the thread: the same
@@ -105,6 +106,8 @@ export interface ThreadBoot {
   readonly tsx: string | undefined;
   /** The entry's URL (the bootstrap imports it after registering tsx). */
   readonly entry: string;
+  /** With tsx: the line to the loader's hooks thread, to reap what it spawns. */
+  readonly loader?: LoaderBoot | undefined;
 }
 
 /** @internal */

@@ -4,6 +4,7 @@
  * a promise settled by a message, the thread's exit, or a timer. Internal.
  */
 import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { LoaderLink, REAP_ON_EXIT } from './loader-reaper.ts';
 import {
   type FromThread,
   fromWire,
@@ -13,15 +14,23 @@ import {
 
 /**
  * Loads the entry in the thread; registers tsx first when TypeScript must be loaded (dev,
- * tests), since a Worker does not inherit the parent's module hooks on Node 20.
+ * tests), since a Worker does not inherit the parent's module hooks on Node 20, and before tsx
+ * the hooks that reap the processes tsx's esbuild starts (see `loader-reaper.ts`).
  */
 const BOOTSTRAP = `
 const { workerData } = require('node:worker_threads');
+${REAP_ON_EXIT}
 (async () => {
-  if (workerData.tsx) (await import(workerData.tsx)).register();
+  if (workerData.tsx) {
+    if (workerData.loader) reapLoaderOnExit(workerData.loader);
+    (await import(workerData.tsx)).register();
+  }
   await import(workerData.entry);
 })().catch((e) => setImmediate(() => { throw e; }));
 `;
+
+/** How long terminating a thread waits for its loader's processes to be reaped first. */
+const REAP_WAIT = 500;
 
 interface Deferred<T> {
   readonly promise: Promise<T>;
@@ -61,11 +70,12 @@ function loaderFlags(argv: readonly string[]): string[] {
  * The process's flags carry over (loaders, the user's flags); a Worker refuses per-process
  * ones (`--expose-gc`, ...), and then only the loaders are passed.
  */
-function createWorker(options: ThreadOptions): Worker {
+function createWorker(options: ThreadOptions, loader: LoaderLink | undefined): Worker {
   const make = (execArgv: string[]) =>
     new Worker(BOOTSTRAP, {
       eval: true,
-      workerData: options.boot,
+      workerData: loader ? { ...options.boot, loader: loader.boot } : options.boot,
+      ...(loader ? { transferList: [loader.boot.port] } : {}),
       execArgv,
       ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
     });
@@ -102,6 +112,8 @@ export class ThreadHandle {
   private readonly boot: ThreadBoot;
   private readonly limits: ResourceLimits | undefined;
   private readonly events: ThreadEvents;
+  /** With tsx: the line to the thread's loader hooks, to reap esbuild before terminating. */
+  private readonly loader: LoaderLink | undefined;
   private readonly ready = deferred<void>();
   private readonly stopped = deferred<Error | undefined>();
   private readonly exited = deferred<void>();
@@ -115,7 +127,8 @@ export class ThreadHandle {
     this.boot = options.boot;
     this.limits = options.resourceLimits;
     this.events = options.events;
-    this.worker = createWorker(options);
+    this.loader = options.boot.tsx ? new LoaderLink() : undefined;
+    this.worker = createWorker(options, this.loader);
     this.threadId = this.worker.threadId;
     this.worker.on('message', (m: FromThread) => this.onMessage(m));
     this.worker.on('error', (e: Error) => {
@@ -186,10 +199,14 @@ export class ThreadHandle {
     return error;
   }
 
-  /** Ends the thread at once (a synchronous infinite loop included); resolves when it is gone. */
+  /**
+   * Ends the thread at once (a synchronous infinite loop included); resolves when it is gone.
+   * The loader's processes are reaped first: once the thread is gone, nobody could.
+   */
   async terminate(): Promise<void> {
     if (this.gone) return;
     this.terminating = true;
+    await this.loader?.reap(REAP_WAIT);
     await this.worker.terminate();
     await this.exited.promise;
   }
@@ -232,6 +249,7 @@ export class ThreadHandle {
 
   private onExit(code: number): void {
     this.gone = true;
+    this.loader?.close();
     const error = this.death ?? this.exitError(code);
     this.ready.reject(error);
     const it = this.iteration;

@@ -2,7 +2,7 @@
  * Helpers for the process tests: fixture paths, real-time polling, and checks that a process
  * is really gone (no process, no zombie).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AnyActorRef } from 'xstate';
 import { getTree } from '../../src/tree.ts';
@@ -56,6 +56,37 @@ export function isZombie(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A child of this process, as /proc shows it. */
+export interface ChildProcessInfo {
+  readonly pid: number;
+  readonly comm: string;
+  /** `Z` for a zombie. */
+  readonly state: string;
+}
+
+/** The children of this process, zombies included, from /proc. */
+export function childProcesses(): ChildProcessInfo[] {
+  const found: ChildProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const [state, ppid] = stat.slice(close + 2).split(' ');
+    if (Number(ppid) !== process.pid) continue;
+    found.push({
+      pid: Number(entry),
+      comm: stat.slice(stat.indexOf('(') + 1, close),
+      state: state ?? '',
+    });
+  }
+  return found;
 }
 
 /** The node of child `id` of a supervisor (or the service's own node). */
