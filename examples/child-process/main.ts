@@ -16,9 +16,14 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'child-process-'));
 
 // Print the child's forwarded output and the service's own lines, nothing else.
+let working = false;
 const logger = {
   debug() {},
-  info: (_fields: unknown, msg?: string) => msg?.startsWith('[worker]') && say(`  ${msg}`),
+  info: (_fields: unknown, msg?: string) => {
+    if (!msg?.startsWith('[worker]')) return;
+    if (msg.includes('working in pid')) working = true;
+    say(`  ${msg}`);
+  },
   warn: (_fields: unknown, msg?: string) => msg?.startsWith('[worker]') && say(`  ${msg}`),
   error() {},
   child: () => logger,
@@ -49,7 +54,8 @@ await until(() => node()?.generation === 1 && node()?.state === 'running');
 const second = node();
 say(`worker running, generation ${second?.generation}, pid ${second?.details?.pid}`);
 say(`last error: ${second?.lastError?.message.split('\n')[0]}`);
-await new Promise((r) => setTimeout(r, 200));
+// The child says it works once it has booted and can take SIGTERM gracefully.
+await until(() => working);
 await shutdown(actor);
 const pid = second?.details?.pid as number;
 let alive = true;

@@ -42,8 +42,8 @@ const work = (ms: number, signal: AbortSignal) => sleep(ms, undefined, { signal 
 const uploader = createService({
   id: 'uploader',
   pause: 100,
-  gracePeriod: 2_000,
-  gracefulWaitTimeout: 800, // leaves onStop up to 1.2 s of the grace period
+  gracePeriod: 5_000,
+  gracefulWaitTimeout: 800, // leaves onStop up to 4.2 s of the grace period
   logger,
   async iterate(ctx) {
     if (ctx.iteration === 0) {
@@ -63,8 +63,8 @@ const uploader = createService({
         { cancel: true },
       );
       void ctx.task(async (signal) => {
-        say('archive: started (cancel: false, takes 5 s)');
-        await work(5_000, signal).catch((e: Error) => {
+        say('archive: started (cancel: false, takes 30 s)');
+        await work(30_000, signal).catch((e: Error) => {
           say(`archive: ${e.name}, aborted when gracefulWaitTimeout was over`);
           throw e;
         });
@@ -88,6 +88,6 @@ say('stopping');
 const stopAt = performance.now();
 await shutdown(actor);
 say(
-  `stopped in ${Math.round(performance.now() - stopAt)} ms: within gracefulWaitTimeout (800 ms), not gracePeriod (2000 ms)`,
+  `stopped in ${Math.round(performance.now() - stopAt)} ms: within gracefulWaitTimeout (800 ms), not gracePeriod (5000 ms)`,
 );
 say(`final state: ${getTree(actor).state}`);

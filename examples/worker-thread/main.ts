@@ -2,7 +2,7 @@
  * A CPU-bound infinite loop in a worker thread, killed on stop, while a timer in the main
  * thread keeps ticking. Run: `node --import tsx examples/worker-thread/main.ts`.
  */
-import { createActor } from 'xstate';
+import { createActor, waitFor } from 'xstate';
 import { createWorkerService, getTree, shutdown, silentLogger } from '../../src/index.ts';
 
 const spinner = createWorkerService({
@@ -21,7 +21,9 @@ const ticker = setInterval(() => {
 }, 20);
 
 const actor = createActor(spinner).start();
-await new Promise((resolve) => setTimeout(resolve, 800));
+// The thread loads its module first (a second or more on a cold start); then it spins.
+await waitFor(actor, (s) => s.matches('running'), { timeout: 10_000 });
+await new Promise((resolve) => setTimeout(resolve, 300));
 const { details } = getTree(actor);
 console.log(`spinner: running in thread ${(details as { threadId: number }).threadId}`);
 const t0 = performance.now();

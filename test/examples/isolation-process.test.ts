@@ -9,7 +9,7 @@ describe('examples/child-process', () => {
   it('restarts the crashed child with a new pid, then shuts down leaving no process', async () => {
     const { code, stdout, elapsed } = await runExample('child-process');
     expect(code).toBe(0);
-    expect(elapsed).toBeLessThan(3_000 + 2_000); // ~3 s, plus the tsx start-up on a busy CI
+    expect(elapsed).toBeLessThan(12_000); // ~3 s; a bound on a hang, tsx start-up on a loaded CI included
     const pids = [...stdout.matchAll(/generation (\d), pid (\d+)/g)].map((m) => m[2]);
     expect(pids).toHaveLength(2);
     expect(pids[0]).not.toBe(pids[1]);

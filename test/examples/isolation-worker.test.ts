@@ -6,11 +6,17 @@ describe('the worker-thread example', () => {
     const { code, stdout, stderr, elapsed } = await runExample('worker-thread');
     const out = stdout + stderr;
     expect(code, out).toBe(0);
-    expect(elapsed).toBeLessThan(6_000);
+    // A bound on a hang, not a timing check (tsx start-up on a loaded machine included).
+    expect(elapsed).toBeLessThan(12_000);
     expect(out).toMatch(/spinner: running in thread \d+/);
+    // Killed at gracePeriod (500 ms), not earlier; the loop never ends by itself, so any end
+    // at all is the kill. The upper bound only catches a stop that waited for nothing.
     const stop = Number(/stopped after (\d+) ms/.exec(out)?.[1]);
-    expect(stop).toBeLessThanOrEqual(500 + 200);
+    expect(stop).toBeGreaterThanOrEqual(490);
+    expect(stop).toBeLessThan(3_000);
+    // A CPU-bound loop on the main thread would stop the ticks for the whole 300 ms run and the
+    // stop; in a worker they go on. Half the run tells the two apart even on a loaded machine.
     const gap = Number(/longest gap between 20 ms ticks (\d+) ms/.exec(out)?.[1]);
-    expect(gap).toBeLessThan(20 + 50);
+    expect(gap).toBeLessThan(250);
   });
 });

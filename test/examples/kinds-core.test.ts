@@ -39,7 +39,9 @@ describe('graceful-tasks example', () => {
     expect(match).not.toBeNull();
     const ms = Number(match?.[1]);
     expect(ms).toBeGreaterThanOrEqual(790);
-    expect(ms).toBeLessThan(1_900);
+    // gracePeriod is 5 s and the archive task 30 s: ending well before either is the point;
+    // the slack absorbs a loaded machine.
+    expect(ms).toBeLessThan(4_500);
   });
 });
 
