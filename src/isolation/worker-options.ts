@@ -61,21 +61,6 @@ export function checkLimits(value: unknown, fail: Fail): ResourceLimits | undefi
   return { ...(value as ResourceLimits) };
 }
 
-/** The default of `startTimeout`: a thread that has not started in 30 s is stuck. */
-const DEFAULT_START_TIMEOUT = 30_000;
-
-export function checkStartTimeout(value: unknown, fail: Fail): number {
-  if (value === undefined) return DEFAULT_START_TIMEOUT;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 2 ** 31 - 1) {
-    return fail({
-      option: 'startTimeout',
-      received: value,
-      expected: 'a number of milliseconds > 0 and at most 2147483647',
-    });
-  }
-  return value;
-}
-
 /** @internal tsx's API, to load TypeScript in the thread; undefined when tsx is not installed. */
 export function resolveTsx(): string | undefined {
   try {

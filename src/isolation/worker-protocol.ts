@@ -62,8 +62,8 @@ export interface WorkerThreadModule {
 }
 
 /**
- * Why a worker-thread service's thread failed: it could not start (`WORKER_START_FAILED`,
- * `WORKER_START_TIMEOUT`), died (`WORKER_EXITED`, `WORKER_ERROR`) or ran out of its
+ * Why a worker-thread service's thread failed: it could not start (`WORKER_START_FAILED`; a
+ * start past `startTimeout` is the core's `StartTimeoutError`), died (`WORKER_EXITED`, `WORKER_ERROR`) or ran out of its
  * `resourceLimits` (`WORKER_OUT_OF_MEMORY`). Counted as a failure of the service, or fails its
  * start.
  *

@@ -13,14 +13,7 @@ import {
   type ServiceContext,
   type ServiceOptions,
 } from '../machines/service-options.ts';
-import {
-  checkCloneable,
-  checkLimits,
-  checkModule,
-  checkStartTimeout,
-  resolveTsx,
-} from './worker-options.ts';
-import { WorkerThreadError } from './worker-protocol.ts';
+import { checkCloneable, checkLimits, checkModule, resolveTsx } from './worker-options.ts';
 import { ThreadHandle } from './worker-thread.ts';
 
 /**
@@ -64,9 +57,11 @@ export interface WorkerServiceOptions
    */
   resourceLimits?: ResourceLimits;
   /**
-   * How long the thread may take to load its module and run `onThreadStart`. Past it, the
-   * thread is terminated and the start fails (`WORKER_START_TIMEOUT`), so a module that hangs
-   * at load cannot keep the service (and its supervisor's queue) in `starting` forever.
+   * How long the start may take: your `onStart`, then the thread loading its module and
+   * running `onThreadStart`. It is the `startTimeout` every service has: past it, the start
+   * fails with a `StartTimeoutError` (`START_TIMEOUT`) and the thread is terminated, so a
+   * module that hangs at load cannot keep the service (and its supervisor's queue) in
+   * `starting` forever.
    * @default 30000
    */
   startTimeout?: number;
@@ -90,7 +85,6 @@ export type WorkerServiceDetails = {
 
 const OWN = [
   'module',
-  'startTimeout',
   'workerData',
   'resourceLimits',
   'minPeriod',
@@ -165,7 +159,6 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
   const workerData = options.workerData;
   checkCloneable(workerData, fail);
   const resourceLimits = checkLimits(options.resourceLimits, fail);
-  const startTimeout = checkStartTimeout(options.startTimeout, fail);
   const pacing: Record<string, unknown> = {};
   for (const key of ['minPeriod', 'pause', 'interval', 'delayBefore', 'delayAfter'] as const) {
     if (options[key] !== undefined) pacing[key] = options[key];
@@ -203,32 +196,18 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
     void t.whenGone().then(() => live.delete(t));
     slot.thread = t;
     slot.generation = ctx.generation;
+    // The core bounds the start by `startTimeout` (and a stop during it by `gracePeriod`): both
+    // abort the signal, which ends the thread.
     const signal = ctx.signal;
     const onAbort = () => void t.terminate();
     signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        t.whenReady(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new WorkerThreadError(
-                  'WORKER_START_TIMEOUT',
-                  `Worker-thread service "${resolved.id}" could not start its thread within startTimeout (${startTimeout} ms): its module or onThreadStart did not finish; the thread was terminated.`,
-                ),
-              ),
-            startTimeout,
-          );
-        }),
-      ]);
+      await t.whenReady();
     } catch (error) {
       if (slot.thread === t) slot.thread = undefined;
       await t.terminate();
       throw signal.aborted ? signal.reason : error;
     } finally {
-      clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
     }
     return t;

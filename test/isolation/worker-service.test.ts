@@ -172,8 +172,9 @@ describe('createWorkerService', () => {
       startTimeout: 300,
     });
     await until(() => tree().state === 'failed', 5_000, 'the start to fail');
+    // The startTimeout every service has, which bounds the thread's start once.
     expect(tree().lastError?.message).toMatch(
-      /could not start its thread within startTimeout \(300 ms\)/,
+      /Service "hangs" generation 0 did not finish onStart within startTimeout 300 ms/,
     );
     await until(() => liveWorkerThreads(machine) === 0, 2_000, 'no thread left');
   });
