@@ -58,13 +58,16 @@ export interface RunOptions {
    * would). `await handle.ready` gives `handle.control.url` (port 0 picks a free port).
    * @default undefined (no control API)
    */
-  control?: Pick<ControlServerOptions, 'port' | 'host' | 'token'>;
+  control?: Pick<
+    ControlServerOptions,
+    'port' | 'host' | 'token' | 'allowedHosts' | 'protectProbes'
+  >;
   /**
    * Starts the inspector (a live web page of the tree) once the tree runs; with `control`
    * on, its buttons command the tree. `await handle.ready` gives `handle.inspector.url`.
    * @default undefined (no inspector)
    */
-  inspector?: Pick<InspectorServerOptions, 'port' | 'host' | 'stately' | 'title'>;
+  inspector?: Pick<InspectorServerOptions, 'port' | 'host' | 'stately' | 'title' | 'allowedHosts'>;
 }
 
 /**

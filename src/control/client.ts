@@ -22,7 +22,8 @@ const MAX_TIMEOUT = 2 ** 31 - 1;
 export interface ControlRequestOptions {
   /**
    * Sent as `Authorization: Bearer <token>`. Needed by every route but `/healthz`, `/readyz`
-   * and `/metrics` when the server has a token.
+   * and `/metrics` when the server has a token, and by `/readyz` and `/metrics` too when it
+   * was created with `protectProbes: true`.
    * @default undefined (no `Authorization` header)
    */
   token?: string | undefined;
