@@ -56,7 +56,7 @@ export function sendError(res: ServerResponse, error: HttpError): void {
 export class ClientGoneError extends Error {
   readonly code = 'CLIENT_GONE';
   constructor(cause: unknown) {
-    super('The client closed the connection before its request body was read.', { cause });
+    super('The client closed the connection before it was answered.', { cause });
     this.name = 'ClientGoneError';
   }
 }

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import {
   answerFailure,
+  ClientGoneError,
   checkListenOptions,
   createHostCheck,
   forbiddenHost,
@@ -432,13 +433,25 @@ export async function createInspectorServer(
         signal: abort.signal,
       });
     } catch (e) {
+      // The page went away while the command ran: nobody to answer, nothing to log as an error.
+      if (abort.signal.aborted) throw new ClientGoneError(e);
       throw new HttpError(
         503,
         'CONTROL_UNREACHABLE',
         `The control API at ${controlUrl} did not answer (${toError(e).message}).`,
       );
     }
-    const body = await answer.text();
+    let body: string;
+    try {
+      body = await answer.text();
+    } catch (e) {
+      if (abort.signal.aborted) throw new ClientGoneError(e);
+      throw new HttpError(
+        502,
+        'CONTROL_ANSWER_CUT',
+        `The control API at ${controlUrl} cut its answer short (${toError(e).message}).`,
+      );
+    }
     res.writeHead(answer.status, {
       'content-type': answer.headers.get('content-type') ?? 'application/json',
     });

@@ -3,7 +3,7 @@
  * WebSocket on 127.0.0.1), with real trees.
  */
 import { request } from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { type AnyActorRef, createActor, createMachine, fromCallback } from 'xstate';
 import {
@@ -510,6 +510,41 @@ describe('inspector HTTP', () => {
     const gone = await fetch(`${server.url}control/services/a/restart`, { method: 'POST' });
     expect(gone.status).toBe(503);
     expect(await gone.json()).toMatchObject({ error: { code: 'CONTROL_UNREACHABLE' } });
+  });
+
+  it('logs a page that leaves while its command runs at debug, not as an error', async () => {
+    const gate = deferred();
+    const stopping = deferred();
+    const slow = createService({
+      id: 'slow',
+      minPeriod: 5,
+      iterate() {},
+      onStop: () => {
+        stopping.resolve();
+        return gate.promise;
+      },
+    });
+    const actor = createActor(
+      createSupervisor({ id: 'root', strategy: 'one-for-one', children: [slow], logger: quiet() }),
+    ).start();
+    cleanups.push(() => actor.stop());
+    await reach(actor, 'running');
+    const control = await createControlServer(actor, { logger: quiet() });
+    cleanups.push(() => control.close());
+    const logger = quiet();
+    const server = await inspect(actor, { control: { url: control.url }, logger });
+    const leaving = new AbortController();
+    const sent = fetch(`${server.url}control/services/slow/restart`, {
+      method: 'POST',
+      signal: leaving.signal,
+    }).catch(() => 'aborted');
+    // The restart waits for onStop; the page goes away meanwhile.
+    await stopping.promise;
+    leaving.abort();
+    expect(await sent).toBe('aborted');
+    await vi.waitFor(() => expect(logger.find('aborted by the client')).toHaveLength(1));
+    gate.resolve();
+    expect(logger.entries.filter((e) => e.level === 'error')).toEqual([]);
   });
 
   it("refuses a WebSocket from another site's page, and requests naming another host", async () => {
