@@ -22,6 +22,7 @@ const BENCHES = [
   'isolation-process',
   'isolation-worker',
   'inspector',
+  'reliability',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {
