@@ -213,6 +213,8 @@ function buildTree(random: () => number, size: number, harness: Harness, logger:
       restart,
       maxFailures,
       gracePeriod: int(random, 10, 40),
+      // A hung onStart fails its start at this bound (simulated ms), well within the settle.
+      startTimeout: 100,
       minPeriod: int(random, 20, 100),
       iterate(ctx) {
         const f = box.queue.shift();
