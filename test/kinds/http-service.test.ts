@@ -7,20 +7,24 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getTree, ServiceConfigError } from '../../src/index.ts';
+import { drainBudget } from '../../src/kinds/servers/endpoint.ts';
 import { createHttpService } from '../../src/kinds/servers/http-service.ts';
 import { ServerListenError } from '../../src/kinds/servers/listen-error.ts';
 import { reusePortSupported } from '../../src/kinds/servers/reuse-port.ts';
+import { deferred } from '../helpers/async.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
+import { HANG_GUARD, LONG_GRACE, TIMER_EPSILON } from '../helpers/real-time.ts';
 import {
   type Alone,
+  beginHeldStop,
   delay,
   describeSupervised,
+  eventually,
   holdPort,
   problems,
   reachState,
   startAlone,
   stopTimed,
-  tolerance,
 } from './servers-helpers.ts';
 
 interface Answer {
@@ -110,20 +114,18 @@ describe('createHttpService: serving', () => {
     });
     const s = await start({ serve: (_req, res) => void held.then(() => res.end('done')) });
     const pending = get(urlOf(s));
-    await delay(50);
+    await eventually(() => expect(s.details().inFlight).toBe(1));
     expect(s.details()).toMatchObject({ connections: 1, inFlight: 1 });
     release();
     expect((await pending).body).toBe('done');
-    await delay(10);
-    expect(s.details()).toMatchObject({ inFlight: 0 });
+    await eventually(() => expect(s.details()).toMatchObject({ inFlight: 0 }));
   });
 
   it('keeps the listener through a hard reset', async () => {
     const s = await start();
     const port = s.details().port;
     s.actor.send({ type: 'service.hard-reset' });
-    await delay(30);
-    expect(s.tree()).toMatchObject({ state: 'running', generation: 1 });
+    await eventually(() => expect(s.tree()).toMatchObject({ state: 'running', generation: 1 }));
     expect(s.details()).toMatchObject({ port, listening: true });
     expect((await get(urlOf(s))).body).toBe('ok');
   });
@@ -131,31 +133,49 @@ describe('createHttpService: serving', () => {
 
 describe('createHttpService: stop', () => {
   it('waits for a slow request in flight, and its response completes', async () => {
+    const busy = deferred();
+    const release = deferred();
+    const order: string[] = [];
     const s = await start({
-      gracePeriod: 2_000,
+      gracePeriod: LONG_GRACE,
       serve: (_req, res) => {
         res.write('slow ');
-        setTimeout(() => res.end('response'), 200);
+        busy.resolve();
+        void release.promise.then(() => {
+          res.end('response');
+          order.push('answered');
+        });
       },
     });
     const pending = get(urlOf(s));
-    await delay(50);
-    const elapsed = await stopTimed(s.actor);
-    const answer = await pending;
-    expect(answer).toMatchObject({ status: 200, body: 'slow response' });
-    expect(elapsed).toBeGreaterThanOrEqual(100);
-    expect(elapsed).toBeLessThan(1_000);
+    await busy.promise;
+    // The stop begins (the listener closes) and holds while the request is in flight.
+    const { stopped } = await beginHeldStop(s, order);
+    release.resolve();
+    expect(await pending).toMatchObject({ status: 200, body: 'slow response' });
+    expect(await stopped).toBeLessThan(HANG_GUARD);
+    expect(order).toEqual(['answered', 'stopped']);
     expect(s.details()).toMatchObject({ listening: false, connections: 0, inFlight: 0 });
   });
 
   it('tells a request that has not answered yet that the connection closes after it', async () => {
     const agent = new Agent({ keepAlive: true });
     agents.push(agent);
-    const s = await start({ serve: (_req, res) => void setTimeout(() => res.end('late'), 150) });
+    const busy = deferred();
+    const release = deferred();
+    const s = await start({
+      serve: (_req, res) => {
+        busy.resolve();
+        void release.promise.then(() => res.end('late'));
+      },
+    });
     const pending = get(urlOf(s), agent);
-    await delay(50);
-    await stopTimed(s.actor);
+    await busy.promise;
+    const stopping = stopTimed(s.actor);
+    await eventually(() => expect(s.details().listening).toBe(false));
+    release.resolve();
     expect(await pending).toMatchObject({ body: 'late', headers: { connection: 'close' } });
+    expect(await stopping).toBeLessThan(HANG_GUARD);
   });
 
   it('is bounded by gracePeriod when a request hangs: destroyed after the grace margin', async () => {
@@ -165,40 +185,43 @@ describe('createHttpService: stop', () => {
       () => 'answered',
       (e: NodeJS.ErrnoException) => e.code ?? e.message,
     );
-    await delay(50);
+    await eventually(() => expect(s.details().inFlight).toBe(1));
     const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThanOrEqual(gracePeriod + tolerance(gracePeriod));
-    expect(elapsed).toBeGreaterThanOrEqual(gracePeriod * 0.8);
+    // Destroyed once the drain budget is spent, not before.
+    expect(elapsed).toBeGreaterThanOrEqual(drainBudget(gracePeriod) - TIMER_EPSILON);
+    expect(elapsed).toBeLessThan(HANG_GUARD);
     expect(await pending).toBe('ECONNRESET');
     expect(s.tree().state).toBe('stopped');
     expect(problems(s.logger)).toContain(
       'HTTP requests still in flight at the end of the grace period; connections destroyed',
     );
     // The server closed in time: the generation was not killed.
-    expect(problems(s.logger).filter((m) => m.includes('killed'))).toEqual([]);
+    expect(s.logger.find('killed')).toEqual([]);
   });
 
   it('is not held by idle keep-alive connections', async () => {
     const agent = new Agent({ keepAlive: true });
     agents.push(agent);
-    const s = await start({ gracePeriod: 3_000, keepAliveTimeout: 60_000 });
+    const s = await start({ gracePeriod: LONG_GRACE, keepAliveTimeout: 60_000 });
     await get(urlOf(s), agent);
     await get(urlOf(s), agent);
     expect(s.details().connections).toBe(1);
-    const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThan(200);
+    // Well before the drain deadline of LONG_GRACE: the idle connection did not hold the stop.
+    expect(await stopTimed(s.actor)).toBeLessThan(HANG_GUARD);
+    expect(problems(s.logger)).toEqual([]);
   });
 
   it('is not held by a connection that never sent a request', async () => {
-    const s = await start({ gracePeriod: 3_000 });
+    const s = await start({ gracePeriod: LONG_GRACE });
     const socket = connect(s.details().port as number, '127.0.0.1');
     socket.on('error', () => {});
     await new Promise((resolve) => socket.once('connect', resolve));
-    await delay(20);
+    await eventually(() => expect(s.details().connections).toBe(1));
     const closed = new Promise((resolve) => socket.once('close', resolve));
-    const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThan(200);
+    // Well before the drain deadline of LONG_GRACE: the silent connection did not hold the stop.
+    expect(await stopTimed(s.actor)).toBeLessThan(HANG_GUARD);
     await closed;
+    expect(problems(s.logger)).toEqual([]);
   });
 
   it('closes idle keep-alive connections after keepAliveTimeout', async () => {
@@ -207,8 +230,8 @@ describe('createHttpService: stop', () => {
     const s = await start({ keepAliveTimeout: 50 });
     await get(urlOf(s), agent);
     expect(s.details().connections).toBe(1);
-    await delay(200);
-    expect(s.details().connections).toBe(0);
+    await eventually(() => expect(s.details().connections).toBe(0));
+    expect(s.tree().state).toBe('running');
   });
 
   it('runs onStart before listening and onStop after the listener has closed', async () => {

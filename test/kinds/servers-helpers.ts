@@ -1,13 +1,14 @@
 /**
- * Helpers for the server kind tests: free ports, timed stops, and the supervision cases every
- * kind runs (each strategy, with a fixed port that a restart must bind again).
+ * Helpers for the server kind tests: free ports, timed stops with their bounds, polls on real
+ * I/O, and the supervision cases every kind runs (each strategy, with a fixed port that a
+ * restart must bind again).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type AnyActorRef, createActor, waitFor } from 'xstate';
 import {
   createService,
@@ -18,6 +19,7 @@ import {
   type TreeNode,
 } from '../../src/index.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
+import { HANG_GUARD } from '../helpers/real-time.ts';
 import { nextReport, startSupervisor } from '../helpers/supervisor.ts';
 
 /** A port that was free a moment ago (listen on 0, read the port, close). */
@@ -66,21 +68,58 @@ export async function startAlone(
   };
 }
 
-/** Stops the service and resolves with how long the stop took, in ms. */
+/** How long a poll on real I/O may take before the test fails (a loaded machine is slow). */
+export const POLL = { timeout: HANG_GUARD, interval: 5 } as const;
+
+/** Retries `assertion` until it passes, within `POLL` (real timers: real sockets). */
+export function eventually<T>(assertion: () => T | Promise<T>): Promise<T> {
+  return vi.waitFor(assertion, POLL);
+}
+
+/**
+ * Stops the service and resolves with how long the stop took, in ms: for lower bounds, which
+ * load cannot break, and for `HANG_GUARD`, never for margins over a deadline.
+ */
 export async function stopTimed(actor: AnyActorRef): Promise<number> {
   const start = performance.now();
   actor.send({ type: 'service.stop' });
   await waitFor(
     actor,
     (s) => (s as { matches(v: string): boolean }).matches('stopped') || s.status === 'done',
-    { timeout: 10_000 },
+    { timeout: 2 * HANG_GUARD },
   );
   return performance.now() - start;
 }
 
-/** The slack the bounded-stop tests allow over the grace period: max(20 ms, 15 %). */
-export function tolerance(gracePeriod: number): number {
-  return Math.max(20, gracePeriod * 0.15);
+/**
+ * Begins a stop that work in flight holds (a stream or HTTP server), and checks that it has
+ * begun (the listener is closed) but not ended. `stopped` settles with the stop's duration,
+ * after pushing `'stopped'` to `order`, so a test can show what came first.
+ */
+export async function beginHeldStop(
+  s: Alone,
+  order: string[],
+): Promise<{ stopped: Promise<number> }> {
+  const stopped = stopTimed(s.actor).then((elapsed) => {
+    order.push('stopped');
+    return elapsed;
+  });
+  await eventually(() => expect(s.details().listening).toBe(false));
+  expect(s.tree().state).not.toBe('stopped');
+  return { stopped };
+}
+
+/**
+ * Keeps the event loop busy from `from` to `to` ms after `t0` (a `performance.now()` time),
+ * as a machine whose cores are taken does to a process: every timer due meanwhile fires late,
+ * all in one go.
+ */
+export function stallLoop(t0: number, from: number, to: number): void {
+  setTimeout(() => {
+    while (performance.now() - t0 < to) {
+      // Busy on purpose: nothing else runs until `to`.
+    }
+  }, from);
 }
 
 /** The warn and error lines, with their error's message: what went wrong, in words. */

@@ -7,21 +7,25 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { getTree, ServiceConfigError, type ServiceContext } from '../../src/index.ts';
+import { drainBudget } from '../../src/kinds/servers/endpoint.ts';
 import { ServerListenError } from '../../src/kinds/servers/listen-error.ts';
 import { reusePortSupported } from '../../src/kinds/servers/reuse-port.ts';
 import { createTcpService } from '../../src/kinds/servers/tcp-service.ts';
+import { deferred } from '../helpers/async.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
+import { HANG_GUARD, LONG_GRACE, TIMER_EPSILON } from '../helpers/real-time.ts';
 import {
   type Alone,
+  beginHeldStop,
   delay,
   describeSupervised,
+  eventually,
   exchange,
   holdPort,
   problems,
   reachState,
   startAlone,
   stopTimed,
-  tolerance,
 } from './servers-helpers.ts';
 
 let running: Alone[] = [];
@@ -98,7 +102,7 @@ describe('createTcpService: serving', () => {
     });
     await exchange(client(s));
     s.actor.send({ type: 'service.hard-reset' });
-    await delay(30);
+    await eventually(() => expect(s.tree()).toMatchObject({ state: 'running', generation: 1 }));
     await exchange(client(s));
     expect(generations).toEqual([0, 1]);
   });
@@ -106,64 +110,78 @@ describe('createTcpService: serving', () => {
 
 describe('createTcpService: stop', () => {
   it('waits for a busy handler, whose answer arrives, then ends the connection', async () => {
+    const busy = deferred();
+    const release = deferred();
+    const order: string[] = [];
     const s = await start({
-      gracePeriod: 2_000,
+      gracePeriod: LONG_GRACE,
       async handle(socket) {
         const [request] = (await once(socket, 'data')) as [Buffer];
-        await delay(200);
+        busy.resolve();
+        await release.promise;
         socket.write(`answer to ${request.toString()}`);
+        order.push('answered');
       },
     });
     const pending = exchange(client(s), 'question');
-    await delay(50);
+    await busy.promise;
     expect(s.details().active).toBe(1);
-    const elapsed = await stopTimed(s.actor);
+    // The stop begins (the listener closes) and holds while the handler is busy.
+    const { stopped } = await beginHeldStop(s, order);
+    release.resolve();
     expect(await pending).toEqual({ data: 'answer to question', ending: 'end' });
-    expect(elapsed).toBeGreaterThanOrEqual(100);
-    expect(elapsed).toBeLessThan(1_000);
+    expect(await stopped).toBeLessThan(HANG_GUARD);
+    expect(order).toEqual(['answered', 'stopped']);
   });
 
   it('lets a handler that watches ctx.signal finish cleanly', async () => {
+    const waiting = deferred();
     const s = await start({
-      gracePeriod: 2_000,
+      gracePeriod: LONG_GRACE,
       async handle(socket: Socket, ctx: ServiceContext) {
-        await once(ctx.signal, 'abort');
+        const aborted = once(ctx.signal, 'abort');
+        waiting.resolve();
+        await aborted;
         socket.write('bye');
       },
     });
     const pending = exchange(client(s));
-    await delay(30);
-    const elapsed = await stopTimed(s.actor);
+    await waiting.promise;
+    // Well before the drain deadline of LONG_GRACE: the handler ended on the abort.
+    expect(await stopTimed(s.actor)).toBeLessThan(HANG_GUARD);
     expect(await pending).toEqual({ data: 'bye', ending: 'end' });
-    expect(elapsed).toBeLessThan(200);
   });
 
   it('is bounded by gracePeriod when a handler hangs: destroyed after the grace margin', async () => {
     const gracePeriod = 300;
     const s = await start({ gracePeriod, handle: () => new Promise(() => {}) });
     const pending = exchange(client(s));
-    await delay(30);
+    await eventually(() => expect(s.details().active).toBe(1));
     const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThanOrEqual(gracePeriod + tolerance(gracePeriod));
-    expect(elapsed).toBeGreaterThanOrEqual(gracePeriod * 0.8);
+    // Destroyed once the drain budget is spent, not before; closed before the core's deadline,
+    // so the generation was not killed.
+    expect(elapsed).toBeGreaterThanOrEqual(drainBudget(gracePeriod) - TIMER_EPSILON);
+    expect(elapsed).toBeLessThan(HANG_GUARD);
     expect((await pending).ending).toBe('ECONNRESET');
     expect(s.tree().state).toBe('stopped');
     expect(problems(s.logger)).toContain(
       'TCP connections still open at the end of the grace period; destroyed',
     );
-    expect(problems(s.logger).filter((m) => m.includes('killed'))).toEqual([]);
+    expect(s.logger.find('killed')).toEqual([]);
   });
 
   it('is not held by idle connections: they are ended (EOF) at once', async () => {
-    const s = await start({ gracePeriod: 3_000 });
+    const s = await start({ gracePeriod: LONG_GRACE });
     const sockets = [client(s), client(s), client(s)];
+    const echoed = sockets.map((socket) => once(socket, 'data'));
     const ends = sockets.map((socket) => exchange(socket, 'x'));
-    await delay(30);
+    await Promise.all(echoed);
     expect(s.details().connections).toBe(3);
-    const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThan(200);
+    // Well before the drain deadline of LONG_GRACE, and by EOF, not by a reset at the deadline.
+    expect(await stopTimed(s.actor)).toBeLessThan(HANG_GUARD);
     for (const e of await Promise.all(ends)) expect(e).toEqual({ data: 'X', ending: 'end' });
     expect(s.details()).toMatchObject({ listening: false, connections: 0 });
+    expect(problems(s.logger)).toEqual([]);
   });
 
   it('resets a peer that keeps its side open after the EOF, within the grace period', async () => {
@@ -176,12 +194,17 @@ describe('createTcpService: stop', () => {
     socket.on('end', () => seen.push('end'));
     socket.on('error', (e: NodeJS.ErrnoException) => seen.push(e.code ?? e.message));
     await once(socket, 'connect');
-    await delay(20);
+    await eventually(() => expect(s.details().connections).toBe(1));
     const elapsed = await stopTimed(s.actor);
-    expect(elapsed).toBeLessThanOrEqual(gracePeriod + tolerance(gracePeriod));
-    expect(elapsed).toBeGreaterThanOrEqual(gracePeriod * 0.8);
-    await delay(20);
-    expect(seen[0]).toBe('end');
+    // EOF at once, the reset once the drain budget is spent, all before the core's deadline.
+    expect(elapsed).toBeGreaterThanOrEqual(drainBudget(gracePeriod) - TIMER_EPSILON);
+    expect(elapsed).toBeLessThan(HANG_GUARD);
+    await eventually(() => expect(seen[0]).toBe('end'));
+    expect(problems(s.logger)).toContain(
+      'TCP connections still open at the end of the grace period; destroyed',
+    );
+    expect(s.tree().state).toBe('stopped');
+    expect(s.logger.find('killed')).toEqual([]);
   });
 });
 

@@ -121,8 +121,10 @@ export async function openUdp(slot: ServerSlot, s: UdpSettings, port: number): P
         );
       }
       // A reply sent just before its handler settled is still on its way to libuv (dgram
-      // resolves the address on a later tick): let it go out before the socket closes.
-      await new Promise((resolve) => setImmediate(resolve));
+      // resolves the address on a later tick): let it go out before the socket closes. A tick,
+      // not setImmediate: the close then ends in the same turn as the drain deadline's timer,
+      // before the core's gracePeriod timer, even when a busy loop fires both at once.
+      await new Promise((resolve) => process.nextTick(resolve));
       if (bound) {
         try {
           socket.close();
