@@ -13,11 +13,6 @@ export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/processes/${name}`, import.meta.url));
 }
 
-/** Real-time tolerance: ±max(20 ms, 15%). */
-export function tolerance(ms: number): number {
-  return Math.max(20, ms * 0.15);
-}
-
 /** Polls `test` every 10 ms until it returns a value other than undefined/false. */
 export async function until<T>(
   test: () => T | undefined | false,

@@ -7,7 +7,8 @@ import { createProcessService } from '../../src/isolation/process-service.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
 import { shutdown } from '../../src/shutdown.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
-import { fixture, isGone, isZombie, nodeOf, pidOf, tolerance, until } from './process-helpers.ts';
+import { HANG_GUARD, TIMER_EPSILON } from '../helpers/real-time.ts';
+import { fixture, isGone, isZombie, nodeOf, pidOf, until } from './process-helpers.ts';
 
 const started: AnyActorRef[] = [];
 const pids = new Set<number>();
@@ -186,12 +187,16 @@ describe('process service under a supervisor', () => {
     await shutdown(actor);
     const elapsed = performance.now() - t0;
     started.splice(0);
+    // SIGTERM first (the child said it ignores it), then SIGKILL, not before gracePeriod -
+    // min(250, gracePeriod / 4) has passed; load can only make it later. The child was gone
+    // before the core's deadline: the generation was not killed. The upper bound is a hang
+    // guard only (decision 0047).
     expect(logger.find('ignoring SIGTERM').length).toBeGreaterThan(0);
-    // SIGKILL comes once gracePeriod - min(250, gracePeriod / 4) has passed after SIGTERM.
     const killAt = gracePeriod - Math.min(250, gracePeriod / 4);
-    expect(elapsed).toBeGreaterThanOrEqual(killAt - tolerance(killAt));
-    expect(elapsed).toBeLessThanOrEqual(gracePeriod + tolerance(gracePeriod));
-    await until(() => isGone(pid), 500, 'the stubborn child to be gone');
+    expect(elapsed).toBeGreaterThanOrEqual(killAt - TIMER_EPSILON);
+    expect(elapsed).toBeLessThan(HANG_GUARD);
+    expect(logger.find('generation killed')).toEqual([]);
+    await until(() => isGone(pid), HANG_GUARD, 'the stubborn child to be gone');
   });
 
   it('hard reset stops the child and starts a new one for generation + 1, staying running', async () => {
