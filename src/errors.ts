@@ -128,8 +128,13 @@ export class SupervisorConfigError extends XstateSupervisorError implements Conf
   readonly received: unknown;
   readonly expected: string;
   readonly owner: string | undefined;
-  constructor(details: ConfigErrorDetails, code = 'SUPERVISOR_CONFIG_INVALID') {
-    super(code, configMessage('supervisor', details));
+  /** `owner` is the id of a supervisor, or (from `supervise()`) of a supervised actor. */
+  constructor(
+    details: ConfigErrorDetails,
+    code = 'SUPERVISOR_CONFIG_INVALID',
+    ownerKind: 'supervisor' | 'supervised actor' = 'supervisor',
+  ) {
+    super(code, configMessage(ownerKind, details));
     this.option = details.option;
     this.received = details.received;
     this.expected = details.expected;

@@ -3,6 +3,7 @@
  * built on XState v5.
  */
 
+export { ReadyTimeoutError } from './actors/actor-child.ts';
 export type { TaskOptions } from './actors/graceful-tasks.ts';
 export type { LastError, LoopReport } from './actors/loop.ts';
 export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
@@ -140,6 +141,11 @@ export {
   type ServiceContext,
   type ServiceOptions,
 } from './machines/service-options.ts';
+export {
+  type SupervisedActor,
+  type SuperviseOptions,
+  supervise,
+} from './machines/supervise.ts';
 export {
   createSupervisor,
   type SupervisorEvent,

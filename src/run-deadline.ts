@@ -16,7 +16,7 @@ function queuesOf(root: AnyStateMachine, actor: AnyActorRef): Set<AbandonQueue> 
     if (abandon) found.add(abandon);
   };
   add(root);
-  walkChildren(actor, (record) => add(record.machine));
+  walkChildren(actor, (record) => add(record.definition));
   return found;
 }
 

@@ -32,8 +32,11 @@ export type LifecycleState = 'idle' | 'starting' | 'running' | 'stopping' | 'sto
 export interface TreeNode {
   /** The service's or supervisor's id. */
   id: string;
-  /** What the node is; only supervisors have `children`, only services `iterations`. */
-  kind: 'supervisor' | 'service';
+  /**
+   * What the node is; only supervisors have `children`, only services `iterations`, only
+   * actors (the user's own, under `supervise()`) `value`.
+   */
+  kind: 'supervisor' | 'service' | 'actor';
   /** The top-level lifecycle state. */
   state: LifecycleState;
   /** 0 for the first run (and before it), +1 on every later start, restart or hard reset. */
@@ -48,6 +51,8 @@ export interface TreeNode {
   lastError?: { message: string; stack?: string; at: number };
   /** Supervisors: children in declared order. */
   children?: TreeNode[];
+  /** Actors of a machine: the machine's state value (absent for other logic). */
+  value?: string | Record<string, unknown>;
   /** Service kinds: what they add (a server's port, a cron's next fire times, a queue's size). */
   details?: Record<string, unknown>;
 }

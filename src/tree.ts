@@ -1,6 +1,7 @@
 /**
  * `getTree()`: the live state of a service or a whole supervision tree.
  */
+import { ownRuntime, ownRuntimeOf } from './actors/child-contract.ts';
 import { CommandError } from './errors.ts';
 import { type AnyActorRef, isActorNotStarted } from './internal/xstate.ts';
 import type { LifecycleState, TreeNode, TreeSource } from './tree-node.ts';
@@ -13,22 +14,17 @@ export function lifecycleOf(value: unknown): LifecycleState {
   return (top && STATES.has(top) ? top : 'idle') as LifecycleState;
 }
 
-type RuntimeContext = { context?: { rt?: TreeSource; core?: TreeSource } } | undefined;
-
 /** The runtime behind a service or supervisor actor, or undefined for other actors. @internal */
 export function sourceOf(actor: AnyActorRef): TreeSource | undefined {
-  const context = (actor.getSnapshot() as RuntimeContext)?.context;
-  return context?.rt ?? context?.core;
+  return ownRuntime(actor);
 }
 
 /** The runtime and what it is, or null for actors that are not ours. @internal */
 export function runtimeOf(
   actor: AnyActorRef,
 ): { source: TreeSource; kind: 'service' | 'supervisor' } | null {
-  const context = (actor.getSnapshot() as RuntimeContext)?.context;
-  if (context?.core) return { source: context.core, kind: 'supervisor' };
-  if (context?.rt) return { source: context.rt, kind: 'service' };
-  return null;
+  const own = ownRuntimeOf(actor);
+  return own && { source: own.runtime, kind: own.kind };
 }
 
 /** Whether `value` is an actor at all (a missing or wrong argument gets a clear error). */

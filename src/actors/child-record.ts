@@ -1,7 +1,7 @@
 /**
- * One child of a supervisor: its actor, the state the supervisor last saw, and the start/stop
- * operations that wait for the child to get there. Plain fields, no XState event per child
- * beyond the lifecycle ones.
+ * A child that is one of the package's own machines (a service or a supervisor, of any kind):
+ * its actor, the state the supervisor last saw, and the start/stop operations that wait for
+ * the child to get there. Plain fields, no XState event per child beyond the lifecycle ones.
  */
 import { toError } from '../errors.ts';
 import type { ChildSpec } from '../internal/child-spec.ts';
@@ -12,15 +12,15 @@ import {
   createChildActor,
   stopActor,
 } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
 import { lifecycleOf, nodeOf } from '../tree.ts';
 import type { LifecycleState, TreeNode } from '../tree-node.ts';
-
-interface RuntimeLike {
-  generation: number;
-  exit: ExitReason;
-  killed?: boolean;
-}
+import {
+  type ChildOwner,
+  type OwnRuntime,
+  ownRuntime,
+  type StartOutcome,
+  SupervisedChild,
+} from './child-contract.ts';
 
 interface Waiter {
   readonly states: ReadonlySet<LifecycleState>;
@@ -29,21 +29,7 @@ interface Waiter {
 
 const STARTED_OR_ENDED = new Set<LifecycleState>(['running', 'failed', 'stopped', 'idle']);
 const ENDED = new Set<LifecycleState>(['failed', 'stopped']);
-
-/** The outcome of starting a child. */
-export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
-
-/** The supervisor a record belongs to: one reference per child, not a closure per callback. */
-export interface ChildOwner {
-  /** The supervisor's actor, the parent of every child actor. */
-  readonly self: AnyActorRef;
-  /** The logger of a child, made only when its actor is first created. */
-  childLogger(record: ChildRecord): Logger;
-  /** Hears of exits the child made on its own. */
-  childExited(record: ChildRecord, reason: ExitReason, generation: number): void;
-  /** Hears of reports from a child supervisor (to bubble them up). */
-  childReported(record: ChildRecord, report: { type: string }): void;
-}
+const RUNNING_OR_ENDED = new Set<LifecycleState>(['running', 'stopped', 'failed']);
 
 /**
  * What a record subscribes to its actor with. A class, so a child costs one small object, where
@@ -64,25 +50,12 @@ class ActorObserver {
   }
 }
 
-/** Internal: one child of a supervisor (reachable through its snapshot). */
-export class ChildRecord {
-  readonly spec: ChildSpec;
+/** Internal: a service or supervisor child of a supervisor (reachable through its snapshot). */
+export class ChildRecord extends SupervisedChild {
   readonly machine: AnyStateMachine;
   actor: AnyActorRef | undefined;
   /** The lifecycle state last seen. */
   state: LifecycleState = 'idle';
-  /** What the supervisor wants: a child it stopped on purpose is not restarted. */
-  wanted: 'running' | 'stopped' = 'stopped';
-  /** A command on this child is queued or running. */
-  busy = false;
-  /** Commands queued or running on this child. */
-  pending = 0;
-  /** When it last reached `running` (clock time), for the backoff reset. */
-  startedAt: number | undefined;
-  /** Automatic restarts in a row, for the backoff. */
-  backoffAttempt = 0;
-  /** Stopped and decided: an automatic restart waits out a backoff. */
-  awaitingRestart = false;
   /** The actor crashed at the XState level and must be re-created before a start. */
   private crashed: Error | undefined;
   /** We are starting or stopping it: its state changes are ours, not exits. */
@@ -92,13 +65,18 @@ export class ChildRecord {
   private readonly owner: ChildOwner;
 
   constructor(machine: AnyStateMachine, spec: ChildSpec, owner: ChildOwner) {
+    super(spec);
     this.machine = machine;
-    this.spec = spec;
     this.owner = owner;
   }
 
-  get id(): string {
-    return this.spec.id;
+  get definition(): AnyStateMachine {
+    return this.machine;
+  }
+
+  /** The lifecycle events of this kind of machine. */
+  private event(what: 'start' | 'stop' | 'fail' | 'hard-reset'): string {
+    return `${this.spec.kind === 'service' ? 'service' : 'supervisor'}.${what}`;
   }
 
   /** The child's current generation. */
@@ -117,11 +95,8 @@ export class ChildRecord {
     return this.runtime()?.killed === true;
   }
 
-  private runtime(): RuntimeLike | undefined {
-    if (!this.actor) return undefined;
-    const ctx = (this.actor.getSnapshot() as { context?: { rt?: RuntimeLike; core?: RuntimeLike } })
-      .context;
-    return ctx?.rt ?? ctx?.core;
+  private runtime(): OwnRuntime | undefined {
+    return this.actor ? ownRuntime(this.actor) : undefined;
   }
 
   /** Creates (or re-creates after a crash) the child actor under the supervisor's actor. */
@@ -134,6 +109,7 @@ export class ChildRecord {
       logger: this.owner.childLogger(this),
       autoStart: false,
       generation: this.actor ? this.lastGeneration : -1,
+      path: [...this.owner.path, this.id],
     });
     this.actor = actor;
     actor.subscribe(new ActorObserver(this, actor));
@@ -183,7 +159,7 @@ export class ChildRecord {
     this.driving = true;
     try {
       const reached = this.transition(STARTED_OR_ENDED);
-      actor.send({ type: this.spec.kind === 'service' ? 'service.start' : 'supervisor.start' });
+      actor.send({ type: this.event('start') });
       const state = await reached;
       if (state === 'running') {
         this.startedAt = now;
@@ -214,7 +190,7 @@ export class ChildRecord {
     this.driving = true;
     try {
       const ended = this.transition(ENDED);
-      actor.send({ type: this.spec.kind === 'service' ? 'service.stop' : 'supervisor.stop' });
+      actor.send({ type: this.event('stop') });
       await ended;
       return this.wasKilled();
     } finally {
@@ -224,21 +200,41 @@ export class ChildRecord {
 
   /** Asks the child to stop without waiting (a start in progress is aborted by it). */
   requestStop(): void {
-    this.actor?.send({ type: this.spec.kind === 'service' ? 'service.stop' : 'supervisor.stop' });
+    this.actor?.send({ type: this.event('stop') });
   }
 
-  /** Sends an event to the child and waits for one of `states` (a hard reset, a fail). */
-  async sendAndWait(
-    event: { type: string },
-    states: ReadonlySet<LifecycleState>,
-  ): Promise<LifecycleState> {
+  private transitionAfter(event: { type: string }, states: ReadonlySet<LifecycleState>) {
     const reached = this.transition(states);
     this.actor?.send(event);
     return reached;
   }
 
+  /** A service resets its loop in place; a supervisor's hard reset is a restart. */
+  async hardReset(): Promise<boolean> {
+    const actor = this.actor;
+    if (!actor || this.spec.kind !== 'service') return false;
+    const before = this.generation;
+    actor.send({ type: this.event('hard-reset') });
+    // The generation moves on once the reset has fenced the old loop and the new one runs; a
+    // stop or failure during the reset leaves `running` without it.
+    await this.waitForSnapshot(() => this.generation > before || this.state !== 'running');
+    return this.generation > before;
+  }
+
+  async fail(error: Error): Promise<void> {
+    await this.transitionAfter(
+      { type: this.event('fail'), error } as { type: string },
+      RUNNING_OR_ENDED,
+    );
+  }
+
+  /** The package's own machines take commands, not events, from their supervisor. */
+  send(): boolean {
+    return false;
+  }
+
   /** Resolves once a snapshot of the child satisfies `test` (checked at once, then on each change). */
-  waitForSnapshot(test: (snapshot: unknown) => boolean): Promise<void> {
+  private waitForSnapshot(test: (snapshot: unknown) => boolean): Promise<void> {
     const actor = this.actor;
     if (!actor || test(actor.getSnapshot())) return Promise.resolve();
     return new Promise((resolve) => {

@@ -6,9 +6,10 @@
 import { CommandError, toError } from '../errors.ts';
 import { specOf } from '../internal/child-spec.ts';
 import type { AnyStateMachine } from '../internal/xstate.ts';
+import { asChild, type SupervisedActor } from '../machines/supervise.ts';
 import { checkSignificant } from '../machines/supervisor-options.ts';
 import type { LifecycleState, TreeNode } from '../tree-node.ts';
-import type { ChildRecord } from './child-record.ts';
+import type { SupervisedChild } from './child-contract.ts';
 import type { SupervisorCore } from './supervisor-core.ts';
 
 /**
@@ -19,14 +20,18 @@ import type { SupervisorCore } from './supervisor-core.ts';
  * at `warn` ("command refused"); watch the reports (`child.restarted`, ...) to see it done.
  * Commands wait their turn behind every decision already queued. Manual commands do not count
  * against `maxRestarts`, except `child.fail`, which is a failure like any other.
- * `child.hard-reset` on a child supervisor is a `child.restart`. `child.add` takes a machine
- * made by `createService` or `createSupervisor`, and starts it only if the supervisor is running.
+ * `child.hard-reset` on a child supervisor is a `child.restart`. `child.add` takes the same
+ * children as `children` (a service or supervisor machine, your own machine, or a
+ * `supervise()` result), and starts it only if the supervisor is running. `child.send`
+ * forwards `event` to a supervised actor's running generation at once, never queued: while
+ * it does not run, the event is refused (logged at `warn`).
  *
  * @example
  * ```ts
  * actor.send({ type: 'child.restart', id: 'poller' });
  * actor.send({ type: 'child.fail', id: 'poller', error: new Error('stale data') });
  * actor.send({ type: 'child.add', child: createService({ id: 'extra', iterate() {} }) });
+ * actor.send({ type: 'child.send', id: 'db', event: { type: 'db.ping' } });
  * ```
  */
 export type SupervisorCommand =
@@ -35,11 +40,11 @@ export type SupervisorCommand =
   | { type: 'child.restart'; id: string }
   | { type: 'child.hard-reset'; id: string }
   | { type: 'child.fail'; id: string; error?: unknown }
-  | { type: 'child.add'; child: AnyStateMachine }
-  | { type: 'child.remove'; id: string };
+  | { type: 'child.add'; child: AnyStateMachine | SupervisedActor }
+  | { type: 'child.remove'; id: string }
+  | { type: 'child.send'; id: string; event: { type: string } };
 
 const ENDED = new Set<LifecycleState>(['stopped', 'failed']);
-const RUNNING_OR_ENDED = new Set<LifecycleState>(['running', 'stopped', 'failed']);
 
 function rejected(code: string, message: string): Promise<never> {
   return Promise.reject(new CommandError(code, message));
@@ -66,6 +71,7 @@ export function runCommand(
       `Supervisor "${sup}" is not running; "${cmd.type}" on "${rec.id}" is refused.`,
     );
   }
+  if (cmd.type === 'child.send') return sendToChild(core, rec, cmd.event);
   if (rec.busy && rejectIfBusy) {
     return rejected(
       'CHILD_BUSY',
@@ -90,7 +96,7 @@ export function runCommand(
 
 async function execute(
   core: SupervisorCore,
-  rec: ChildRecord,
+  rec: SupervisedChild,
   cmd: SupervisorCommand,
 ): Promise<TreeNode> {
   const where = `child "${rec.id}" of "${core.opts.id}"`;
@@ -99,6 +105,8 @@ async function execute(
     case 'child.start': {
       if (!ENDED.has(state) && state !== 'idle')
         throw new CommandError('ALREADY_RUNNING', `Cannot start ${where}: it is ${state}.`);
+      // Its own exit, if still undecided, is reported first: the start does not hide it.
+      core.settleOwnExit(rec);
       if (!(await core.startChild(rec, 'child.started', 'manual'))) {
         throw new CommandError(
           'START_FAILED',
@@ -108,15 +116,21 @@ async function execute(
       return rec.node();
     }
     case 'child.stop': {
-      // A child waiting out a backoff is stopped already: the stop cancels its restart.
-      if ((ENDED.has(state) || state === 'idle') && !rec.awaitingRestart)
+      // A child waiting out a backoff, or whose own end is not decided yet, is down already:
+      // the stop cancels its restart.
+      const restartPending = rec.awaitingRestart;
+      if ((ENDED.has(state) || state === 'idle') && !restartPending && !rec.exitUnreported)
         throw new CommandError('ALREADY_STOPPED', `Cannot stop ${where}: it is ${state}.`);
-      await core.stopChild(rec, 'manual stop');
-      core.report('child.stopped', rec, 'manual');
+      await core.stopAndReport(rec, 'manual');
+      if (restartPending) core.report('child.stopped', rec, 'manual');
       return rec.node();
     }
     case 'child.restart': {
-      if (state === 'running' || state === 'starting') await core.stopChild(rec, 'manual restart');
+      // Its own exit first, if still undecided; a child stopping on its own is waited for.
+      core.settleOwnExit(rec);
+      if (!ENDED.has(rec.state) && rec.state !== 'idle') {
+        await core.stopAndReport(rec, 'manual restart', false);
+      }
       if (!(await core.startChild(rec, 'child.restarted', 'manual'))) {
         throw new CommandError(
           'START_FAILED',
@@ -130,33 +144,20 @@ async function execute(
         throw new CommandError('NOT_RUNNING', `Cannot hard-reset ${where}: it is ${state}.`);
       if (rec.spec.kind === 'supervisor')
         return execute(core, rec, { type: 'child.restart', id: rec.id });
-      const before = rec.generation;
-      rec.actor!.send({ type: 'service.hard-reset' });
-      await rec.waitForSnapshot((s) => {
-        const snap = s as { value: unknown; matches(v: unknown): boolean };
-        return rec.generation > before
-          ? snap.matches({ running: 'looping' })
-          : rec.state !== 'running';
-      });
       // A failure (or stop) that ended the generation during the reset is its own exit,
       // decided in the queue after this command: the reset did not happen.
-      if (rec.generation > before) core.report('child.restarted', rec, 'hard-reset');
+      if (await rec.hardReset()) core.report('child.restarted', rec, 'hard-reset');
       return rec.node();
     }
     case 'child.fail': {
       if (state !== 'running' && state !== 'starting')
         throw new CommandError('NOT_RUNNING', `Cannot fail ${where}: it is ${state}.`);
       const error = toError(cmd.error ?? `child.fail command on "${rec.id}"`);
-      await rec.sendAndWait(
-        { type: rec.spec.kind === 'service' ? 'service.fail' : 'supervisor.fail', error } as {
-          type: string;
-        },
-        RUNNING_OR_ENDED,
-      );
+      await rec.fail(error);
       return rec.node();
     }
     case 'child.remove': {
-      await core.stopChild(rec, 'removed');
+      await core.stopAndReport(rec, 'removed', false);
       rec.dispose();
       core.children.splice(core.children.indexOf(rec), 1);
       core.byId.delete(rec.id);
@@ -168,13 +169,19 @@ async function execute(
   }
 }
 
-function addChild(core: SupervisorCore, child: AnyStateMachine): Promise<TreeNode> {
-  const spec = specOf(child);
+function addChild(core: SupervisorCore, given: unknown): Promise<TreeNode> {
   const sup = core.opts.id;
-  if (!spec)
+  let child: object | undefined;
+  try {
+    child = asChild(given);
+  } catch (e) {
+    return rejected('INVALID_CHILD', `child.add on "${sup}": ${(e as Error).message}`);
+  }
+  const spec = specOf(child);
+  if (!child || !spec)
     return rejected(
       'INVALID_CHILD',
-      `child.add on "${sup}" expects a machine made by createService or createSupervisor.`,
+      `child.add on "${sup}" expects a machine (createService, createSupervisor, or your own with an id) or a supervise() result.`,
     );
   if (core.byId.has(spec.id)) {
     return rejected(
@@ -199,4 +206,36 @@ function addChild(core: SupervisorCore, child: AnyStateMachine): Promise<TreeNod
     .finally(() => {
       rec.busy = false;
     });
+}
+
+/** `child.send`: delivered now to the running generation, or refused; never queued. */
+function sendToChild(
+  core: SupervisorCore,
+  rec: SupervisedChild,
+  event: unknown,
+): Promise<TreeNode> {
+  const where = `child "${rec.id}" of "${core.opts.id}"`;
+  if (
+    typeof event !== 'object' ||
+    event === null ||
+    typeof (event as { type?: unknown }).type !== 'string'
+  ) {
+    return rejected(
+      'INVALID_EVENT',
+      `child.send to ${where} needs an event object with a string \`type\`.`,
+    );
+  }
+  if (rec.spec.kind !== 'actor') {
+    return rejected(
+      'NOT_AN_ACTOR',
+      `Cannot send an event to ${where}: it is a ${rec.spec.kind}; child.send reaches supervised actors only.`,
+    );
+  }
+  if (!rec.send(event as { type: string })) {
+    return rejected(
+      'NOT_RUNNING',
+      `Cannot send "${(event as { type: string }).type}" to ${where}: it is ${rec.state}; the event is dropped, not queued.`,
+    );
+  }
+  return Promise.resolve(rec.node());
 }

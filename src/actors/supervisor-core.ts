@@ -4,7 +4,7 @@
  * decision through one queue, so a restart, a command and a shutdown never interleave.
  */
 import { toError, XstateSupervisorError } from '../errors.ts';
-import { type ChildSpec, specOf } from '../internal/child-spec.ts';
+import { type ActorChildSpec, type ChildSpec, specOf } from '../internal/child-spec.ts';
 import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../internal/exit-reason.ts';
 import { LongTimeout, settlesWithin, yieldToEventLoop } from '../internal/waiter.ts';
 import {
@@ -19,7 +19,9 @@ import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
-import { type ChildOwner, ChildRecord } from './child-record.ts';
+import { ActorChild } from './actor-child.ts';
+import type { ChildOwner, SupervisedChild } from './child-contract.ts';
+import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 
@@ -53,7 +55,7 @@ export class IntensityExceededError extends XstateSupervisorError {
 const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 
 /** Why a child's latest start failed, as a restart's reason. */
-function failureOf(rec: ChildRecord): unknown {
+function failureOf(rec: SupervisedChild): unknown {
   const r = rec.exitReason();
   return r._tag === 'Failure' ? r.error : 'failed to restart';
 }
@@ -74,14 +76,16 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   readonly logger: Logger;
   readonly clock: Required<Clock>;
   readonly self: AnyActorRef;
-  readonly children: ChildRecord[] = [];
-  readonly byId = new Map<string, ChildRecord>();
+  readonly children: SupervisedChild[] = [];
+  readonly byId = new Map<string, SupervisedChild>();
+  /** The ids from the root supervisor down to this one (`[]` at the root). */
+  readonly path: readonly string[];
   private readonly window: RestartWindow;
   private queue: Promise<unknown> = Promise.resolve();
   /** Running: exits are handled and commands accepted. */
   accepting = false;
   /** The child `startAll` is starting now. */
-  private starting: ChildRecord | undefined;
+  private starting: SupervisedChild | undefined;
   /** A stop (or failure) came while the children were starting: the start ends early. */
   private startAborted = false;
   /** Restarts waiting out a backoff. */
@@ -93,18 +97,24 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     logger: Logger,
     clock: Required<Clock>,
     initialGeneration = -1,
+    path: readonly string[] = [],
   ) {
     this.opts = opts;
+    this.path = path;
     this.self = self;
     this.logger = logger;
     this.clock = clock;
     this.generation = initialGeneration;
     this.window = new RestartWindow(opts.maxRestarts, opts.restartWindow);
-    for (const machine of opts.children) this.addRecord(machine, specOf(machine)!);
+    for (const child of opts.children) this.addRecord(child, specOf(child)!);
   }
 
-  addRecord(machine: AnyStateMachine, spec: ChildSpec): ChildRecord {
-    const rec = new ChildRecord(machine, spec, this);
+  /** A child of any kind, from its definition (a machine, or a `supervise()` result). */
+  addRecord(definition: object, spec: ChildSpec): SupervisedChild {
+    const rec =
+      spec.kind === 'actor'
+        ? new ActorChild(spec as ActorChildSpec, this)
+        : new ChildRecord(definition as AnyStateMachine, spec, this);
     this.children.push(rec);
     this.byId.set(spec.id, rec);
     return rec;
@@ -117,19 +127,19 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     return result;
   }
 
-  childLogger(rec: ChildRecord): Logger {
+  childLogger(rec: SupervisedChild): Logger {
     return this.logger.child({ path: `${this.opts.id}/${rec.id}` });
   }
 
   /** A report of a child supervisor, bubbled up with the child's id in front of its path. */
-  childReported(rec: ChildRecord, report: { type: string }): void {
+  childReported(rec: SupervisedChild, report: { type: string }): void {
     const r = report as SupervisorReport;
     emitFrom(this.self, { ...r, path: [rec.id, ...r.path] });
   }
 
   /** Starts a child and reports the outcome. */
   async startChild(
-    rec: ChildRecord,
+    rec: SupervisedChild,
     started: SupervisorReportType,
     why?: unknown,
   ): Promise<boolean> {
@@ -152,9 +162,38 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     return false;
   }
 
-  /** Stops a child and reports a kill. */
-  async stopChild(rec: ChildRecord, why: string): Promise<void> {
-    if (await rec.stop()) this.report('child.killed', rec, why);
+  /**
+   * Stops a child on purpose and reports it: `child.killed` when its stop overran its bound,
+   * then (with `reportStop`) `child.stopped` with `why`. A child that ended on its own, before
+   * (its exit still queued) or during the stop, is reported as that instead: its failure is
+   * never hidden behind our stop. A child that was not up gives no report.
+   */
+  async stopAndReport(rec: SupervisedChild, why: string, reportStop = true): Promise<void> {
+    if (this.settleOwnExit(rec)) {
+      rec.wanted = 'stopped';
+      rec.awaitingRestart = false;
+      return;
+    }
+    const up = !ENDED.has(rec.state);
+    const killed = await rec.stop();
+    if (!up) return;
+    const own = rec.exitReason();
+    if (own._tag !== 'Shutdown') {
+      this.reportOwnExit(rec, own);
+      return;
+    }
+    if (killed) this.report('child.killed', rec, why);
+    if (reportStop) this.report('child.stopped', rec, why);
+  }
+
+  /**
+   * Reports now an exit the child made on its own whose decision is still queued (a command
+   * or a stop got to the child first). Returns whether there was one.
+   */
+  settleOwnExit(rec: SupervisedChild): boolean {
+    if (!rec.exitUnreported) return false;
+    this.reportOwnExit(rec, rec.exitReason());
+    return true;
   }
 
   /** Starts every child in order; a failed start stops the started ones in reverse and throws. */
@@ -165,7 +204,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       this.failures = 0;
       this.exit = SHUTDOWN;
       this.startAborted = false;
-      const started: ChildRecord[] = [];
+      const started: SupervisedChild[] = [];
       for (const rec of this.children) {
         this.starting = rec;
         const ok = await this.startChild(rec, 'child.started');
@@ -173,8 +212,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
         if (this.startAborted) {
           // Stopped while starting: what started stops in reverse; the pending exit applies.
           for (let i = started.length - 1; i >= 0; i--) {
-            await this.stopChild(started[i]!, 'supervisor stopping');
-            this.report('child.stopped', started[i]!, 'supervisor stopping');
+            await this.stopAndReport(started[i]!, 'supervisor stopping');
           }
           return;
         }
@@ -183,8 +221,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
           const error =
             reason._tag === 'Failure' ? reason.error : new Error(`child "${rec.id}" did not start`);
           for (let i = started.length - 1; i >= 0; i--) {
-            await this.stopChild(started[i]!, 'start rolled back');
-            this.report('child.stopped', started[i]!, 'start rolled back');
+            await this.stopAndReport(started[i]!, 'start rolled back');
           }
           this.setExit(
             failure(
@@ -223,10 +260,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     this.cancelDelayedRestarts();
     return this.enqueue(async () => {
       for (let i = this.children.length - 1; i >= 0; i--) {
-        const rec = this.children[i]!;
-        const wasRunning = rec.state === 'running' || rec.state === 'starting';
-        await this.stopChild(rec, 'supervisor stopping');
-        if (wasRunning) this.report('child.stopped', rec, 'supervisor stopping');
+        await this.stopAndReport(this.children[i]!, 'supervisor stopping');
       }
     });
   }
@@ -253,14 +287,15 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   }
 
   /** A child ended on its own: its exit is decided in the queue. */
-  childExited(rec: ChildRecord, reason: ExitReason, generation: number): void {
+  childExited(rec: SupervisedChild, reason: ExitReason, generation: number): void {
+    rec.exitUnreported = true;
     this.enqueue(() => this.handleExit(rec, reason, generation)).catch((e: unknown) =>
       this.logger.error({ child: rec.id, err: toError(e) }, 'handling a child exit failed'),
     );
   }
 
   private async handleExit(
-    rec: ChildRecord,
+    rec: SupervisedChild,
     reason: ExitReason,
     generation: number,
   ): Promise<void> {
@@ -268,6 +303,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       !this.accepting ||
       rec.generation !== generation ||
       !ENDED.has(rec.state) ||
+      // Reported already: a command or a stop that reached the child first did it.
+      !rec.exitUnreported ||
       rec.wanted !== 'running' ||
       // Decided already, by a group restart that found it ended and now waits out a backoff.
       rec.awaitingRestart
@@ -288,7 +325,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
    * first when its stop overran `gracePeriod`, then `child.failed` or `child.stopped`.
    * Returns the reason the reports carry.
    */
-  private reportOwnExit(rec: ChildRecord, reason: ExitReason): unknown {
+  private reportOwnExit(rec: SupervisedChild, reason: ExitReason): unknown {
+    rec.exitUnreported = false;
     const why = reason._tag === 'Failure' ? reason.error : 'normal';
     if (reason._tag === 'Failure') this.failures++;
     if (rec.wasKilled()) this.report('child.killed', rec, why);
@@ -297,11 +335,11 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   }
 
   /** Which children a failure of `rec` restarts, in start order. */
-  private groupOf(rec: ChildRecord): ChildRecord[] {
+  private groupOf(rec: SupervisedChild): SupervisedChild[] {
     const { strategy } = this.opts;
     if (strategy === 'one-for-one') return [rec];
     const from = strategy === 'rest-for-one' ? this.children.indexOf(rec) : 0;
-    const group: ChildRecord[] = [];
+    const group: SupervisedChild[] = [];
     for (let i = from; i < this.children.length; i++) {
       const c = this.children[i]!;
       if (c === rec || (c.spec.resetGlobally && c.wanted === 'running')) group.push(c);
@@ -309,8 +347,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     return group;
   }
 
-  private async restart(failed: ChildRecord, reason: unknown): Promise<void> {
-    let current: ChildRecord | undefined = failed;
+  private async restart(failed: SupervisedChild, reason: unknown): Promise<void> {
+    let current: SupervisedChild | undefined = failed;
     let why = reason;
     while (current) {
       // Restarts never starve the event loop, even for a child that ends at once every time.
@@ -335,27 +373,26 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   }
 
   /** Stops the siblings a restart of `current` takes along, in reverse start order. */
-  private async stopGroup(group: ChildRecord[], current: ChildRecord): Promise<void> {
+  private async stopGroup(group: SupervisedChild[], current: SupervisedChild): Promise<void> {
     const why = `restart of "${current.id}"`;
     for (let i = group.length - 1; i >= 0; i--) {
       const c = group[i]!;
       if (c === current) continue;
       // Already stopped and decided, its own restart waiting out a backoff: it joins this one.
       if (c.awaitingRestart) continue;
-      const killed = await c.stop();
+      await this.stopAndReport(c, why);
       const own = c.exitReason();
-      if (own._tag !== 'Shutdown') {
-        // It ended on its own meanwhile (its exit is still queued behind this restart): that
-        // exit is its own event, reported and decided as such (a kill included), not a stop
-        // of ours.
-        this.reportOwnExit(c, own);
-        c.wanted = shouldRestart(c.spec.restart, own) ? 'running' : 'stopped';
-        continue;
-      }
-      if (killed) this.report('child.killed', c, why);
-      this.report('child.stopped', c, why);
-      // OTP: a temporary child stopped by a sibling's restart is never started again.
-      c.wanted = c.spec.restart === 'temporary' ? 'stopped' : 'running';
+      // One that ended on its own meanwhile was reported as such (a kill included) and is
+      // restarted by its own restart type; OTP: a temporary child stopped by a sibling's
+      // restart is never started again.
+      c.wanted =
+        own._tag !== 'Shutdown'
+          ? shouldRestart(c.spec.restart, own)
+            ? 'running'
+            : 'stopped'
+          : c.spec.restart === 'temporary'
+            ? 'stopped'
+            : 'running';
     }
   }
 
@@ -365,10 +402,10 @@ export class SupervisorCore implements TreeSource, ChildOwner {
    * left as it is.
    */
   private async startGroup(
-    group: ChildRecord[],
-    current: ChildRecord,
+    group: SupervisedChild[],
+    current: SupervisedChild,
     why: unknown,
-  ): Promise<ChildRecord | undefined> {
+  ): Promise<SupervisedChild | undefined> {
     for (const c of group) {
       if (c.wanted !== 'running' || !ENDED.has(c.state)) continue;
       const reason = c === current ? why : `restart of "${current.id}"`;
@@ -382,7 +419,12 @@ export class SupervisorCore implements TreeSource, ChildOwner {
    * the supervisor goes on deciding (a sibling's failure, a command, a shutdown), as OTP arms a
    * timer rather than sleeping.
    */
-  private startLater(group: ChildRecord[], current: ChildRecord, why: unknown, delay: number) {
+  private startLater(
+    group: SupervisedChild[],
+    current: SupervisedChild,
+    why: unknown,
+    delay: number,
+  ) {
     for (const c of group) if (c.wanted === 'running') c.awaitingRestart = true;
     const timer = new LongTimeout(
       this.clock,
@@ -407,7 +449,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     this.backoffTimers.clear();
   }
 
-  private backoffFor(rec: ChildRecord, now: number): number {
+  private backoffFor(rec: SupervisedChild, now: number): number {
     const b = this.opts.backoff;
     if (!b) return 0;
     if (rec.startedAt !== undefined && now - rec.startedAt >= b.max) rec.backoffAttempt = 0;
@@ -477,7 +519,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   }
 
   /** Emits and logs one decision about a direct child. */
-  report(type: SupervisorReportType, rec: ChildRecord, reason?: unknown): void {
+  report(type: SupervisorReportType, rec: SupervisedChild, reason?: unknown): void {
     const report: SupervisorReport = {
       type,
       id: rec.id,

@@ -1,7 +1,7 @@
 /**
  * Finding a node of the tree by its path (the ids below the root, as in a report's `path`).
  */
-import type { ChildRecord } from '../actors/child-record.ts';
+import type { SupervisedChild } from '../actors/child-contract.ts';
 import type { SupervisorCore } from '../actors/supervisor-core.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 
@@ -14,7 +14,7 @@ export function coreOf(actor: AnyActorRef | undefined): SupervisorCore | undefin
 /** A child found by path: its direct supervisor and its record. */
 export interface Located {
   readonly core: SupervisorCore;
-  readonly record: ChildRecord;
+  readonly record: SupervisedChild;
 }
 
 /** Resolves `segments` (non-empty) from the root supervisor; undefined when a segment is unknown. */
@@ -32,7 +32,7 @@ export function locate(root: AnyActorRef, segments: readonly string[]): Located 
 /** Calls `visit` for every child in the tree, depth first in declared order, with its path. */
 export function walkChildren(
   root: AnyActorRef,
-  visit: (record: ChildRecord, path: readonly string[]) => void,
+  visit: (record: SupervisedChild, path: readonly string[]) => void,
   prefix: readonly string[] = [],
 ): void {
   const core = coreOf(root);

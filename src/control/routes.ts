@@ -25,13 +25,16 @@ export function healthz(actor: AnyActorRef): { ok: boolean; state: string } {
   return { ok: state !== 'failed', state };
 }
 
-/** `GET /readyz`: ready when the root runs and every permanent service in the tree runs. */
+/**
+ * `GET /readyz`: ready when the root runs and every permanent service and supervised actor in
+ * the tree runs.
+ */
 export function readyz(actor: AnyActorRef): { ready: boolean; notRunning: string[] } {
   const notRunning: string[] = [];
   if (rootState(actor) !== 'running') notRunning.push('/');
   walkChildren(actor, (record, path) => {
     if (
-      record.spec.kind === 'service' &&
+      record.spec.kind !== 'supervisor' &&
       record.spec.restart === 'permanent' &&
       record.state !== 'running'
     ) {

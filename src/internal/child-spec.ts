@@ -4,10 +4,11 @@
  * Internal: not exported from the package (blocked by the `exports` map).
  */
 import type { RestartType } from './exit-reason.ts';
-import type { AnyStateMachine } from './xstate.ts';
+import type { AnyActorLogic } from './xstate.ts';
 
 export interface ChildSpec {
-  readonly kind: 'service' | 'supervisor';
+  /** `actor`: the user's own actor logic, under `supervise()` (see {@link ActorChildSpec}). */
+  readonly kind: 'service' | 'supervisor' | 'actor';
   readonly id: string;
   readonly restart: RestartType;
   readonly resetGlobally: boolean;
@@ -16,9 +17,24 @@ export interface ChildSpec {
   readonly describe: Readonly<Record<string, unknown>>;
 }
 
+/** The spec of a user's own actor under `supervise()`: its logic and its resolved options. */
+export interface ActorChildSpec extends ChildSpec {
+  readonly kind: 'actor';
+  readonly logic: AnyActorLogic;
+  readonly input: unknown;
+  /** A tag, or a predicate on the snapshot; undefined: ready at once. */
+  readonly ready: string | ((snapshot: never) => boolean) | undefined;
+  readonly startTimeout: number;
+  /** The event that asks for a graceful stop; undefined: stopped at once. */
+  readonly stop: { readonly type: string } | undefined;
+  readonly gracePeriod: number;
+  /** Registered under this `systemId`; undefined: its path. */
+  readonly systemId: string | undefined;
+}
+
 const CHILD_SPEC = Symbol.for('xstate-supervisor.child-spec');
 
-export function attachSpec<M extends AnyStateMachine>(machine: M, spec: ChildSpec): M {
+export function attachSpec<M extends object>(machine: M, spec: ChildSpec): M {
   Object.defineProperty(machine, CHILD_SPEC, { value: spec, enumerable: false });
   return machine;
 }

@@ -4,18 +4,29 @@
  * Internal: not exported from the package (blocked by the `exports` map).
  */
 import {
+  type AnyActorLogic,
   type AnyActorRef,
   type AnyStateMachine,
   assign,
   createActor,
+  type EventFromLogic,
   emit,
   fromCallback,
   fromPromise,
+  type InputFrom,
+  type SnapshotFrom,
   sendTo,
   setup,
 } from 'xstate';
 
-export type { AnyActorRef, AnyStateMachine };
+export type {
+  AnyActorLogic,
+  AnyActorRef,
+  AnyStateMachine,
+  EventFromLogic,
+  InputFrom,
+  SnapshotFrom,
+};
 export { assign, createActor, emit, fromCallback, fromPromise, sendTo, setup };
 
 /** The clock XState uses for delays; `now` is optional (SimulatedClock has it). */
@@ -75,6 +86,69 @@ export function createChildActor(
   input: unknown,
 ): AnyActorRef {
   return createActor(logic, { parent, id, input });
+}
+
+/**
+ * Creates a supervised user actor under `parent` (so it joins the parent's system), registered
+ * under `systemId`. Throws when another live actor holds that `systemId`.
+ */
+export function createSupervisedActor(
+  logic: AnyActorLogic,
+  parent: AnyActorRef,
+  id: string,
+  input: unknown,
+  systemId: string,
+): AnyActorRef {
+  return createActor(logic, { parent, id, input, systemId } as never) as AnyActorRef;
+}
+
+/** Whether `value` is XState actor logic (a machine, `fromPromise`, `fromCallback`, ...). */
+export function isActorLogic(value: unknown): value is AnyActorLogic {
+  const v = value as { transition?: unknown; getInitialSnapshot?: unknown } | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.transition === 'function' &&
+    typeof v.getInitialSnapshot === 'function'
+  );
+}
+
+/** Whether `logic` is a state machine (made by `createMachine` / `setup().createMachine`). */
+export function isStateMachine(logic: unknown): logic is AnyStateMachine {
+  return (
+    typeof logic === 'object' &&
+    logic !== null &&
+    (logic as { __xstatenode?: unknown }).__xstatenode === true
+  );
+}
+
+/** The id XState gives a machine created without one. */
+export const ANONYMOUS_MACHINE_ID = '(machine)';
+
+/** Every tag a state of `machine` declares. */
+export function machineTags(machine: AnyStateMachine): Set<string> {
+  const tags = new Set<string>();
+  type Node = { tags?: readonly string[]; states?: Record<string, Node> };
+  const walk = (node: Node) => {
+    for (const t of node.tags ?? []) tags.add(t);
+    for (const child of Object.values(node.states ?? {})) walk(child);
+  };
+  walk(machine.root as unknown as Node);
+  return tags;
+}
+
+/**
+ * Stops `actor` and every actor below it. A machine stopped by XState stops its own children,
+ * but one that failed (status `error`) leaves its invoked and spawned children running
+ * (statelyai/xstate #5153): those are stopped here, depth first.
+ */
+export function stopActorTree(actor: AnyActorRef): void {
+  if (!isActorStopped(actor)) {
+    (actor as unknown as ActorInternals)._stop();
+    // Stopping from inside the actor's own processing only queues XSTATE_STOP: done later.
+    if (!isActorStopped(actor)) return;
+  }
+  for (const child of snapshotChildrenOf(actor)) stopActorTree(child);
 }
 
 /** Stops any actor, root or child (XState's public `stop()` refuses non-root actors). */

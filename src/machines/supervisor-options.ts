@@ -18,6 +18,7 @@ import {
 import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffOptions } from './backoff.ts';
+import { asChild, type SupervisedActor } from './supervise.ts';
 
 /**
  * OTP restart strategies: what a child's failure (or a `permanent` child's normal end)
@@ -75,12 +76,13 @@ export interface SupervisorOptions {
   /** Unique among siblings; `[A-Za-z0-9_.-]+`, not only dots. Required. */
   id: string;
   /**
-   * Service or supervisor machines (from `createService` / `createSupervisor`), started in
-   * this order, each `running` before the next starts, and stopped in reverse. Ids must be
-   * unique here. More can be added at run time with `child.add`.
+   * Service or supervisor machines (from `createService` / `createSupervisor`), your own
+   * machines (the child id is the machine's id) and `supervise()` results, started in this
+   * order, each `running` before the next starts, and stopped in reverse. Ids must be unique
+   * here. More can be added at run time with `child.add`.
    * @default []
    */
-  children?: readonly AnyStateMachine[];
+  children?: readonly (AnyStateMachine | SupervisedActor)[];
   /**
    * What a child's failure restarts: itself (`one-for-one`), every child (`one-for-all`), or
    * itself and the children declared after it (`rest-for-one`).
@@ -147,7 +149,8 @@ export interface SupervisorOptions {
 /** Options with defaults applied (internal). */
 export interface ResolvedSupervisorOptions {
   readonly id: string;
-  readonly children: readonly AnyStateMachine[];
+  /** Every child carries its spec (a plain machine is wrapped by `supervise()`). */
+  readonly children: readonly object[];
   readonly strategy: Strategy;
   readonly maxRestarts: number;
   readonly restartWindow: number;
@@ -211,17 +214,29 @@ function unknownOption(
   );
 }
 
-/** Checks one child and returns its spec. @internal */
-export function checkChild(child: unknown, option: string, fail: Fail): ChildSpec {
-  const spec = specOf(child);
-  if (!spec) {
+/** Checks one child and returns it as a supervisor takes it, with its spec. @internal */
+export function checkChild(
+  child: unknown,
+  option: string,
+  fail: Fail,
+): { child: object; spec: ChildSpec } {
+  let taken: object | undefined;
+  try {
+    taken = asChild(child);
+  } catch (e) {
+    const d = e as { expected?: string; received?: unknown };
+    fail({ option, received: child, expected: d.expected ?? String(e) });
+  }
+  const spec = specOf(taken);
+  if (!taken || !spec) {
     fail({
       option,
       received: child,
-      expected: 'a machine made by createService or createSupervisor',
+      expected:
+        'a machine (createService, createSupervisor, or your own with an id) or a supervise() result',
     });
   }
-  return spec;
+  return { child: taken, spec };
 }
 
 function resolveBackoff(value: unknown, fail: Fail): Required<BackoffOptions> | undefined {
@@ -297,8 +312,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
       fail,
     ) ?? SUPERVISOR_DEFAULTS.autoShutdown;
   const seen = new Set<string>();
-  children.forEach((child, i) => {
-    const spec = checkChild(child, `children[${i}]`, fail);
+  const taken = children.map((child, i) => {
+    const { child: c, spec } = checkChild(child, `children[${i}]`, fail);
     if (seen.has(spec.id)) {
       throw new SupervisorConfigError(
         {
@@ -312,6 +327,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     }
     seen.add(spec.id);
     checkSignificant(spec, autoShutdown, `children[${i}]`, fail);
+    return c;
   });
   const logger = options.logger;
   if (logger !== undefined && (typeof logger !== 'object' || typeof logger.error !== 'function')) {
@@ -323,7 +339,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
   }
   return {
     id,
-    children,
+    children: taken,
     strategy:
       checkOneOf(
         options.strategy,

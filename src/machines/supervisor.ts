@@ -54,12 +54,17 @@ export interface SupervisorInput {
   readonly logger?: Logger;
   readonly generation?: number;
   readonly autoStart?: boolean;
+  /** The ids from the root supervisor down to this one. */
+  readonly path?: readonly string[];
 }
+
+/** A child actor's error, relayed by XState to its parent (this supervisor). */
+type ChildActorError = { type: `xstate.error.actor.${string}`; error: unknown };
 
 const supervisorSetup = setup({
   types: {
     context: {} as { readonly core: SupervisorCore },
-    events: {} as SupervisorEvent,
+    events: {} as SupervisorEvent | ChildActorError,
     input: {} as SupervisorInput | undefined,
     emitted: {} as SupervisorReport,
   },
@@ -140,6 +145,7 @@ const COMMANDS = {
   'child.fail': { actions: 'dispatch' },
   'child.add': { actions: 'dispatch' },
   'child.remove': { actions: 'dispatch' },
+  'child.send': { actions: 'dispatch' },
 } as const;
 
 /** What each supervisor definition carries for its actors. */
@@ -159,11 +165,16 @@ const supervisorMachine = supervisorSetup.createMachine({
       base.child({ supervisor: opts.id }),
       clockOf(self),
       input?.generation ?? -1,
+      input?.path,
     );
     core.autoStart = input?.autoStart ?? true;
     return { core };
   },
   invoke: { src: 'lifetime', input: ({ context }) => context.core },
+  // A supervised actor's error (or a crashed child machine's) reaches its parent, this actor,
+  // as `xstate.error.actor.<id>`; unhandled, it would fail the supervisor itself. The child's
+  // own observer handles it.
+  on: { 'xstate.error.actor.*': {} },
   initial: 'idle',
   states: {
     idle: {

@@ -1,0 +1,332 @@
+/**
+ * A child that is the user's own XState actor logic (`supervise()`, SPEC §8). Each generation
+ * is a new actor of the logic, registered under its `systemId`; the lifecycle state is ours,
+ * mapped from the actor's snapshots: `starting` until `ready`, `running`, then `stopped` on
+ * status `done` and `failed` on status `error`.
+ */
+import { StartTimeoutError, toError } from '../errors.ts';
+import type { ActorChildSpec } from '../internal/child-spec.ts';
+import { type ExitReason, failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+import { LongTimeout, settlesWithin } from '../internal/waiter.ts';
+import {
+  type AnyActorRef,
+  createSupervisedActor,
+  isStateMachine,
+  machineTags,
+  stopActorTree,
+} from '../internal/xstate.ts';
+import type { Logger } from '../logger.ts';
+import type { LifecycleState, TreeNode } from '../tree-node.ts';
+import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
+import { type LastError, lastErrorOf } from './loop.ts';
+
+/**
+ * The error a supervised actor's start fails with when `ready` has not held within
+ * `startTimeout`. `code` is `START_TIMEOUT`, as for a service's `onStart`; the actor is stopped.
+ *
+ * @example
+ * ```ts
+ * actor.on('child.failed', (r) => {
+ *   if (r.reason instanceof ReadyTimeoutError) console.error(`${r.id} never got ready`);
+ * });
+ * ```
+ */
+export class ReadyTimeoutError extends StartTimeoutError {
+  constructor(id: string, generation: number, startTimeout: number) {
+    super(id, generation, startTimeout);
+    this.message = `Actor "${id}" generation ${generation} was not ready within startTimeout ${startTimeout} ms; its start failed and the actor was stopped. Raise startTimeout or check the \`ready\` tag or predicate.`;
+  }
+}
+
+type Snapshot = {
+  status: string;
+  value?: unknown;
+  error?: unknown;
+  hasTag?: (tag: string) => boolean;
+};
+
+/** What the child subscribes to its actor with: one small object per generation. */
+class GenerationObserver {
+  private readonly child: ActorChild;
+  private readonly actor: AnyActorRef;
+  constructor(child: ActorChild, actor: AnyActorRef) {
+    this.child = child;
+    this.actor = actor;
+  }
+  next(snapshot: unknown): void {
+    this.child.onSnapshot(this.actor, snapshot as Snapshot);
+  }
+  error(err: unknown): void {
+    this.child.onEnd(this.actor, failure(toError(err)));
+  }
+  complete(): void {
+    // A done actor is stopped only after its observers saw the done snapshot: now its
+    // remaining children (spawned ones, say) can be stopped.
+    stopActorTree(this.actor);
+  }
+}
+
+/** Internal: a supervised user actor, one actor per generation. */
+export class ActorChild extends SupervisedChild {
+  declare readonly spec: ActorChildSpec;
+  actor: AnyActorRef | undefined;
+  state: LifecycleState = 'idle';
+  private gen = -1;
+  private failures = 0;
+  private lastError: LastError | undefined;
+  private exit: ExitReason = SHUTDOWN;
+  private killed = false;
+  /** A stop of ours is under way: the actor's end is the stop's, not an exit. */
+  private stopping: (() => void) | undefined;
+  /** A start under way: resolves it. */
+  private starting: ((outcome: StartOutcome) => void) | undefined;
+  private startTimer: LongTimeout | undefined;
+  private readonly owner: ChildOwner;
+  private readonly logger: Logger;
+
+  constructor(spec: ActorChildSpec, owner: ChildOwner) {
+    super(spec);
+    this.owner = owner;
+    this.logger = owner.childLogger(this);
+    const { ready, logic } = spec;
+    if (typeof ready === 'string' && isStateMachine(logic) && !machineTags(logic).has(ready)) {
+      this.logger.warn(
+        { child: spec.id, ready, tags: [...machineTags(logic)] },
+        `ready tag "${ready}" is declared by no state of machine "${logic.id}"; the child will never be ready and its start will fail at startTimeout`,
+      );
+    }
+  }
+
+  get generation(): number {
+    return Math.max(0, this.gen);
+  }
+
+  get definition(): object {
+    return this.spec.logic;
+  }
+
+  private get systemId(): string {
+    return this.spec.systemId ?? [...this.owner.path, this.id].join('/');
+  }
+
+  exitReason(): ExitReason {
+    return this.exit;
+  }
+
+  wasKilled(): boolean {
+    return this.killed;
+  }
+
+  start(now: number): Promise<StartOutcome> {
+    this.wanted = 'running';
+    this.awaitingRestart = false;
+    return this.begin().then((outcome) => {
+      if (outcome === 'running') this.startedAt = now;
+      return outcome;
+    });
+  }
+
+  /** A new generation: a new actor, `starting` until ready. */
+  private begin(): Promise<StartOutcome> {
+    this.gen++;
+    this.failures = 0;
+    this.killed = false;
+    this.exit = SHUTDOWN;
+    this.state = 'starting';
+    return new Promise<StartOutcome>((resolve) => {
+      this.starting = resolve;
+      let actor: AnyActorRef;
+      try {
+        const { logic, input } = this.spec;
+        actor = createSupervisedActor(logic, this.owner.self, this.id, input, this.systemId);
+      } catch (e) {
+        // Another live actor holds the systemId: a start failure, not a crash.
+        this.actor = undefined;
+        this.ended(failure(toError(e)));
+        return;
+      }
+      this.actor = actor;
+      if (this.spec.ready !== undefined) {
+        const { startTimeout } = this.spec;
+        this.startTimer = new LongTimeout(
+          this.owner.clock,
+          () => this.startTimedOut(actor, startTimeout),
+          startTimeout,
+        );
+      }
+      actor.subscribe(new GenerationObserver(this, actor));
+      actor.start();
+    });
+  }
+
+  private startTimedOut(actor: AnyActorRef, startTimeout: number): void {
+    this.startTimer = undefined;
+    if (actor !== this.actor || this.state !== 'starting') return;
+    stopActorTree(actor);
+    this.ended(failure(new ReadyTimeoutError(this.id, this.gen, startTimeout)));
+  }
+
+  private isReady(snapshot: Snapshot): boolean {
+    const ready = this.spec.ready;
+    if (ready === undefined) return true;
+    if (typeof ready === 'string') return snapshot.hasTag?.(ready) === true;
+    try {
+      return (ready as (s: unknown) => boolean)(snapshot) === true;
+    } catch (e) {
+      this.logger.warn({ child: this.id, err: toError(e) }, 'the ready predicate threw; not ready');
+      return false;
+    }
+  }
+
+  /** A snapshot of `actor` (ignored once a newer generation runs). */
+  onSnapshot(actor: AnyActorRef, snapshot: Snapshot): void {
+    if (actor !== this.actor) return;
+    if (snapshot.status === 'done') {
+      this.onEnd(actor, NORMAL);
+      return;
+    }
+    if (this.state === 'starting' && snapshot.status === 'active' && this.isReady(snapshot)) {
+      this.clearStartTimer();
+      this.state = 'running';
+      this.settleStart('running');
+    }
+  }
+
+  /** `actor` ended on its own: status `done` (normal) or `error` (failure). */
+  onEnd(actor: AnyActorRef, reason: ExitReason): void {
+    if (actor !== this.actor) return;
+    // Nothing of a generation outlives it: a failed machine leaves its children running.
+    stopActorTree(actor);
+    const stop = this.stopping;
+    if (stop) {
+      // An end while we stop it: the stop is over (an error while stopping is only logged).
+      if (reason._tag === 'Failure') {
+        this.logger.warn({ child: this.id, err: reason.error }, 'the actor failed while stopping');
+      }
+      stop();
+      return;
+    }
+    this.ended(reason);
+  }
+
+  /** Records the end of the current generation and tells whoever waits for it. */
+  private ended(reason: ExitReason): void {
+    this.clearStartTimer();
+    this.exit = reason;
+    if (reason._tag === 'Failure') {
+      this.failures++;
+      this.lastError = lastErrorOf(reason.error);
+      this.state = 'failed';
+    } else {
+      this.state = 'stopped';
+    }
+    if (this.starting) {
+      // A normal end while starting: the start succeeded and the child ended at once (its
+      // exit is decided after the start, as OTP does for a child that exits right away).
+      this.settleStart(reason._tag === 'Failure' ? { error: reason.error } : 'running');
+      if (reason._tag === 'Failure') return;
+    }
+    if (this.wanted === 'running') this.owner.childExited(this, reason, this.gen);
+  }
+
+  private settleStart(outcome: StartOutcome): void {
+    const resolve = this.starting;
+    this.starting = undefined;
+    resolve?.(outcome);
+  }
+
+  private clearStartTimer(): void {
+    this.startTimer?.clear();
+    this.startTimer = undefined;
+  }
+
+  /**
+   * Ends the current generation as a stop of ours: with `graceful`, the `stop` event first and
+   * up to `gracePeriod` for the actor to end. Resolves to whether it had to be killed.
+   */
+  private async halt(graceful: boolean): Promise<boolean> {
+    const actor = this.actor;
+    if (!actor || (this.state !== 'running' && this.state !== 'starting')) return false;
+    this.clearStartTimer();
+    const wasStarting = this.state === 'starting';
+    this.state = 'stopping';
+    let killed = false;
+    const event = this.spec.stop;
+    if (graceful && event && !wasStarting) {
+      const ended = new Promise<void>((resolve) => {
+        this.stopping = resolve;
+      });
+      actor.send(event);
+      killed = !(await settlesWithin(ended, this.spec.gracePeriod, this.owner.clock));
+      this.stopping = undefined;
+    }
+    stopActorTree(actor);
+    this.exit = SHUTDOWN;
+    this.killed = killed;
+    this.state = 'stopped';
+    if (wasStarting)
+      this.settleStart({ error: new Error(`child "${this.id}" was stopped while starting`) });
+    return killed;
+  }
+
+  stop(): Promise<boolean> {
+    this.wanted = 'stopped';
+    this.awaitingRestart = false;
+    return this.halt(true);
+  }
+
+  requestStop(): void {
+    void this.halt(true);
+  }
+
+  async hardReset(): Promise<boolean> {
+    if (this.state !== 'running') return false;
+    await this.halt(false);
+    const outcome = await this.begin();
+    if (outcome === 'running') {
+      this.startedAt = this.owner.clock.now();
+      return true;
+    }
+    // The new generation failed to start: that failure is its own exit.
+    if (typeof outcome === 'object' && this.wanted === 'running') {
+      this.owner.childExited(this, this.exit, this.gen);
+    }
+    return false;
+  }
+
+  async fail(error: Error): Promise<void> {
+    if (this.state !== 'running' && this.state !== 'starting') return;
+    await this.halt(true);
+    this.ended(failure(error));
+  }
+
+  send(event: { type: string }): boolean {
+    if (this.state !== 'running' || !this.actor) return false;
+    this.actor.send(event);
+    return true;
+  }
+
+  dispose(): void {
+    this.clearStartTimer();
+    this.stopping?.();
+    this.settleStart({ error: new Error(`child "${this.id}" was disposed while starting`) });
+    if (this.actor) stopActorTree(this.actor);
+  }
+
+  node(): TreeNode {
+    const node: TreeNode = {
+      id: this.id,
+      kind: 'actor',
+      state: this.state,
+      generation: this.generation,
+      failures: this.failures,
+      restarts: 0,
+    };
+    if (this.lastError) node.lastError = { ...this.lastError };
+    if (this.actor && isStateMachine(this.spec.logic)) {
+      const value = (this.actor.getSnapshot() as Snapshot).value;
+      if (value !== undefined) node.value = value as NonNullable<TreeNode['value']>;
+    }
+    return node;
+  }
+}
