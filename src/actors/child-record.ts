@@ -109,7 +109,8 @@ export class ChildRecord extends SupervisedChild {
       logger: this.owner.childLogger(this),
       autoStart: false,
       generation: this.actor ? this.lastGeneration : -1,
-      path: [...this.owner.path, this.id],
+      // Only a supervisor needs its path (for its actors' systemIds): no array per service.
+      path: this.spec.kind === 'supervisor' ? [...this.owner.path, this.id] : undefined,
     });
     this.actor = actor;
     actor.subscribe(new ActorObserver(this, actor));

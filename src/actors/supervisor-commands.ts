@@ -42,7 +42,7 @@ export type SupervisorCommand =
   | { type: 'child.fail'; id: string; error?: unknown }
   | { type: 'child.add'; child: AnyStateMachine | SupervisedActor }
   | { type: 'child.remove'; id: string }
-  | { type: 'child.send'; id: string; event: { type: string } };
+  | { type: 'child.send'; id: string; event: { type: string; [key: string]: unknown } };
 
 const ENDED = new Set<LifecycleState>(['stopped', 'failed']);
 
