@@ -197,7 +197,20 @@ const serviceMachine = serviceSetup.createMachine({
     starting: {
       entry: 'runOnStart',
       on: {
-        'start.vetoed': { target: 'idle', actions: 'rollbackGeneration' },
+        'start.vetoed': [
+          // Vetoed after a stop or fail came: the stop (or failure) is what the caller waits for.
+          {
+            guard: 'stopPending',
+            target: 'stopped',
+            actions: ['rollbackGeneration', 'exitShutdown'],
+          },
+          {
+            guard: 'exitPending',
+            target: 'failed',
+            actions: ['rollbackGeneration', 'applyPendingExit'],
+          },
+          { target: 'idle', actions: 'rollbackGeneration' },
+        ],
         'start.done': [
           { guard: 'exitPending', target: 'stopping', actions: 'applyPendingExit' },
           { target: 'running' },

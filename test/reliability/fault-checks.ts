@@ -75,6 +75,7 @@ function checkEscalation(run: FaultRun, out: string[]): void {
     next[i] = seen.get(sp);
     seen.set(sp, r);
   }
+  const indexOf = new Map<Recorded, number>(run.reports.map((r, i) => [r, i]));
   const up = new Set<string>();
   const lastGeneration = new Map<string, number>();
   const decide = (sp: string, s: SupState, r: Recorded) => {
@@ -132,6 +133,11 @@ function checkEscalation(run: FaultRun, out: string[]): void {
       else if (s.phase === 'stop') s.phase = 'start';
     } else if (!ownExit(r.reason)) {
       if (r.reason === 'supervisor stopping' || r.reason === 'manual') s.phase = 'idle';
+    } else if (foundByOther(r, next[i], (report) => next[indexOf.get(report)!])) {
+      // An own end the supervisor found while stopping its children (a shutdown, a rollback,
+      // its own escalation, or a stop by hand that reached a child failing on its own): it is
+      // reported so it is not lost, but it is no restart decision.
+      s.phase = 'idle';
     } else if (wasUp) {
       // A sibling's own end while a group restart stops it is part of that restart, unless
       // that restart went on to wait out a backoff, when the supervisor decides again: the
@@ -151,6 +157,34 @@ function checkEscalation(run: FaultRun, out: string[]): void {
       out.push(`${sp || '(root)'} never escalated after ${describe(s.mustEscalate)}`);
     }
   }
+}
+
+/**
+ * Whether an own end `r` was found by something else than the supervisor's decision on it,
+ * as the supervisor's next report shows: a stop of its children (a shutdown, a rollback, its
+ * own escalation, its own restart), or a command on that child (a restart by hand that
+ * reached it while it failed). It is reported so it is not lost, but it is no restart decision.
+ */
+function foundByOther(
+  r: Recorded,
+  next: Recorded | undefined,
+  nextOf: (report: Recorded) => Recorded | undefined,
+): boolean {
+  // Own ends found one after another by the same stop: look past them to what came next.
+  while (
+    next &&
+    (next.type === 'child.failed' ||
+      next.type === 'child.stopped' ||
+      next.type === 'child.killed') &&
+    ownExit(next.reason)
+  ) {
+    next = nextOf(next);
+  }
+  if (!next) return false;
+  if (next.reason === 'supervisor stopping' || next.reason === 'start rolled back') return true;
+  if (next.path === r.path && next.reason === 'manual') return true;
+  // Its own (re)start: it had been stopped meanwhile.
+  return next.type === 'child.started' && next.reason === undefined;
 }
 
 function checkStates(run: FaultRun, v: Violations): void {
@@ -202,7 +236,13 @@ function checkStates(run: FaultRun, v: Violations): void {
       );
       continue;
     }
+    // Stopped by hand while it was failing on its own: its failure is the last report, and the
+    // stop that answered after it keeps it down.
+    const stoppedByHand = run.commands.some(
+      (c) => c.path === path && c.command === 'stop' && c.status === 200 && (c.at ?? -1) >= r.at,
+    );
     const leftDown =
+      stoppedByHand ||
       (r.type === 'child.stopped' && (r.reason === 'manual' || r.reason === 'removed')) ||
       r.manualStartFailure === true ||
       (ownExit(r.reason) && !shouldRestart(spec.restart, r.reason) && r.type !== 'child.failed') ||

@@ -1,6 +1,6 @@
 /**
- * The assertions of a fault run, one `it` per invariant, shared by `faults.test.ts` and the
- * `pending-*.test.ts` files (which run mixes that still find known defects).
+ * The assertions of a fault run, one `it` per invariant, for `faults.test.ts` (one `describe`
+ * per seed).
  */
 import { beforeAll, expect, it } from 'vitest';
 import { checkFaultRun, explain, summarise, type Violations } from './fault-checks.ts';

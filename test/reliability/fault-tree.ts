@@ -107,6 +107,8 @@ export interface CommandOutcome {
   readonly command: CommandName;
   status: number;
   code?: string;
+  /** Simulated time when the answer came. */
+  at?: number;
 }
 
 /** A report as recorded at the root, stamped with simulated time. */
@@ -428,6 +430,7 @@ export async function runFaultTree(size: FaultTreeSize): Promise<FaultRun> {
       p.then((o) => {
         pending.delete(p);
         sentAt.delete(p);
+        o.at = clock.now();
         commands.push(o);
         clock.touch();
         // The START_FAILED answer comes after the report it caused: mark that report.
