@@ -143,6 +143,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     started: SupervisorReportType,
     why?: unknown,
   ): Promise<boolean> {
+    // An end of its previous generation still undecided is reported before the new one starts.
+    this.settleOwnExit(rec);
     const outcome = await rec.start(this.clock.now());
     if (outcome !== 'running' && this.startAborted && rec.exitReason()._tag !== 'Failure') {
       // Our own stop ended its start: a stop, not a failure.
@@ -238,7 +240,9 @@ export class SupervisorCore implements TreeSource, ChildOwner {
           );
           throw this.exit._tag === 'Failure' ? this.exit.error : error;
         }
-        if (rec.state === 'running') started.push(rec);
+        // Every child that started, even one that has already begun to fail on its own: a
+        // rollback must reach it (and report its end), whatever state it is in by then.
+        started.push(rec);
       }
       this.accepting = true;
     });

@@ -132,6 +132,36 @@ describe("a child's own exit that a decision reaches first", () => {
     expect(getTree(actor).children?.[0]?.state).toBe('failed');
   });
 
+  it('is reported when a failed start rolls back a child that had already begun to fail', async () => {
+    const { actor, reports } = start([
+      // Fails in its very first iteration, before the supervisor starts b.
+      createService({
+        id: 'a',
+        maxFailures: 0,
+        gracePeriod: 100,
+        iterate(ctx) {
+          ctx.fail(new Error('a failed'));
+          return new Promise(() => {});
+        },
+      }),
+      createService({
+        id: 'b',
+        iterate() {},
+        onStart() {
+          throw new Error('b cannot start');
+        },
+      }),
+    ]);
+    await run(300);
+    expect(reports).toEqual([
+      'child.started a@0',
+      'child.failed b@0',
+      'child.killed a@0',
+      'child.failed a@0',
+    ]);
+    expect(getTree(actor).state).toBe('failed');
+  });
+
   it('is reported when child.stop reaches a child that is failing on its own', async () => {
     const { actor, reports } = start([failsThenHangs('b', 0)]);
     await run(10);

@@ -173,6 +173,7 @@ function foundByOther(
   // Own ends found one after another by the same stop: look past them to what came next.
   while (
     next &&
+    !next.manualStartFailure &&
     (next.type === 'child.failed' ||
       next.type === 'child.stopped' ||
       next.type === 'child.killed') &&
@@ -181,6 +182,8 @@ function foundByOther(
     next = nextOf(next);
   }
   if (!next) return false;
+  // A start by hand that failed right after: the command found the end and started it.
+  if (next.manualStartFailure && next.path === r.path) return true;
   if (next.reason === 'supervisor stopping' || next.reason === 'start rolled back') return true;
   if (next.path === r.path && next.reason === 'manual') return true;
   // Its own (re)start: it had been stopped meanwhile.
