@@ -89,7 +89,7 @@ describe('startTimeout', () => {
     expect(getTree(actor).state).toBe('failed');
     expect(reports.map((r) => r.type)).toEqual(['child.failed']);
     expect(reports[0]?.reason).toBeInstanceOf(StartTimeoutError);
-    expect((reports[0]?.reason as StartTimeoutError).code).toBe('START_TIMEOUT');
+    expect(reports[0]?.reason).toMatchObject({ code: 'START_TIMEOUT' });
   });
 
   it('is validated: a startTimeout that is not a number of ms > 0 is a config error', () => {
