@@ -47,6 +47,11 @@ export abstract class SupervisedChild {
   backoffAttempt = 0;
   /** Stopped and decided: an automatic restart waits out a backoff. */
   awaitingRestart = false;
+  /**
+   * The delayed restart that owns it while `awaitingRestart`: a newer group restart takes it
+   * over, so an older timer never starts it out of order or before its current backoff.
+   */
+  pendingRestart: object | undefined;
   /** It ended on its own and that exit has not been reported yet (its decision is queued). */
   exitUnreported = false;
 

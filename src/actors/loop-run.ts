@@ -117,6 +117,8 @@ export class LoopRun {
   endReported = false;
   /** Set while an async `onStart` runs: bounds it by `gracePeriod` once a stop aborts it. */
   onStartAborted: (() => void) | undefined;
+  /** Set while an async `onStart` runs: clears its timers (the actor itself was stopped). */
+  disarmStart: (() => void) | undefined;
   done: Promise<void> = Promise.resolve();
   /** Task failures already counted, so an iteration that awaits the task is not counted too. */
   private taskErrors: WeakSet<object> | undefined;

@@ -163,35 +163,41 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     const o = this.opts;
     const generation = run.ctx.generation;
     return new Promise((resolve, reject) => {
-      const timers = [
+      const timers: LongTimeout[] = [];
+      // However the start ends (settled, timed out, killed, the actor stopped), every timer
+      // it armed goes with it: none may keep the process alive.
+      const end = (error: unknown, value?: unknown) => {
+        for (const t of timers) t.clear();
+        run.onStartAborted = undefined;
+        run.disarmStart = undefined;
+        if (error === undefined) resolve(value);
+        else reject(error);
+      };
+      timers.push(
         new LongTimeout(
           this.clock,
-          () => reject(new StartTimeoutError(o.id, generation, o.startTimeout)),
+          () => end(new StartTimeoutError(o.id, generation, o.startTimeout)),
           o.startTimeout,
         ),
-      ];
+      );
       run.onStartAborted = () => {
         timers.push(
           new LongTimeout(
             this.clock,
-            () => reject(new KilledError(o.id, generation, o.gracePeriod)),
+            () => end(new KilledError(o.id, generation, o.gracePeriod)),
             o.gracePeriod,
           ),
         );
       };
-      const settle = () => {
+      // The actor itself was stopped: nobody waits for the start any more, so no timer may
+      // keep the process alive; the start still ends when onStart does (onStop then follows).
+      run.disarmStart = () => {
         for (const t of timers) t.clear();
         run.onStartAborted = undefined;
       };
       started.then(
-        (value) => {
-          settle();
-          resolve(value);
-        },
-        (error: unknown) => {
-          settle();
-          reject(error);
-        },
+        (value) => end(undefined, value),
+        (error: unknown) => end(error ?? new Error('onStart rejected with undefined')),
       );
     });
   }
@@ -244,6 +250,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
    * never reaches `stopping`, so the stop runs here and `onStop` keeps its pairing.
    */
   actorStopped(): void {
+    // A start still under way keeps no timer: they must not outlive the actor.
+    this.run?.disarmStart?.();
     this.run?.halt();
     if (this.sessionOpen) void this.finish();
   }

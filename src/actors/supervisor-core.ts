@@ -20,7 +20,7 @@ import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.t
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { ActorChild } from './actor-child.ts';
-import type { ChildOwner, SupervisedChild } from './child-contract.ts';
+import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract.ts';
 import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
@@ -145,7 +145,14 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   ): Promise<boolean> {
     // An end of its previous generation still undecided is reported before the new one starts.
     this.settleOwnExit(rec);
-    const outcome = await rec.start(this.clock.now());
+    // Any start (ours, a restart's, a command's) is the one a stop of the supervisor aborts.
+    this.starting = rec;
+    let outcome: StartOutcome;
+    try {
+      outcome = await rec.start(this.clock.now());
+    } finally {
+      this.starting = undefined;
+    }
     if (outcome !== 'running' && this.startAborted && rec.exitReason()._tag !== 'Failure') {
       // Our own stop ended its start: a stop, not a failure.
       this.report('child.stopped', rec, 'supervisor stopping');
@@ -208,9 +215,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       this.startAborted = false;
       const started: SupervisedChild[] = [];
       for (const rec of this.children) {
-        this.starting = rec;
         const ok = await this.startChild(rec, 'child.started');
-        this.starting = undefined;
         if (this.startAborted) {
           // Stopped while starting: what started stops in reverse; the pending exit applies.
           for (let i = started.length - 1; i >= 0; i--) {
@@ -262,6 +267,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   stopAll(): Promise<void> {
     this.accepting = false;
     this.cancelDelayedRestarts();
+    // A start under way (a restart's, a command's) is aborted, not waited out to its timeout.
+    this.abortStart();
     return this.enqueue(async () => {
       for (let i = this.children.length - 1; i >= 0; i--) {
         await this.stopAndReport(this.children[i]!, 'supervisor stopping');
@@ -429,14 +436,17 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     why: unknown,
     delay: number,
   ) {
-    for (const c of group) if (c.wanted === 'running') c.awaitingRestart = true;
     const timer = new LongTimeout(
       this.clock,
       () => {
         this.backoffTimers.delete(timer);
         this.enqueue(async () => {
           if (!this.accepting) return;
-          const failedAgain = await this.startGroup(group, current, why);
+          // Only the children this restart still owns: one started, stopped or removed since,
+          // or taken into a newer restart, belongs to that.
+          const mine = group.filter((c) => c.awaitingRestart && c.pendingRestart === timer);
+          if (mine.length === 0) return;
+          const failedAgain = await this.startGroup(mine, current, why);
           if (failedAgain) await this.restart(failedAgain, failureOf(failedAgain));
         }).catch((e: unknown) =>
           this.logger.error({ child: current.id, err: toError(e) }, 'a delayed restart failed'),
@@ -444,6 +454,11 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       },
       delay,
     );
+    for (const c of group) {
+      if (c.wanted !== 'running') continue;
+      c.awaitingRestart = true;
+      c.pendingRestart = timer;
+    }
     this.backoffTimers.add(timer);
   }
 

@@ -174,6 +174,60 @@ describe('a stop during the start', () => {
   });
 });
 
+describe('a start that outlives its service', () => {
+  it('leaves no timer armed when the actor is stopped during a start', async () => {
+    const svc = launch({ id: 'stuck', iterate() {}, onStart: never });
+    await advance(10);
+    expect(vi.getTimerCount()).toBe(1); // startTimeout
+    svc.actor.stop();
+    await settle();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('leaves no timer armed after a stop killed a start that ignored its signal', async () => {
+    const svc = launch({ id: 'deaf', gracePeriod: 100, iterate() {}, onStart: never });
+    await advance(10);
+    svc.actor.send({ type: 'service.stop' });
+    await advance(100);
+    expect(svc.state()).toBe('stopped');
+    expect(vi.getTimerCount()).toBe(0);
+    svc.actor.stop();
+  });
+
+  it('is aborted by a shutdown when it is a restart’s start, not waited out to startTimeout', async () => {
+    const db = createService({
+      id: 'db',
+      startTimeout: 3_000,
+      gracePeriod: 100,
+      iterate() {},
+      onStart: (ctx) => (ctx.generation === 0 ? undefined : untilAborted(ctx)),
+    });
+    const actor = createActor(
+      createSupervisor({
+        id: 'root',
+        strategy: 'one-for-one',
+        logger: silentLogger,
+        children: [db],
+      }),
+    );
+    const reports: string[] = [];
+    actor.on('*', (r) => {
+      const report = r as unknown as SupervisorReport;
+      reports.push(`${report.type} ${report.id}@${report.generation}`);
+    });
+    actor.start();
+    await settle();
+    actor.send({ type: 'child.fail', id: 'db' });
+    await advance(50);
+    expect(getTree(actor).children?.[0]?.state).toBe('starting');
+    const done = shutdown(actor);
+    await advance(10);
+    await done;
+    expect(reports).toEqual(['child.started db@0', 'child.failed db@0', 'child.stopped db@1']);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
 describe('an actor that was never started', () => {
   it('shows idle in getTree, and shutdown() resolves at once and leaves it startable', async () => {
     const actor = createActor(

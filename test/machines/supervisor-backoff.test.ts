@@ -124,7 +124,7 @@ describe('backoff', () => {
   it('lets a group restart take along a child waiting out its backoff, reporting its failure once', async () => {
     // slow fails at 0 and waits 5 s. other (not stopped by siblings' restarts) fails at 100:
     // its one-for-all restart takes slow along without reporting slow again, and waits its
-    // own 5 s. slow starts at 5 000 on its own timer, other at 5 100.
+    // own 5 s. The newer restart owns slow now: both start together, in order, at 5 100.
     const { actor, timeline } = started(
       [
         failingAt('slow', (g) => (g === 0 ? 0 : undefined)),
@@ -144,8 +144,49 @@ describe('backoff', () => {
     const restarts = timeline
       .filter((l) => l.includes('child.restarted'))
       .map((l) => l.replace(/^\d+/, (t) => String(Math.floor(Number(t) / 100) * 100)));
-    expect(restarts).toEqual(['5000 child.restarted slow@1', '5100 child.restarted other@1']);
+    expect(restarts).toEqual(['5100 child.restarted slow@1', '5100 child.restarted other@1']);
     expect(getTree(actor).children?.map((c) => c.state)).toEqual(['running', 'running']);
+    await stop(actor);
+  });
+});
+
+describe('a restart that waits out a backoff', () => {
+  it('never starts a child out of order when a newer group restart took it over (rest-for-one)', async () => {
+    const ids = ['a', 'b', 'c'];
+    const { actor, timeline } = started(
+      ids.map((id) => createService({ id, pause: 10, iterate() {} })),
+      { strategy: 'rest-for-one', backoff: { initial: 200, max: 10_000, factor: 2, jitter: 0 } },
+    );
+    await run(50);
+    actor.send({ type: 'child.fail', id: 'c' }); // c waits 200 ms
+    await run(100);
+    actor.send({ type: 'child.fail', id: 'a' }); // a, b, c wait a's 200 ms: c goes with them
+    await run(120); // c's own timer has fired: it must not start c before a and b
+    expect(getTree(actor).children?.map((c) => c.state)).toEqual(['failed', 'stopped', 'failed']);
+    await run(200);
+    expect(getTree(actor).children?.map((c) => c.state)).toEqual(['running', 'running', 'running']);
+    const order = timeline.filter((l) => l.includes('child.restarted')).map((l) => l.split(' ')[2]);
+    expect(order).toEqual(['a@1', 'b@1', 'c@1']);
+    await stop(actor);
+  });
+
+  it('is owned by the latest backoff: an older timer does not cut the current delay short', async () => {
+    const { actor, timeline } = started([createService({ id: 'a', pause: 10, iterate() {} })], {
+      backoff: { initial: 200, max: 10_000, factor: 4, jitter: 0 },
+    });
+    await run(20);
+    actor.send({ type: 'child.fail', id: 'a' }); // waits 200 ms (attempt 0)
+    await run(50);
+    actor.send({ type: 'child.restart', id: 'a' }); // started by hand meanwhile
+    await run(30);
+    actor.send({ type: 'child.fail', id: 'a' }); // waits 800 ms (attempt 1), from ~100 ms
+    await run(300); // the first timer (at ~220 ms) has fired: a must still wait
+    expect(getTree(actor).children?.[0]?.state).toBe('failed');
+    await run(600);
+    expect(getTree(actor).children?.[0]?.state).toBe('running');
+    const restarts = timeline.filter((l) => l.includes('child.restarted'));
+    expect(restarts).toHaveLength(2); // the manual one, then the one after 800 ms
+    expect(Number(restarts[1]!.split(' ')[0])).toBeGreaterThanOrEqual(900);
     await stop(actor);
   });
 });
