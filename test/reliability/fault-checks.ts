@@ -148,8 +148,12 @@ function checkEscalation(run: FaultRun, out: string[]): void {
       if (shouldRestart(spec.restart, r.reason)) decide(sp, s, r);
       else s.phase = 'idle';
     } else if (r.type === 'child.failed' && newGeneration) {
-      // A start that failed: within a restart, it is counted and retried.
-      if (s.phase !== 'idle') decide(sp, s, r);
+      // A start that failed: within a restart, it is counted and retried. A restart that
+      // waited out a backoff starts its group later, after commands may have come between
+      // (so the phase says idle): its failed start still counts, unless it was the
+      // supervisor's own start sequence (rolled back, or the supervisor failed with it).
+      const nextOf = (report: Recorded) => next[indexOf.get(report)!];
+      if (s.phase !== 'idle' || !foundByOther(r, next[i], nextOf)) decide(sp, s, r);
     }
   }
   for (const [sp, s] of sups) {
