@@ -33,3 +33,11 @@ export async function settle(): Promise<void> {
 export async function advance(ms: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
 }
+
+/**
+ * Under fake timers: moves time forward by `ms` in steps of `step`, so work that yields a turn
+ * of the event loop between timers (a supervisor's restart does) keeps up with the clock.
+ */
+export async function advanceInSteps(ms: number, step = 10): Promise<void> {
+  for (let t = 0; t < ms; t += step) await vi.advanceTimersByTimeAsync(step);
+}

@@ -10,7 +10,9 @@ import {
   type ServiceOptions,
   type SupervisorOptions,
   type SupervisorReport,
+  shutdown,
 } from '../../src/index.ts';
+import { advanceInSteps } from './async.ts';
 import { type CapturingLogger, createCapturingLogger } from './capture-logger.ts';
 
 /** Everything that happened, in order: reports (`type path`) and hook calls (`onStart a`). */
@@ -84,4 +86,11 @@ export function nextReport(
 /** Waits until the actor's top-level state is `state`. */
 export async function reach(actor: AnyActorRef, state: string, timeout = 5_000): Promise<void> {
   await waitFor(actor, (s) => (s as { matches(v: string): boolean }).matches(state), { timeout });
+}
+
+/** Under fake timers: shuts the actor down, moving simulated time (up to `ms`) until it has. */
+export async function shutdownInSteps(actor: AnyActorRef, ms = 2_000, step = 10): Promise<void> {
+  const done = shutdown(actor);
+  await advanceInSteps(ms, step);
+  await done;
 }

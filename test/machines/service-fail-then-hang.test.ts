@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type SupervisorReport, shutdown } from '../../src/index.ts';
-import { advance, settle } from '../helpers/async.ts';
+import type { SupervisorReport } from '../../src/index.ts';
+import { advance, advanceInSteps, settle } from '../helpers/async.ts';
 import { launch } from '../helpers/service.ts';
-import { startSupervisor, tracked } from '../helpers/supervisor.ts';
+import { shutdownInSteps, startSupervisor, tracked } from '../helpers/supervisor.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -12,17 +12,6 @@ afterEach(() => {
 });
 
 const hang = () => new Promise<never>(() => {});
-
-/** Moves simulated time in small steps, so restarts (which yield a turn) keep up. */
-async function run(ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 10) await advance(10);
-}
-
-async function stop(actor: Parameters<typeof shutdown>[0]): Promise<void> {
-  const done = shutdown(actor);
-  await run(100);
-  await done;
-}
 
 describe('a failure that crosses maxFailures inside an iteration that then hangs', () => {
   it('fails the service at once and kills the hanging iteration at gracePeriod', async () => {
@@ -90,7 +79,7 @@ describe('a failure that crosses maxFailures inside an iteration that then hangs
       },
       timeline,
     );
-    await run(200);
+    await advanceInSteps(200);
     expect(hung).toBe(1);
     const types = reports.map((r: SupervisorReport) => `${r.type} ${r.generation}`);
     expect(types).toEqual([
@@ -100,7 +89,7 @@ describe('a failure that crosses maxFailures inside an iteration that then hangs
       'child.restarted 1',
     ]);
     expect(timeline).toContain('onStop flaky@0');
-    await stop(actor);
+    await shutdownInSteps(actor, 100, 10);
   });
 
   it('keeps the failure that crosses maxFailures while a hard reset waits for the iteration', async () => {
@@ -123,7 +112,7 @@ describe('a failure that crosses maxFailures inside an iteration that then hangs
     });
     await settle();
     actor.send({ type: 'child.hard-reset', id: 'flaky' });
-    await run(200);
+    await advanceInSteps(200);
     const types = reports.map((r) => `${r.type} ${r.generation}`);
     expect(types).toEqual([
       'child.started 0',
@@ -134,7 +123,7 @@ describe('a failure that crosses maxFailures inside an iteration that then hangs
     expect(reports.find((r) => r.type === 'child.failed')?.reason).toMatchObject({
       message: 'upstream down',
     });
-    await stop(actor);
+    await shutdownInSteps(actor, 100, 10);
   });
 });
 

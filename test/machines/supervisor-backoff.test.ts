@@ -6,10 +6,10 @@ import {
   getTree,
   SupervisorConfigError,
   type SupervisorReport,
-  shutdown,
   silentLogger,
 } from '../../src/index.ts';
-import { advance } from '../helpers/async.ts';
+import { advanceInSteps } from '../helpers/async.ts';
+import { shutdownInSteps } from '../helpers/supervisor.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -17,11 +17,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** Moves simulated time in small steps, so restarts (which yield a turn) keep up. */
-async function run(ms: number, step = 10): Promise<void> {
-  for (let t = 0; t < ms; t += step) await advance(step);
-}
 
 /** A service that fails (maxFailures 0) at each of the given simulated times after it starts. */
 function failingAt(
@@ -69,12 +64,6 @@ function started(children: ReturnType<typeof createService>[], extra: object = {
   return { actor, timeline };
 }
 
-async function stop(actor: ReturnType<typeof createActor>): Promise<void> {
-  const done = shutdown(actor);
-  await run(2_000, 50);
-  await done;
-}
-
 describe('backoff', () => {
   it('does not hold up the decisions about other children while one waits out its backoff', async () => {
     // `flapping` fails at 0 ms every generation; its backoff grows to seconds. `steady` fails
@@ -83,27 +72,27 @@ describe('backoff', () => {
       [failingAt('flapping', () => 0), failingAt('steady', (g) => (g === 0 ? 1_500 : undefined))],
       { backoff: { initial: 1_000, max: 60_000, factor: 2, jitter: 0 } },
     );
-    await run(1_600);
+    await advanceInSteps(1_600);
     const steady = timeline.filter((l) => l.includes('steady'));
     expect(steady).toContain('1500 child.failed steady@0');
     // No backoff taken yet for steady: 1 000 ms is its first delay.
-    await run(1_000);
+    await advanceInSteps(1_000);
     const restarts = timeline.filter((l) => l.includes('child.restarted steady'));
     expect(restarts).toHaveLength(1);
     // 1 000 ms after its failure (plus at most a simulated tick for the stop).
     expect(Number(restarts[0]!.split(' ')[0])).toBeGreaterThanOrEqual(2_500);
     expect(Number(restarts[0]!.split(' ')[0])).toBeLessThanOrEqual(2_501);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 
   it('is cancelled by a shutdown: nothing restarts after the tree has stopped', async () => {
     const { actor, timeline } = started([failingAt('flapping', () => 0)], {
       backoff: { initial: 10_000, max: 60_000, factor: 2, jitter: 0 },
     });
-    await run(100);
+    await advanceInSteps(100);
     expect(timeline.filter((l) => l.includes('child.failed'))).toHaveLength(1);
-    await stop(actor);
-    await run(20_000, 1_000);
+    await shutdownInSteps(actor, 2_000, 50);
+    await advanceInSteps(20_000, 1_000);
     expect(timeline.filter((l) => l.includes('child.restarted'))).toEqual([]);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -112,13 +101,13 @@ describe('backoff', () => {
     const { actor, timeline } = started([failingAt('flapping', () => 0)], {
       backoff: { initial: 10_000, max: 60_000, factor: 2, jitter: 0 },
     });
-    await run(100);
+    await advanceInSteps(100);
     actor.send({ type: 'child.stop', id: 'flapping' });
-    await run(20_000, 1_000);
+    await advanceInSteps(20_000, 1_000);
     expect(timeline.filter((l) => l.includes('child.restarted'))).toEqual([]);
     expect(getTree(actor).children?.[0]).toMatchObject({ id: 'flapping', generation: 0 });
     expect(timeline.at(-1)).toMatch(/child\.stopped flapping@0$/);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 
   it('lets a group restart take along a child waiting out its backoff, reporting its failure once', async () => {
@@ -135,7 +124,7 @@ describe('backoff', () => {
         backoff: { initial: 5_000, max: 60_000, factor: 2, jitter: 0 },
       },
     );
-    await run(6_000);
+    await advanceInSteps(6_000);
     expect(timeline.filter((l) => / child\.(failed|stopped) /.test(l))).toEqual([
       '0 child.failed slow@0',
       '100 child.failed other@0',
@@ -146,7 +135,7 @@ describe('backoff', () => {
       .map((l) => l.replace(/^\d+/, (t) => String(Math.floor(Number(t) / 100) * 100)));
     expect(restarts).toEqual(['5100 child.restarted slow@1', '5100 child.restarted other@1']);
     expect(getTree(actor).children?.map((c) => c.state)).toEqual(['running', 'running']);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 });
 
@@ -157,37 +146,37 @@ describe('a restart that waits out a backoff', () => {
       ids.map((id) => createService({ id, pause: 10, iterate() {} })),
       { strategy: 'rest-for-one', backoff: { initial: 200, max: 10_000, factor: 2, jitter: 0 } },
     );
-    await run(50);
+    await advanceInSteps(50);
     actor.send({ type: 'child.fail', id: 'c' }); // c waits 200 ms
-    await run(100);
+    await advanceInSteps(100);
     actor.send({ type: 'child.fail', id: 'a' }); // a, b, c wait a's 200 ms: c goes with them
-    await run(120); // c's own timer has fired: it must not start c before a and b
+    await advanceInSteps(120); // c's own timer has fired: it must not start c before a and b
     expect(getTree(actor).children?.map((c) => c.state)).toEqual(['failed', 'stopped', 'failed']);
-    await run(200);
+    await advanceInSteps(200);
     expect(getTree(actor).children?.map((c) => c.state)).toEqual(['running', 'running', 'running']);
     const order = timeline.filter((l) => l.includes('child.restarted')).map((l) => l.split(' ')[2]);
     expect(order).toEqual(['a@1', 'b@1', 'c@1']);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 
   it('is owned by the latest backoff: an older timer does not cut the current delay short', async () => {
     const { actor, timeline } = started([createService({ id: 'a', pause: 10, iterate() {} })], {
       backoff: { initial: 200, max: 10_000, factor: 4, jitter: 0 },
     });
-    await run(20);
+    await advanceInSteps(20);
     actor.send({ type: 'child.fail', id: 'a' }); // waits 200 ms (attempt 0)
-    await run(50);
+    await advanceInSteps(50);
     actor.send({ type: 'child.restart', id: 'a' }); // started by hand meanwhile
-    await run(30);
+    await advanceInSteps(30);
     actor.send({ type: 'child.fail', id: 'a' }); // waits 800 ms (attempt 1), from ~100 ms
-    await run(300); // the first timer (at ~220 ms) has fired: a must still wait
+    await advanceInSteps(300); // the first timer (at ~220 ms) has fired: a must still wait
     expect(getTree(actor).children?.[0]?.state).toBe('failed');
-    await run(600);
+    await advanceInSteps(600);
     expect(getTree(actor).children?.[0]?.state).toBe('running');
     const restarts = timeline.filter((l) => l.includes('child.restarted'));
     expect(restarts).toHaveLength(2); // the manual one, then the one after 800 ms
     expect(Number(restarts[1]!.split(' ')[0])).toBeGreaterThanOrEqual(900);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 });
 
@@ -218,14 +207,14 @@ describe('a kill during a sibling’s group restart', () => {
       [hangs, slowStop, failingAt('trigger', (g) => (g === 0 ? 200 : undefined))],
       { strategy: 'one-for-all' },
     );
-    await run(800);
+    await advanceInSteps(800);
     const hangsReports = timeline.filter((l) => l.includes(' hangs@0'));
     expect(hangsReports.map((l) => l.split(' ')[1])).toEqual([
       'child.started',
       'child.killed',
       'child.failed',
     ]);
-    await stop(actor);
+    await shutdownInSteps(actor, 2_000, 50);
   });
 });
 

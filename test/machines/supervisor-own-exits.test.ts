@@ -9,10 +9,10 @@ import {
   createSupervisor,
   getTree,
   type SupervisorReport,
-  shutdown,
   silentLogger,
 } from '../../src/index.ts';
-import { advance } from '../helpers/async.ts';
+import { advanceInSteps } from '../helpers/async.ts';
+import { shutdownInSteps } from '../helpers/supervisor.ts';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -20,10 +20,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-async function run(ms: number): Promise<void> {
-  for (let t = 0; t < ms; t += 5) await advance(5);
-}
 
 /** A service whose onStop takes `ms` (to keep the supervisor's queue busy with its stop). */
 function slowToStop(id: string, ms: number) {
@@ -71,12 +67,6 @@ function start(children: ReturnType<typeof createService>[]) {
   return { actor, reports };
 }
 
-async function stop(actor: ReturnType<typeof start>['actor']) {
-  const done = shutdown(actor);
-  await run(500);
-  await done;
-}
-
 describe("a child's own exit that a decision reaches first", () => {
   it('is reported when a child.restart queued before it runs after it (not swallowed as stale)', async () => {
     // a's stop keeps the queue busy until 100 ms; the restart of b waits behind it; b fails
@@ -94,40 +84,40 @@ describe("a child's own exit that a decision reaches first", () => {
         },
       }),
     ]);
-    await run(5);
+    await advanceInSteps(5, 5);
     actor.send({ type: 'child.stop', id: 'a' });
-    await run(5);
+    await advanceInSteps(5, 5);
     actor.send({ type: 'child.restart', id: 'b' });
-    await run(300);
+    await advanceInSteps(300, 5);
     expect(reports.filter((r) => r.endsWith(' b@0') || r.endsWith(' b@1'))).toEqual([
       'child.started b@0',
       'child.failed b@0',
       'child.restarted b@1',
     ]);
     expect(getTree(actor).children?.[1]).toMatchObject({ state: 'running', generation: 1 });
-    await stop(actor);
+    await shutdownInSteps(actor, 500, 5);
   });
 
   it('is waited for by child.restart while the child is stopping on its own: killed, failed, then restarted', async () => {
     const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await run(10);
+    await advanceInSteps(10, 5);
     expect(getTree(actor).children?.[0]?.state).toBe('stopping');
     actor.send({ type: 'child.restart', id: 'b' });
-    await run(300);
+    await advanceInSteps(300, 5);
     expect(reports).toEqual([
       'child.started b@0',
       'child.killed b@0',
       'child.failed b@0',
       'child.restarted b@1',
     ]);
-    await stop(actor);
+    await shutdownInSteps(actor, 500, 5);
   });
 
   it('is reported, after its kill, when the supervisor shuts down while the child is failing', async () => {
     const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await run(10);
+    await advanceInSteps(10, 5);
     expect(getTree(actor).children?.[0]?.state).toBe('stopping');
-    await stop(actor);
+    await shutdownInSteps(actor, 500, 5);
     expect(reports).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
     expect(getTree(actor).children?.[0]?.state).toBe('failed');
   });
@@ -152,7 +142,7 @@ describe("a child's own exit that a decision reaches first", () => {
         },
       }),
     ]);
-    await run(300);
+    await advanceInSteps(300, 5);
     expect(reports).toEqual([
       'child.started a@0',
       'child.failed b@0',
@@ -164,12 +154,12 @@ describe("a child's own exit that a decision reaches first", () => {
 
   it('is reported when child.stop reaches a child that is failing on its own', async () => {
     const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await run(10);
+    await advanceInSteps(10, 5);
     actor.send({ type: 'child.stop', id: 'b' });
-    await run(300);
+    await advanceInSteps(300, 5);
     expect(reports).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
     // Stopped by hand: not restarted.
     expect(getTree(actor).children?.[0]).toMatchObject({ state: 'failed', generation: 0 });
-    await stop(actor);
+    await shutdownInSteps(actor, 500, 5);
   });
 });
