@@ -5,6 +5,8 @@
  * - `flaky` fails now and then; past maxFailures it is restarted by its supervisor.
  * - `report` is a finite job (transient): three iterations, then it ends normally.
  * - `workers` is a nested one-for-all supervisor of two queue-like workers.
+ * - `connection` is a plain XState machine of our own (connecting → connected → lost), kept
+ *   alive by the supervisor: when its `lost` state throws, it is restarted as a new actor.
  *
  * Every supervisor decision is printed as it happens. Once the tree runs, the demo prints the
  * inspector's URL (open it in a browser: the live tree, `flaky` failing and restarting, the
@@ -17,6 +19,7 @@
  * does, and says so (run() itself fails on a busy port: decision 0041).
  */
 import { createServer } from 'node:net';
+import { setup } from 'xstate';
 import {
   createConsoleLogger,
   createService,
@@ -24,6 +27,7 @@ import {
   getTree,
   run,
   type SupervisorReport,
+  supervise,
 } from '../../src/index.ts';
 
 const tick = Number(process.env.DEMO_TICK ?? 1_000);
@@ -61,6 +65,29 @@ const report = createService({
   onStop: () => say('report: done, it will not run again (transient)'),
 });
 
+// Your own statechart: no service kind, just XState. The supervisor starts it, waits for its
+// `ready` tag, restarts it when it errors, and stops it with its own `connection.close` event.
+const connection = setup({
+  actions: {
+    dropped: () => {
+      throw new Error('connection dropped by the peer');
+    },
+  },
+}).createMachine({
+  id: 'connection',
+  initial: 'connecting',
+  states: {
+    connecting: { after: { [tick]: 'connected' } },
+    connected: {
+      tags: ['ready'],
+      after: { [tick * 8]: 'lost' },
+      on: { 'connection.close': 'closed' },
+    },
+    lost: { entry: 'dropped' },
+    closed: { type: 'final' },
+  },
+});
+
 const worker = (id: string) =>
   createService({
     id,
@@ -83,6 +110,7 @@ const root = createSupervisor({
     heartbeat,
     flaky,
     report,
+    supervise(connection, { ready: 'ready', stop: { type: 'connection.close' } }),
     createSupervisor({
       id: 'workers',
       strategy: 'one-for-all',

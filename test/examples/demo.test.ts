@@ -35,12 +35,16 @@ describe('the npm start demo', () => {
     const feed = await connectFeed(inspector!);
     expect(feed.snapshot().title).toBe('xstate-supervisor demo');
     expect(feed.node('flaky')?.kind).toBe('service');
+    // The user's own machine is in the tree too, as an actor with its own statechart.
+    expect(feed.node('connection')).toMatchObject({ kind: 'actor', status: 'active' });
+    expect(feed.node('connection')?.machine).toBeDefined();
     expect(feed.snapshot().control.enabled).toBe(true);
     await feed.close();
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     expect(code).toBe(0);
     expect(out).toContain('[child.failed] flaky');
+    expect(out).toContain('[child.started] connection generation 0');
     expect(out).toContain('mailer: disconnected');
     expect(out).toContain('demo: stopped (signal, exit code 0)');
     // Stopped in reverse start order: indexer was started after mailer.
