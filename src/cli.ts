@@ -11,6 +11,7 @@ import {
   type CommandContext,
   healthCommand,
   performCommand,
+  sendCommand,
   serviceCommand,
   shutdownCommand,
   treeCommand,
@@ -53,6 +54,7 @@ Commands:
   tree                                  Show the supervision tree
   service <path> <command>              Run start, stop, restart, hard-reset or fail on a child
   perform <path> <action> [json-data]   Call a service's action with JSON data; print its result
+  send <path> <event>                   Send an event to a supervised actor: a type or a JSON object
   health                                Show liveness (/healthz) and readiness (/readyz)
   shutdown                              Stop the whole tree gracefully
 
@@ -63,7 +65,7 @@ Options:
   --url <url>        The control server's URL (or env XSTATE_SUPERVISOR_URL)
   --token <token>    Its bearer token (or env XSTATE_SUPERVISOR_TOKEN, which keeps it out of ps)
   --timeout <ms>     Give up after this many milliseconds (default ${DEFAULT_CONTROL_TIMEOUT})
-  --json             Print raw JSON (tree, service, health, shutdown)
+  --json             Print raw JSON (tree, service, send, health, shutdown)
   -h, --help         Show this help
   --version          Print the version
 
@@ -73,9 +75,11 @@ Examples:
   xstate-supervisor tree --url http://127.0.0.1:8080
   XSTATE_SUPERVISOR_TOKEN=s3cret xstate-supervisor service workers/poller restart
   xstate-supervisor perform workers/poller echo '{"hello":"world"}'
+  xstate-supervisor send db db.ping
+  xstate-supervisor send db '{"type":"db.query","sql":"select 1"}'
 `;
 
-const COMMANDS = ['tree', 'service', 'perform', 'health', 'shutdown'];
+const COMMANDS = ['tree', 'service', 'perform', 'send', 'health', 'shutdown'];
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -165,6 +169,9 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     case 'perform':
       expectArgs(args, 2, 3, 'perform <path> <action> [json-data]');
       return performCommand(context, args[0]!, args[1]!, args[2]);
+    case 'send':
+      expectArgs(args, 2, 2, 'send <path> <event>');
+      return sendCommand(context, args[0]!, args[1]!);
     case 'health':
       expectArgs(args, 0, 0, 'health');
       return healthCommand(context);

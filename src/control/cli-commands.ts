@@ -5,7 +5,7 @@
  */
 import type { TreeNode } from '../tree-node.ts';
 import { type ControlResponse, controlRequest, readErrorBody } from './client.ts';
-import { actionRoute, serviceRoute } from './client-routes.ts';
+import { actionRoute, sendRoute, serviceRoute } from './client-routes.ts';
 import { formatTree } from './format-tree.ts';
 
 /** Wrong arguments or options: exit 2 with the usage. */
@@ -68,12 +68,12 @@ async function request(
   return response.body;
 }
 
-function asTreeNode(body: unknown, what: string): TreeNode {
+function asTreeNode(body: unknown, what: string, status = 200): TreeNode {
   const node = body as Partial<TreeNode> | null;
   if (typeof node?.id !== 'string' || typeof node.state !== 'string') {
     throw new AnswerError(
       'BAD_RESPONSE',
-      200,
+      status,
       `${what} answered something that is not a tree node.`,
     );
   }
@@ -84,9 +84,33 @@ function printJson(context: CommandContext, value: unknown): void {
   context.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function printTree(context: CommandContext, body: unknown, what: string): void {
+function printTree(context: CommandContext, body: unknown, what: string, status = 200): void {
   if (context.json) printJson(context, body);
-  else context.stdout.write(formatTree(asTreeNode(body, what)));
+  else context.stdout.write(formatTree(asTreeNode(body, what, status)));
+}
+
+/**
+ * Reads `send`'s `<event>`: a JSON object (`{"type":"db.ping","n":1}`), or a bare event type
+ * (`db.ping`), which is sent as `{"type":"db.ping"}`.
+ */
+function readEvent(text: string): { type: string } {
+  if (!text.trimStart().startsWith('{')) {
+    if (text.trim() === '')
+      throw new UsageError('<event> is empty; give an event type or a JSON object.');
+    return { type: text };
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`<event> is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof (event as { type?: unknown }).type !== 'string') {
+    throw new UsageError(
+      `<event> must have a string "type", e.g. '{"type":"db.ping"}', got ${text}.`,
+    );
+  }
+  return event as { type: string };
 }
 
 /** `tree`: `GET /tree`. */
@@ -103,6 +127,21 @@ export async function serviceCommand(
 ): Promise<number> {
   const target = route(() => serviceRoute(path, command));
   printTree(context, await request(context, 'POST', target, 200), `POST ${target}`);
+  return 0;
+}
+
+/**
+ * `send <path> <event>`: `POST /services/<path>/send` with the event as the body; prints the
+ * actor's node (its `value` shows the state the event led to).
+ */
+export async function sendCommand(
+  context: CommandContext,
+  path: string,
+  event: string,
+): Promise<number> {
+  const target = route(() => sendRoute(path));
+  const body = await request(context, 'POST', target, 202, readEvent(event));
+  printTree(context, body, `POST ${target}`, 202);
   return 0;
 }
 

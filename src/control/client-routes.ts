@@ -1,6 +1,7 @@
 /**
  * The URLs a control API client builds: the base URL, checked once, and the routes of user
- * actions and service commands, each id URL-encoded on its own (SPEC §7 `<path>`).
+ * actions, service commands and events sent to supervised actors, each id URL-encoded on its
+ * own (SPEC §7 `<path>`).
  */
 
 /**
@@ -73,6 +74,11 @@ export function serviceRoute(path: unknown, command: unknown): string {
     );
   }
   return `/services/${encodedPath}/${command as ServiceCommand}`;
+}
+
+/** @internal The route that sends an event to a supervised actor: `/services/<path>/send`. */
+export function sendRoute(path: unknown): string {
+  return `/services/${encodeChildPath(path)}/send`;
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * `formatTree()`: the supervision tree as a listing a person reads at a terminal (the CLI's
- * `tree` and `service` output).
+ * `tree`, `service` and `send` output).
  */
 import type { TreeNode } from '../tree-node.ts';
 
@@ -12,6 +12,9 @@ function cellsOf(node: TreeNode, depth: number): string[] {
     `gen ${node.generation}`,
   ];
   if (node.kind === 'supervisor') cells.push(`restarts ${node.restarts}`);
+  if (node.value !== undefined) {
+    cells.push(`value ${typeof node.value === 'string' ? node.value : JSON.stringify(node.value)}`);
+  }
   if (node.iterations !== undefined) cells.push(`iterations ${node.iterations}`);
   if (node.failures > 0) cells.push(`failures ${node.failures}`);
   if (node.lastError !== undefined) {
@@ -31,8 +34,9 @@ function cellsOf(node: TreeNode, depth: number): string[] {
  *     poller  service     running  gen 2  iterations 17  failures 1  last error: ECONNRESET
  * ```
  *
- * Supervisors show `restarts`, services `iterations`; `failures` and the first line of the
- * last error appear only when there are any. Ends with a newline.
+ * Supervisors show `restarts`, services `iterations`, machines under `supervise()` their state
+ * `value` (nested values as JSON); `failures` and the first line of the last error appear only
+ * when there are any. Ends with a newline.
  *
  * @example
  * ```ts

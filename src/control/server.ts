@@ -1,7 +1,7 @@
 /**
  * The control API (servicefactory's idea, done safely): read the tree, probe health and
- * readiness, scrape metrics, command services, call their actions, shut down. Node's `http`,
- * bound to 127.0.0.1 unless told otherwise.
+ * readiness, scrape metrics, command services, send events to supervised actors, call their
+ * actions, shut down. Node's `http`, bound to 127.0.0.1 unless told otherwise.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { toError, XstateSupervisorError } from '../errors.ts';
@@ -21,7 +21,7 @@ import {
   sendJson,
 } from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
-import { handleAction, handleCommand, healthz, readyz } from './routes.ts';
+import { handleAction, handleCommand, handleSend, healthz, readyz } from './routes.ts';
 import { createTokenCheck } from './token.ts';
 
 /**
@@ -256,6 +256,9 @@ export async function createControlServer(
     }
     if (head === 'services' && rest.length >= 2) {
       allow(req, 'POST');
+      if (rest[rest.length - 1] === 'send') {
+        return sendJson(res, 202, await handleSend(actor, rest.slice(0, -1), req));
+      }
       return sendJson(res, 200, await handleCommand(actor, rest));
     }
     if (head === 'actions' && rest.length >= 2) {

@@ -7,13 +7,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLI_USAGE, main } from '../../src/cli.ts';
+import { CLI_USAGE } from '../../src/cli.ts';
 import {
   closedPortUrl,
   FAKE_TREE,
   type FakeControlServer,
   startFakeControlServer,
 } from '../helpers/fake-control-server.ts';
+import { type CliRun, runCli } from './cli-helpers.ts';
 
 const TOKEN = 's3cret-token';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,18 +31,11 @@ afterEach(async () => {
   await fake.close();
 });
 
-async function cli(
+function cli(
   args: string[],
   environment: Record<string, string | undefined> = env,
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await main(args, {
-    stdout: { write: (text: string) => (out += text) },
-    stderr: { write: (text: string) => (err += text) },
-    env: environment,
-  });
-  return { code, out, err };
+): Promise<CliRun> {
+  return runCli(args, environment);
 }
 
 const TREE_LISTING = [
