@@ -225,6 +225,14 @@ function sendToChild(
       `child.send to ${where} needs an event object with a string \`type\`.`,
     );
   }
+  if ((event as { type: string }).type.startsWith('xstate.')) {
+    // XState's own events (`xstate.stop`, ...) would end or corrupt the actor behind the
+    // supervisor's back: the supervisor's commands do that.
+    return rejected(
+      'RESERVED_EVENT',
+      `child.send to ${where}: "${(event as { type: string }).type}" is one of XState's own events; use the supervisor's commands (child.stop, child.restart) instead.`,
+    );
+  }
   if (rec.spec.kind !== 'actor') {
     return rejected(
       'NOT_AN_ACTOR',

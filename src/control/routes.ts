@@ -72,7 +72,11 @@ async function runCommand(
   } catch (e) {
     if (e instanceof CommandError) {
       if (e.code === 'UNKNOWN_CHILD') throw notFound(path);
-      throw new HttpError(e.code === 'INVALID_EVENT' ? 400 : 409, e.code, e.message);
+      throw new HttpError(
+        e.code === 'INVALID_EVENT' || e.code === 'RESERVED_EVENT' ? 400 : 409,
+        e.code,
+        e.message,
+      );
     }
     throw e;
   }

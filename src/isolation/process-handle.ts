@@ -16,8 +16,12 @@ export interface ProcessExit {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** How long to wait for the pipes to drain after an exit, so the stderr tail is complete. */
-const CLOSE_WAIT_MS = 100;
+/**
+ * How long to wait for the pipes to drain after an exit, so the output forwarded and the
+ * stderr tail are complete. They drain within milliseconds, later on a loaded machine; only a
+ * grandchild that inherited them keeps them open for good, hence a bound.
+ */
+const CLOSE_WAIT_MS = 2_000;
 
 function launch(opts: ResolvedProcessOptions): ChildProcess {
   const env = opts.env as NodeJS.ProcessEnv | undefined;

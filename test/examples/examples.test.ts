@@ -90,7 +90,9 @@ describe('examples', () => {
   it('control-api example calls actions, restarts over HTTP, needs the token and ends the run on POST /shutdown', async () => {
     const { code, stdout } = await runExample('control-api');
     expect(code).toBe(0);
-    expect(stdout).toContain('perform jobs/counter add {by: 41} -> {"hits":42}');
+    // 41 on top of the iterations so far (one at least; more on a loaded machine).
+    const hits = /perform jobs\/counter add \{by: 41\} -> \{"hits":(\d+)\}/.exec(stdout)?.[1];
+    expect(Number(hits), stdout).toBeGreaterThanOrEqual(42);
     expect(stdout).toContain('perform with bad input -> 400 BAD_INPUT');
     expect(stdout).toContain('POST /services/jobs/counter/restart -> 200 generation 1');
     expect(stdout).toContain('"generation":1}');

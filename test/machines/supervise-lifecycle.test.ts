@@ -225,6 +225,18 @@ describe('generations', () => {
     expect(running.actor.system.get('db')!.getSnapshot().context.pings).toBe(0);
   });
 
+  it("refuses XState's own events through child.send, so nothing stops the actor behind the supervisor", async () => {
+    running = startSupervisor({ id: 'root', children: [connection] });
+    await reach(running.actor, 'running');
+    const actor = running.actor.system.get('db');
+    running.actor.send({ type: 'child.send', id: 'db', event: { type: 'xstate.stop' } });
+    await settleReal();
+    const warned = running.logger.at('warn').filter((e) => e.msg === 'command refused');
+    expect((warned[0]!.fields.err as { code?: string }).code).toBe('RESERVED_EVENT');
+    expect(running.actor.system.get('db')).toBe(actor);
+    expect(actor!.getSnapshot().status).toBe('active');
+  });
+
   it('hard-resets to a fresh actor as the next generation, without the stop event and without a failure', async () => {
     const stops: string[] = [];
     const logic = fromPromise<never>(
