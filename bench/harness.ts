@@ -3,8 +3,10 @@
  * plain-text tables. Benchmarks compare against a baseline measured in the same run and print
  * ratios; they never assert on time.
  */
+import { fork } from 'node:child_process';
 import os from 'node:os';
 import { pathToFileURL } from 'node:url';
+import type { AnyActorRef } from 'xstate';
 
 /** A headline figure, collected by `bench/run.ts` into the summary table. */
 export interface Headline {
@@ -47,6 +49,99 @@ export function runIfMain(meta: ImportMeta, bench: Bench): void {
       if (process.send) process.send(message, () => process.exit(0));
       else process.exit(0);
     },
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+/** A figure a case process sends to the bench that forked it (see {@link runCaseProcess}). */
+export interface PhaseMessage<P extends string = string> {
+  readonly phase: P;
+  readonly value: number;
+}
+
+/** What a case process reported: each phase's last value, and all its values in order. */
+export interface CaseProcessResult<P extends string = string> {
+  readonly results: Partial<Record<P, number>>;
+  readonly series: Partial<Record<P, number[]>>;
+  /** Killed at its cap before it finished. */
+  readonly capped: boolean;
+}
+
+/**
+ * Forks `file` with `args` as a case process (heap and JIT state of its own) and collects the
+ * phases it reports with {@link reportPhase}. A process still running after `capMs` is killed;
+ * the phases it finished are kept and `capped` is set. Rejects when it exits non-zero uncapped.
+ *
+ * @example
+ * ```ts
+ * const { results } = await runCaseProcess(fileURLToPath(import.meta.url), ['--case', 'raw'], {
+ *   capMs: 60_000,
+ * });
+ * ```
+ */
+export function runCaseProcess<P extends string>(
+  file: string,
+  args: readonly string[],
+  { capMs, execArgv = process.execArgv }: { capMs: number; execArgv?: readonly string[] },
+): Promise<CaseProcessResult<P>> {
+  const results: Partial<Record<P, number>> = {};
+  const series: Partial<Record<P, number[]>> = {};
+  return new Promise((resolve, reject) => {
+    const child = fork(file, [...args], { execArgv: [...execArgv], stdio: 'inherit' });
+    let capped = false;
+    const timer = setTimeout(() => {
+      capped = true;
+      child.kill('SIGKILL');
+    }, capMs);
+    child.on('message', (m) => {
+      const { phase, value } = m as PhaseMessage<P | 'end'>;
+      if (phase === 'end') return;
+      results[phase] = value;
+      const values = series[phase] ?? [];
+      values.push(value);
+      series[phase] = values;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (!capped && code !== 0)
+        reject(new Error(`case ${args.join(' ')} exited with code ${code}`));
+      else resolve({ results, series, capped });
+    });
+  });
+}
+
+/**
+ * In a case process: logs a phase's figure under `label` and sends it to the parent.
+ *
+ * @example
+ * ```ts
+ * reportPhase('raw N=10,000', 'start', performance.now() - t);
+ * ```
+ */
+export function reportPhase(label: string, phase: string, value: number): void {
+  console.log(`  ${label}: ${phase} ${value.toFixed(phase === 'heap' ? 0 : 3)}`);
+  process.send?.({ phase, value } satisfies PhaseMessage);
+}
+
+/**
+ * In a case process: exits once `work` is done and its last phase has reached the parent
+ * (code 0), or prints its error and exits with code 1.
+ *
+ * @example
+ * ```ts
+ * if (process.argv[2] === '--case') endCase(runTheCase());
+ * ```
+ */
+export function endCase(work: Promise<void>): void {
+  work.then(
+    () =>
+      process.send
+        ? process.send({ phase: 'end', value: 0 } satisfies PhaseMessage, () => process.exit(0))
+        : process.exit(0),
     (error: unknown) => {
       console.error(error);
       process.exit(1);
@@ -103,6 +198,54 @@ export async function waitAll<T>(
     }
     await sleep(everyMs);
   }
+}
+
+/**
+ * A small seeded PRNG (mulberry32), so every run picks the same random children.
+ *
+ * @example
+ * ```ts
+ * const random = seeded(42);
+ * const id = `s${Math.floor(random() * n)}`;
+ * ```
+ */
+export function seeded(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Resolves on the `count`-th report of `type` (for the child `id`, if given) that `actor`
+ * emits after the call.
+ *
+ * @example
+ * ```ts
+ * const all = nextReports(actor, 'child.restarted', n);
+ * actor.send({ type: 'child.fail', id: 's0' });
+ * await all;
+ * ```
+ */
+export function nextReports(
+  actor: AnyActorRef,
+  type: string,
+  count: number,
+  id?: string,
+): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const sub = actor.on(type, (r: { id: string }) => {
+      if (id !== undefined && r.id !== id) return;
+      if (++seen === count) {
+        sub.unsubscribe();
+        resolve();
+      }
+    });
+  });
 }
 
 /** The median of a non-empty list. */

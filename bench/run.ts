@@ -17,6 +17,7 @@ const BENCHES = [
   'service-loop',
   'lone-services',
   'supervisor',
+  'own-machines',
   'control-load',
   'periodic',
   'isolation-process',

@@ -9,7 +9,6 @@
  * The plain XState baseline is quadratic (each spawn or stop copies the parent's children
  * map), so it runs at 1,000 and 10,000 only; 100,000 is extrapolated from those two.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type AnyActorRef, createActor, setup, spawnChild, stopChild, waitFor } from 'xstate';
 import {
@@ -21,6 +20,7 @@ import {
 } from '../src/index.ts';
 import {
   type Bench,
+  endCase,
   fmtBytes,
   fmtInt,
   fmtMs,
@@ -29,8 +29,12 @@ import {
   type Headline,
   machineLine,
   median,
+  nextReports,
   printTable,
+  reportPhase,
+  runCaseProcess,
   runIfMain,
+  seeded,
   settledHeap,
 } from './harness.ts';
 
@@ -47,47 +51,17 @@ const OTP = { startMs: 56, allMs: 84, oneMs: 0.11, heap: 3.2 * 1024 } as const;
 const TARGET = { startMs: 3 * OTP.startMs, allMs: 3 * OTP.allMs, oneMs: 0.5, heap: 4 * 1024 };
 
 type Kind = 'ours-all' | 'ours-one' | 'plain';
-type Phase = 'define' | 'start' | 'heap' | 'all' | 'one' | 'one-fail' | 'shutdown' | 'end';
-interface PhaseMessage {
-  readonly phase: Phase;
-  readonly value: number;
-}
+type Phase = 'define' | 'start' | 'heap' | 'all' | 'one' | 'one-fail' | 'shutdown';
 
 /** What a case process prints before each progress line. */
 let caseLabel = '';
 
 function report(phase: Phase, value: number): void {
-  console.log(`  ${caseLabel}: ${phase} ${value.toFixed(phase === 'heap' ? 0 : 3)}`);
-  process.send?.({ phase, value } satisfies PhaseMessage);
-}
-
-/** A small seeded PRNG (mulberry32), so every run restarts the same children. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  reportPhase(caseLabel, phase, value);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Ours: createSupervisor over N createService children.
-
-/** Resolves on the `count`-th report of `type` (for `id`, if given) after the call. */
-function nextReports(actor: AnyActorRef, type: string, count: number, id?: string): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = 0;
-    const sub = actor.on(type, (r: { id: string }) => {
-      if (id !== undefined && r.id !== id) return;
-      if (++seen === count) {
-        sub.unsubscribe();
-        resolve();
-      }
-    });
-  });
-}
 
 async function ours(n: number, strategy: Strategy): Promise<void> {
   const heap0 = settledHeap();
@@ -227,29 +201,9 @@ interface CaseResult {
 }
 
 function runCase(kind: Kind, n: number): Promise<CaseResult> {
-  const file = fileURLToPath(import.meta.url);
-  const results: Results = {};
-  const cap = kind === 'plain' ? CAP_MS.plain : CAP_MS.ours;
-  return new Promise((resolve, reject) => {
-    const child = fork(file, ['--case', kind, String(n)], {
-      execArgv: [...process.execArgv, '--max-old-space-size=8192'],
-      stdio: 'inherit',
-    });
-    let capped = false;
-    const timer = setTimeout(() => {
-      capped = true;
-      child.kill('SIGKILL');
-    }, cap);
-    child.on('message', (m) => {
-      const { phase, value } = m as PhaseMessage;
-      if (phase !== 'end') results[phase] = value;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (!capped && code !== 0) reject(new Error(`case ${kind} ${n} exited with code ${code}`));
-      else resolve({ results, capped });
-    });
+  return runCaseProcess<Phase>(fileURLToPath(import.meta.url), ['--case', kind, String(n)], {
+    capMs: kind === 'plain' ? CAP_MS.plain : CAP_MS.ours,
+    execArgv: [...process.execArgv, '--max-old-space-size=8192'],
   });
 }
 
@@ -407,17 +361,7 @@ if (process.argv[2] === '--case') {
   caseLabel = `${kind} N=${fmtInt(n)}`;
   const work =
     kind === 'plain' ? plain(n) : ours(n, kind === 'ours-all' ? 'one-for-all' : 'one-for-one');
-  work.then(
-    // Exit once the last phase has reached the parent.
-    () =>
-      process.send
-        ? process.send({ phase: 'end', value: 0 }, () => process.exit(0))
-        : process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  endCase(work);
 } else {
   runIfMain(import.meta, bench);
 }
