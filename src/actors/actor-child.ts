@@ -309,7 +309,11 @@ export class ActorChild extends SupervisedChild {
   dispose(): void {
     this.clearStartTimer();
     this.stopping?.();
-    this.settleStart({ error: new Error(`child "${this.id}" was disposed while starting`) });
+    // An Error (and its stack) only for a start that is really pending: a shutdown disposes
+    // every child, and most are not starting.
+    if (this.starting) {
+      this.settleStart({ error: new Error(`child "${this.id}" was disposed while starting`) });
+    }
     if (this.actor) stopActorTree(this.actor);
   }
 
