@@ -33,7 +33,8 @@ const worker = createProcessService({
   id: 'worker',
   module: fileURLToPath(new URL('./child.mjs', import.meta.url)),
   args: [join(dir, 'crashed-once')],
-  gracePeriod: 1_000,
+  // Room for the child to finish on SIGTERM even on a loaded machine; SIGKILL only after that.
+  gracePeriod: 5_000,
 });
 const root = createSupervisor({ id: 'root', strategy: 'one-for-one', children: [worker], logger });
 const actor = createActor(root);
