@@ -1,0 +1,53 @@
+/**
+ * The error a durable backend raises when its server cannot be reached or refuses us: shared by
+ * the PostgreSQL and Redis backends (queues, locks), so callers handle one class.
+ */
+import { XstateSupervisorError } from '../errors.ts';
+
+/** Which server a {@link DurableConnectionError} is about. */
+export type DurableBackendName = 'postgres' | 'redis';
+
+/**
+ * A durable backend could not connect (`code` `DURABLE_UNREACHABLE`: nothing answers at
+ * `host:port`, or it timed out) or was refused (`DURABLE_AUTH_FAILED`: wrong credentials or
+ * database). Thrown from the start of the service using the backend, so the service fails and
+ * its supervisor restarts it per its strategy; `cause` holds the driver's error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await queue.enqueue({ to: 'a@example.com' });
+ * } catch (e) {
+ *   if (e instanceof DurableConnectionError) console.error(`${e.backend} down at ${e.host}:${e.port}`);
+ * }
+ * ```
+ */
+export class DurableConnectionError extends XstateSupervisorError {
+  /** `postgres` or `redis`. */
+  readonly backend: DurableBackendName;
+  /** The host we tried. */
+  readonly host: string;
+  /** The port we tried. */
+  readonly port: number;
+  constructor(
+    backend: DurableBackendName,
+    endpoint: { host: string; port: number },
+    cause: unknown,
+    code: 'DURABLE_UNREACHABLE' | 'DURABLE_AUTH_FAILED' = 'DURABLE_UNREACHABLE',
+  ) {
+    const what = backend === 'postgres' ? 'PostgreSQL' : 'Redis';
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const fix =
+      code === 'DURABLE_AUTH_FAILED'
+        ? 'check the user, password and database'
+        : `check that ${what} runs and listens there`;
+    super(
+      code,
+      `Cannot connect to ${what} at ${endpoint.host}:${endpoint.port} (${reason}); ${fix}.`,
+      { cause },
+    );
+    this.backend = backend;
+    this.host = endpoint.host;
+    this.port = endpoint.port;
+  }
+}
