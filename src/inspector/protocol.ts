@@ -252,7 +252,9 @@ export interface ControlInfo {
  * ```
  */
 export interface SnapshotMessage {
+  /** Tells a snapshot from a delta. */
   type: 'snapshot';
+  /** The protocol version; a page built for another one asks to be reloaded. */
   protocol: typeof INSPECTOR_PROTOCOL;
   /** `Date.now()` when it was taken. */
   at: number;
@@ -284,6 +286,7 @@ export interface SnapshotMessage {
  * ```
  */
 export interface DeltaMessage {
+  /** Tells a delta from a snapshot. */
   type: 'delta';
   /** `Date.now()` when it was sent. */
   at: number;

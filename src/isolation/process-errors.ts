@@ -67,7 +67,9 @@ export class ProcessExitError extends XstateSupervisorError implements ProcessEx
  * ```
  */
 export class ProcessStartError extends XstateSupervisorError {
+  /** The id of the process service whose child could not start. */
   readonly id: string;
+  /** The module or command it tried to start. */
   readonly target: string;
   constructor(id: string, target: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);

@@ -19,7 +19,9 @@
  */
 export class RestartWindow {
   private times: number[] = [];
+  /** Restarts allowed within `window` (the supervisor's `maxRestarts`). */
   readonly maxRestarts: number;
+  /** The sliding window, in ms (the supervisor's `restartWindow`). */
   readonly window: number;
   constructor(maxRestarts: number, window: number) {
     this.maxRestarts = maxRestarts;

@@ -51,11 +51,17 @@ export type ConfigSpec = ConfigType | ConfigCheck;
  * ```
  */
 export interface ConfigTypes {
+  /** A non-empty string. */
   string: string;
+  /** A finite number, or a string of one. */
   number: number;
+  /** A safe integer, or a string of one. */
   integer: number;
+  /** An integer from 0 to 65535, or a string of one (0: pick a free port). */
   port: number;
+  /** `true`/`false`, or `true/false`, `1/0`, `yes/no`, `on/off` in any case. */
   boolean: boolean;
+  /** An absolute URL string (or a `URL`), read into a `URL`. */
   url: URL;
 }
 
