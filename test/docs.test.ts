@@ -1,0 +1,120 @@
+/**
+ * The docs as a user reads them: no relative link or anchor in README.md, docs/ or examples/
+ * leads nowhere, and the API reference TypeDoc generates from the TSDoc has no broken link,
+ * no missing export and no undocumented public declaration.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { checkLinks, headingId } from '../scripts/check-links.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+describe('links in the docs', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A throwaway repository with README.md and the given docs pages. */
+  const site = (pages: Record<string, string>): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'docs-links-'));
+    dirs.push(dir);
+    mkdirSync(join(dir, 'docs'));
+    mkdirSync(join(dir, 'examples'));
+    for (const [name, text] of Object.entries(pages)) writeFileSync(join(dir, name), text);
+    return dir;
+  };
+
+  it('finds no broken relative link or anchor in README.md, docs/ and examples/', () => {
+    const broken = checkLinks(root).map((b) => `${b.file}:${b.line}: ${b.target}: ${b.problem}`);
+    expect(broken).toEqual([]);
+  });
+
+  it('reports a link to a missing page and an anchor no heading has, with file and line', () => {
+    const dir = site({
+      'README.md': '# Home\n\nSee [a](docs/a.md#options), [gone](docs/gone.md).\n',
+      'docs/a.md': '# A\n\n## Strategies\n\n[self](#nope) and [up](../README.md#home)\n',
+    });
+    expect(checkLinks(dir).map((b) => [b.file, b.line, b.target, b.problem])).toEqual([
+      ['README.md', 3, 'docs/a.md#options', 'no heading #options in docs/a.md'],
+      ['README.md', 3, 'docs/gone.md', 'no file or folder docs/gone.md'],
+      ['docs/a.md', 5, '#nope', 'no heading #nope in docs/a.md'],
+    ]);
+  });
+
+  it('ignores links inside code, web links, and finds repeated headings by their -1 suffix', () => {
+    const dir = site({
+      'README.md': [
+        '# Home',
+        '## Options',
+        '## Options',
+        '[second](#options-1) [web](https://example.com/x.md) `[code](missing.md)`',
+        '```md',
+        '[fenced](missing.md)',
+        '```',
+      ].join('\n'),
+    });
+    expect(checkLinks(dir)).toEqual([]);
+  });
+
+  it('builds heading ids as GitHub does, code spans and angle brackets included', () => {
+    expect(headingId('Stop, `gracePeriod` and kill')).toBe('stop-graceperiod-and-kill');
+    expect(headingId('`POST /services/<path>/send`')).toBe('post-servicespathsend');
+    expect(headingId('one-for-all (the default)')).toBe('one-for-all-the-default');
+    expect(headingId('The deadline: nothing lost silently')).toBe(
+      'the-deadline-nothing-lost-silently',
+    );
+  });
+});
+
+/** Runs TypeDoc from typedoc.json without writing the site; resolves its exit code and output. */
+function typedoc(args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(root, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none', ...args],
+      { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`TypeDoc did not finish within 90 s:\n${output}`));
+    }, 90_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe('API reference (TypeDoc)', () => {
+  it('documents every public declaration, with no broken link and no missing export', async () => {
+    // typedoc.json turns every warning into an error; here notDocumented is on too. Members of
+    // inline object types (a union's `type` field, say) are exempt: decision 0072.
+    const { code, output } = await typedoc(['--validation.notDocumented']);
+    const problems = output
+      .split('\n')
+      .map((l) => stripVTControlCharacters(l).trim())
+      .filter((l) => /^\[(warning|error)\]/.test(l))
+      .filter(
+        (l) => !/\.__type\.\S+ \(\w+\), defined in .* does not have any documentation$/.test(l),
+      )
+      .filter((l) => !/^\[(warning|error)\] Found \d+ errors and \d+ warnings$/.test(l))
+      .filter((l) => !/^\[error\] Documentation not generated due to /.test(l));
+    expect(problems).toEqual([]);
+    // Only the exempt warnings may have failed the run.
+    if (code !== 0) expect(output).toMatch(/does not have any documentation/);
+  }, 100_000);
+});
