@@ -63,11 +63,25 @@ export class QueueDefinition<T> {
   logger: Logger | undefined;
   private readonly waiters: PutWaiter<T>[] = [];
   private readonly onDiscard: ((tasks: T[]) => unknown) | undefined;
+  /** A durable queue's hand-back: a task not processed goes back to the server, not orphans. */
+  private readonly giveBack: ((task: T, logger: Logger) => void) | undefined;
 
-  constructor(id: string, queue: TaskQueue<T>, onDiscard: ((tasks: T[]) => unknown) | undefined) {
+  constructor(
+    id: string,
+    queue: TaskQueue<T>,
+    onDiscard: ((tasks: T[]) => unknown) | undefined,
+    giveBack?: (task: T, logger: Logger) => void,
+  ) {
     this.id = id;
     this.queue = queue;
     this.onDiscard = onDiscard;
+    this.giveBack = giveBack;
+  }
+
+  /** Keeps a task taken but not started: back to the server (durable), else first in line. */
+  keep(task: T, logger: Logger): void {
+    if (this.giveBack) this.giveBack(task, logger);
+    else this.orphans.push(task);
   }
 
   /** Puts at once if there is room and nobody waits before us. */
@@ -126,6 +140,10 @@ export class QueueDefinition<T> {
 
   /** A handler was aborted: its task was not processed. */
   orphan(task: T, logger: Logger): void {
+    if (this.giveBack) {
+      this.giveBack(task, logger);
+      return;
+    }
     if (this.active === 0 && this.onDiscard) {
       void this.discard([task], logger);
       return;

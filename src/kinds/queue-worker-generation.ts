@@ -96,7 +96,7 @@ export class Generation<T> implements AbandonableGeneration {
     const task = await this.def.take(signal);
     if (this.closed) {
       // Abandoned at run()'s deadline while still running: keep the task, take no more.
-      this.def.orphans.push(task);
+      this.def.keep(task, this.ctx.logger);
       await aborted(signal);
     } else if (signal.aborted) {
       // Taken just as the stop began: the keeper decides (drain, or keep it queued).

@@ -5,6 +5,7 @@ import { XstateSupervisorError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ServiceMachine } from '../machines/service.ts';
 import type { ServiceOptions } from '../machines/service-options.ts';
+import type { DurableQueue } from './durable-queue.ts';
 import type { TaskQueue } from './queue.ts';
 
 /**
@@ -125,8 +126,13 @@ export interface QueueWorkerOptions<T> extends CommonOptions {
   onFull?: OnFull;
   /** What a stop does with queued tasks. @default 'drain' */
   stopPolicy?: StopPolicy;
-  /** The queue to take tasks from (a durable one, say). @default createMemoryQueue({ capacity }) */
-  queue?: TaskQueue<T>;
+  /**
+   * The queue to take tasks from: a {@link TaskQueue}, or a {@link DurableQueue} (PostgreSQL,
+   * Redis) whose jobs outlive the process; with a durable one, a stop finishes or hands back
+   * the jobs in flight and the rest stay in the server, and `onFull`/`onDiscard` do not apply.
+   * @default createMemoryQueue({ capacity })
+   */
+  queue?: TaskQueue<T> | DurableQueue<T>;
   /**
    * Receives the tasks a stop left unprocessed (removed from the queue); may be async. Without
    * it they stay queued, for the next start, and a warning gives their count.
@@ -160,8 +166,11 @@ export interface QueueWorkerApi<T, F extends OnFull> {
   put(task: T, options?: PutOptions): PutResult<F>;
   /** The tasks not processed yet, in the order they will be taken; removes nothing. */
   pending(): T[];
-  /** The queue the worker takes from. */
-  readonly queue: TaskQueue<T>;
+  /**
+   * The queue the worker takes from (the durable queue itself when given one: its `enqueue`
+   * takes job keys and delays).
+   */
+  readonly queue: TaskQueue<T> | DurableQueue<T>;
 }
 
 /**

@@ -12,20 +12,24 @@ import {
   checkOneOf,
   type Fail,
 } from '../internal/validate.ts';
+import type { Logger } from '../logger.ts';
 import { serviceFromResolved } from '../machines/service.ts';
 import {
   COMMON_SERVICE_OPTIONS,
   resolveServiceOptions,
   type ServiceContext,
 } from '../machines/service-options.ts';
+import { type DurableQueue, isDurableQueue, type Lease } from './durable-queue.ts';
 import { createMemoryQueue, type TaskQueue } from './queue.ts';
 import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';
+import { bindDurable, type DurableBinding } from './queue-worker-durable.ts';
 import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
 import {
   type OnFull,
   type PutOptions,
   QUEUE_WORKER_DEFAULTS,
   QueueFullError,
+  type QueueTaskContext,
   type QueueWorkerApi,
   type QueueWorkerMachine,
   type QueueWorkerOptions,
@@ -54,7 +58,7 @@ function shownOptions(common: object, own: object): object {
 }
 
 function checkQueue(queue: unknown, fail: Fail): void {
-  if (queue === undefined) return;
+  if (queue === undefined || isDurableQueue(queue)) return;
   const q = queue as Partial<Record<keyof TaskQueue<unknown>, unknown>> | null;
   const ok =
     typeof q === 'object' &&
@@ -67,7 +71,20 @@ function checkQueue(queue: unknown, fail: Fail): void {
     fail({
       option: 'queue',
       received: queue,
-      expected: 'a TaskQueue (put, take, drain, toArray and size), e.g. createMemoryQueue()',
+      expected:
+        'a TaskQueue (put, take, drain, toArray and size), e.g. createMemoryQueue(), or a DurableQueue',
+    });
+  }
+}
+
+/** Options a durable queue makes meaningless: the server holds the jobs and what is left. */
+function checkDurable(options: QueueWorkerOptions<unknown>, fail: Fail): void {
+  for (const option of ['onFull', 'onDiscard'] as const) {
+    if (options[option] === undefined) continue;
+    fail({
+      option,
+      received: options[option],
+      expected: `no \`${option}\` with a durable queue (jobs not handled stay in the server; use its dead letters)`,
     });
   }
 }
@@ -108,6 +125,9 @@ function checkQueue(queue: unknown, fail: Fail): void {
  * ```
  */
 export function createQueueWorker<T>(
+  options: QueueWorkerOptions<T> & { queue: DurableQueue<T> },
+): QueueWorkerMachine<T, 'wait'>;
+export function createQueueWorker<T>(
   options: QueueWorkerOptions<T> & { onFull: 'wait' },
 ): QueueWorkerMachine<T, 'wait'>;
 export function createQueueWorker<T>(
@@ -127,6 +147,8 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   checkFunction(handle, 'handle', fail, true);
   checkFunction(onDiscard, 'onDiscard', fail);
   checkQueue(queue, fail);
+  const durable = isDurableQueue(queue) ? (queue as DurableQueue<T>) : undefined;
+  if (durable) checkDurable(options as QueueWorkerOptions<unknown>, fail);
   if (queue !== undefined && capacity !== undefined) {
     fail({
       option: 'capacity',
@@ -141,8 +163,11 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   ) {
     fail({ option: 'capacity', received: capacity, expected: 'an integer >= 1, or Infinity' });
   }
+  // The generations handle items: the tasks themselves, or leases on a durable queue's jobs.
+  type Item = T | Lease<T>;
+  const binding: DurableBinding<T> | undefined = durable && bindDurable(durable, handle);
   const settings = {
-    handle,
+    handle: (binding?.handle ?? handle) as (item: Item, ctx: QueueTaskContext) => unknown,
     concurrency:
       checkInteger(concurrency, 'concurrency', fail, 1) ?? QUEUE_WORKER_DEFAULTS.concurrency,
     stopPolicy:
@@ -152,11 +177,19 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   const full = checkOneOf(onFull, ['reject', 'wait'], 'onFull', fail) ?? 'reject';
   const resolved = resolveServiceOptions({ ...common, iterate: () => {} });
   const id = resolved.id;
-  const taskQueue = queue ?? createMemoryQueue<T>({ capacity: capacity ?? Infinity });
-  const def = new QueueDefinition<T>(id, taskQueue, onDiscard);
+  const taskQueue = (binding?.leases ??
+    (queue as TaskQueue<T> | undefined) ??
+    createMemoryQueue<T>({ capacity: capacity ?? Infinity })) as TaskQueue<Item>;
+  const def = new QueueDefinition<Item>(
+    id,
+    taskQueue,
+    onDiscard as ((tasks: Item[]) => unknown) | undefined,
+    binding?.giveBack as ((item: Item, logger: Logger) => void) | undefined,
+  );
 
-  const stateOf = (ctx: ServiceContext) => (ctx as unknown as { local: QueueWorkerState<T> }).local;
-  const generationOf = (ctx: ServiceContext): Generation<T> => {
+  const stateOf = (ctx: ServiceContext) =>
+    (ctx as unknown as { local: QueueWorkerState<Item> }).local;
+  const generationOf = (ctx: ServiceContext): Generation<Item> => {
     const local = stateOf(ctx);
     if (local.gen?.ctx !== ctx) {
       local.gen = new Generation(ctx, def, local, settings);
@@ -171,12 +204,37 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
     const cap = taskQueue.capacity;
     return cap === undefined || cap === Number.POSITIVE_INFINITY ? null : cap;
   };
+  const describe = (s: QueueWorkerState<Item>): Record<string, unknown> => {
+    if (!durable) {
+      return {
+        queued: def.orphans.length + taskQueue.size,
+        inFlight: s.inFlight,
+        processed: s.processed,
+        capacity: shownCapacity(),
+      };
+    }
+    // The server's counts (every replica's jobs), read every statsInterval; null before.
+    const stats = durable.stats();
+    return {
+      backend: durable.backend,
+      queue: durable.name,
+      queued: stats?.queued ?? null,
+      inFlight: s.inFlight,
+      processed: s.processed,
+      capacity: null,
+      leased: stats?.inFlight ?? null,
+      retries: stats?.retries ?? null,
+      deadLetters: stats?.deadLetters ?? null,
+    };
+  };
   const machine = serviceFromResolved(
     {
       ...resolved,
       iterate: (ctx) => generationOf(ctx).dispatch(),
       onStart: async (ctx) => {
         if (userStart && (await userStart(ctx)) === false) return false;
+        // A server that does not answer fails this start (DurableConnectionError).
+        await durable?.open();
         const local = stateOf(ctx);
         if (!local.active) {
           local.active = true;
@@ -192,20 +250,16 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
           local.active = false;
           def.active--;
         }
-        if (def.active === 0) await def.leftovers(ctx.logger, failed);
+        if (def.active === 0) {
+          await def.leftovers(ctx.logger, failed);
+          await binding?.settled();
+          await durable?.detach();
+        }
         await userStop?.(ctx);
       },
       local: {
-        create: () => new QueueWorkerState<T>(),
-        describe: (state) => {
-          const s = state as QueueWorkerState<T>;
-          return {
-            queued: def.orphans.length + taskQueue.size,
-            inFlight: s.inFlight,
-            processed: s.processed,
-            capacity: shownCapacity(),
-          };
-        },
+        create: () => new QueueWorkerState<Item>(),
+        describe: (state) => describe(state as QueueWorkerState<Item>),
       },
     },
     shownOptions(common, {
@@ -214,6 +268,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       capacity: shownCapacity(),
       onFull: full,
       stopPolicy: settings.stopPolicy,
+      ...(durable ? { backend: durable.backend, queue: durable.name } : {}),
     }),
   );
 
@@ -224,6 +279,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
         `Expected \`priority\` of a task put on worker "${id}" to be a finite number, got ${String(priority)}.`,
       );
     }
+    if (durable) return durable.enqueue(task, { priority }).then(() => undefined);
     if (def.tryPut(task, priority)) return full === 'wait' ? Promise.resolve() : undefined;
     if (full === 'reject') throw new QueueFullError(id, taskQueue.capacity);
     return def.putWhenRoom(task, priority, putOptions.signal);
@@ -231,7 +287,8 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   markAbandonable(machine, def as QueueDefinition<unknown>);
   return Object.assign(machine, {
     put: put as QueueWorkerApi<T, OnFull>['put'],
-    pending: () => def.pending(),
-    queue: taskQueue,
+    // A durable queue's jobs are in the server: pending() shows none, `queue` is the durable one.
+    pending: () => (durable ? [] : (def.pending() as T[])),
+    queue: durable ?? (taskQueue as TaskQueue<T>),
   });
 }

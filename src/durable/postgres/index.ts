@@ -1,0 +1,26 @@
+/**
+ * `xstate-supervisor/postgres`: the durable queue on PostgreSQL (pg-boss), and what it shares
+ * with the other durable backends. Needs the optional peer dependencies `pg` and `pg-boss`.
+ */
+export type {
+  DurableQueue,
+  DurableQueueStats,
+  EnqueueOptions,
+  Lease,
+} from '../../kinds/durable-queue.ts';
+export { DurableConnectionError } from '../connection-error.ts';
+export {
+  DURABLE_QUEUE_DEFAULTS,
+  DurableConfigError,
+  type DurableQueueOptions,
+  type RetryPolicy,
+} from '../queue-options.ts';
+export type { PostgresConnection } from './connection.ts';
+export {
+  createPostgresQueue,
+  type DeadLetter,
+  type PostgresClient,
+  type PostgresEnqueueOptions,
+  type PostgresQueue,
+  type PostgresQueueOptions,
+} from './queue.ts';
