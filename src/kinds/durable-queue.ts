@@ -108,8 +108,11 @@ export interface DurableQueue<T> {
   readonly name: string;
   /** Adds a job; resolves with its id, or `null` when `key` deduplicated it. */
   enqueue(task: T, options?: EnqueueOptions): Promise<string | null>;
-  /** Connects and prepares the consuming side; idempotent. */
-  open(): Promise<void>;
+  /**
+   * Connects and prepares the consuming side; idempotent. `concurrency` is how many jobs the
+   * caller handles at once (a queue that fetches ahead fetches no more than that).
+   */
+  open(consumer?: { concurrency?: number }): Promise<void>;
   /** The next job, with a lease; waits while there is none; rejects with `signal.reason`. */
   take(signal: AbortSignal): Promise<Lease<T>>;
   /** Stops consuming (hands back what was fetched and not taken); `open` starts it again. */

@@ -234,7 +234,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       onStart: async (ctx) => {
         if (userStart && (await userStart(ctx)) === false) return false;
         // A server that does not answer fails this start (DurableConnectionError).
-        await durable?.open();
+        await durable?.open({ concurrency: settings.concurrency });
         const local = stateOf(ctx);
         if (!local.active) {
           local.active = true;

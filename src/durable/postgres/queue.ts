@@ -257,7 +257,7 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     return id;
   }
 
-  async open(): Promise<void> {
+  async open(_consumer?: { concurrency?: number }): Promise<void> {
     await this.init();
     if (this.consuming) return;
     this.consuming = true;

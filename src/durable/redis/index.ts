@@ -1,0 +1,24 @@
+/**
+ * `xstate-supervisor/redis`: the durable queue on Redis (BullMQ), and what it shares with the
+ * other durable backends. Needs the optional peer dependencies `bullmq` and `ioredis`.
+ */
+export type {
+  DurableQueue,
+  DurableQueueStats,
+  EnqueueOptions,
+  Lease,
+} from '../../kinds/durable-queue.ts';
+export { DurableConnectionError } from '../connection-error.ts';
+export {
+  DURABLE_QUEUE_DEFAULTS,
+  DurableConfigError,
+  type DurableQueueOptions,
+  type RetryPolicy,
+} from '../queue-options.ts';
+export type { RedisConnection } from './connection.ts';
+export {
+  createRedisQueue,
+  type RedisDeadLetter,
+  type RedisQueue,
+  type RedisQueueOptions,
+} from './queue.ts';
