@@ -5,7 +5,6 @@
 import { type ControlServer, createControlServer } from './control/server.ts';
 import { CommandError, toError } from './errors.ts';
 import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
-import type { ExitReason } from './internal/exit-reason.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
 import { handOverQueues } from './run-deadline.ts';
 import { type RunOptions, resolveRunOptions } from './run-options.ts';
@@ -300,14 +299,8 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   return handle;
 }
 
-interface RuntimeExit {
-  readonly exit: ExitReason;
-}
-
 /** The root's own failure (an `IntensityExceededError` with its code and cause, say). */
 function rootError(actor: AnyActorRef): Error {
-  const context = (actor.getSnapshot() as { context?: { rt?: RuntimeExit; core?: RuntimeExit } })
-    .context;
-  const reason = (context?.rt ?? context?.core)?.exit;
+  const reason = sourceOf(actor)?.exit;
   return reason?._tag === 'Failure' ? reason.error : new Error('the root failed');
 }

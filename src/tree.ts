@@ -1,7 +1,9 @@
 /**
  * `getTree()`: the live state of a service or a whole supervision tree.
  */
-import { ownRuntime, ownRuntimeOf } from './actors/child-contract.ts';
+import { type OwnRuntime, ownRuntime, ownRuntimeOf } from './actors/child-contract.ts';
+import type { ServiceRuntime } from './actors/loop.ts';
+import type { SupervisorCore } from './actors/supervisor-core.ts';
 import { CommandError } from './errors.ts';
 import { type AnyActorRef, isActorNotStarted } from './internal/xstate.ts';
 import type { LifecycleState, TreeNode, TreeSource } from './tree-node.ts';
@@ -15,16 +17,22 @@ export function lifecycleOf(value: unknown): LifecycleState {
 }
 
 /** The runtime behind a service or supervisor actor, or undefined for other actors. @internal */
-export function sourceOf(actor: AnyActorRef): TreeSource | undefined {
+export function sourceOf(actor: AnyActorRef): OwnRuntime | undefined {
   return ownRuntime(actor);
 }
 
 /** The runtime and what it is, or null for actors that are not ours. @internal */
 export function runtimeOf(
   actor: AnyActorRef,
-): { source: TreeSource; kind: 'service' | 'supervisor' } | null {
+):
+  | { source: ServiceRuntime; kind: 'service' }
+  | { source: SupervisorCore; kind: 'supervisor' }
+  | null {
   const own = ownRuntimeOf(actor);
-  return own && { source: own.runtime, kind: own.kind };
+  if (!own) return null;
+  return own.kind === 'service'
+    ? { source: own.runtime, kind: 'service' }
+    : { source: own.runtime, kind: 'supervisor' };
 }
 
 /** Whether `value` is an actor at all (a missing or wrong argument gets a clear error). */

@@ -9,6 +9,8 @@ import type { ExitReason } from '../internal/exit-reason.ts';
 import type { AnyActorRef, Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
+import type { ServiceRuntime } from './loop.ts';
+import type { SupervisorCore } from './supervisor-core.ts';
 
 /** The outcome of starting a child: running, vetoed by `onStart`, or a failed start. */
 export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
@@ -111,7 +113,9 @@ export interface OwnRuntime extends TreeSource {
   readonly killed?: boolean;
 }
 
-type OwnContext = { context?: { rt?: OwnRuntime; core?: OwnRuntime } } | undefined;
+type OwnContext =
+  | { context?: { rt?: ServiceRuntime & OwnRuntime; core?: SupervisorCore & OwnRuntime } }
+  | undefined;
 
 /** The runtime of a service or supervisor actor; undefined for any other actor. */
 export function ownRuntime(actor: AnyActorRef): OwnRuntime | undefined {
@@ -119,12 +123,25 @@ export function ownRuntime(actor: AnyActorRef): OwnRuntime | undefined {
   return context?.rt ?? context?.core;
 }
 
+/** A service's runtime or a supervisor's core, tagged with which it is. */
+export type OwnRuntimeOf =
+  | { readonly runtime: ServiceRuntime; readonly kind: 'service' }
+  | { readonly runtime: SupervisorCore; readonly kind: 'supervisor' };
+
 /** The runtime of a service or supervisor actor, and which it is; null for any other actor. */
-export function ownRuntimeOf(
-  actor: AnyActorRef,
-): { readonly runtime: OwnRuntime; readonly kind: 'service' | 'supervisor' } | null {
+export function ownRuntimeOf(actor: AnyActorRef): OwnRuntimeOf | null {
   const context = (actor.getSnapshot() as OwnContext)?.context;
   if (context?.core) return { runtime: context.core, kind: 'supervisor' };
   if (context?.rt) return { runtime: context.rt, kind: 'service' };
   return null;
+}
+
+/** The runtime of a service actor (its actions, its action context); undefined otherwise. */
+export function serviceRuntimeOf(actor: AnyActorRef | undefined): ServiceRuntime | undefined {
+  return actor && (actor.getSnapshot() as OwnContext)?.context?.rt;
+}
+
+/** The core of a supervisor actor (its children by id); undefined for any other actor. */
+export function supervisorCoreOf(actor: AnyActorRef | undefined): SupervisorCore | undefined {
+  return actor && (actor.getSnapshot() as OwnContext)?.context?.core;
 }

@@ -1,14 +1,13 @@
 /**
  * Finding a node of the tree by its path (the ids below the root, as in a report's `path`).
  */
-import type { SupervisedChild } from '../actors/child-contract.ts';
+import { type SupervisedChild, supervisorCoreOf } from '../actors/child-contract.ts';
 import type { SupervisorCore } from '../actors/supervisor-core.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 
 /** The supervisor core behind an actor, if it is a supervisor. */
 export function coreOf(actor: AnyActorRef | undefined): SupervisorCore | undefined {
-  if (!actor) return undefined;
-  return (actor.getSnapshot() as { context?: { core?: SupervisorCore } }).context?.core;
+  return supervisorCoreOf(actor);
 }
 
 /** A child found by path: its direct supervisor and its record. */

@@ -2,7 +2,7 @@
  * The handlers behind the control API's routes.
  */
 import type { IncomingMessage } from 'node:http';
-import type { ServiceRuntime } from '../actors/loop.ts';
+import { serviceRuntimeOf } from '../actors/child-contract.ts';
 import type { SupervisorCommand } from '../actors/supervisor-commands.ts';
 import { CommandError, toError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
@@ -169,9 +169,7 @@ export async function handleAction(
   const path = rest.slice(0, -1);
   const found = locate(actor, path);
   if (!found) throw notFound(path);
-  const rt = (
-    found.record.actor?.getSnapshot() as { context?: { rt?: ServiceRuntime } } | undefined
-  )?.context?.rt;
+  const rt = serviceRuntimeOf(found.record.actor);
   const action = rt
     ? Object.hasOwn(rt.opts.actions, name)
       ? rt.opts.actions[name]
