@@ -3,7 +3,6 @@
  * leads nowhere, and the API reference TypeDoc generates from the TSDoc has no broken link,
  * no missing export and no undocumented public declaration.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLinks, headingId } from '../scripts/check-links.ts';
+import { runNode } from './examples/doc-code.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -73,31 +73,12 @@ describe('links in the docs', () => {
 });
 
 /** Runs TypeDoc from typedoc.json without writing the site; resolves its exit code and output. */
-function typedoc(args: readonly string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [join(root, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none', ...args],
-      { cwd: root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`TypeDoc did not finish within 90 s:\n${output}`));
-    }, 90_000);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
+const typedoc = (args: readonly string[]) =>
+  runNode(
+    [join(root, 'node_modules/typedoc/bin/typedoc'), '--emit', 'none', ...args],
+    root,
+    90_000,
+  );
 
 describe('API reference (TypeDoc)', () => {
   it('documents every public declaration, with no broken link and no missing export', async () => {

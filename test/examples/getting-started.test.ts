@@ -7,13 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { connectFeed } from '../helpers/inspector-feed.ts';
 import { startNode } from '../helpers/node-process.ts';
+import { tsBlocks } from './doc-code.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
-
-/** The ```ts blocks of a Markdown page, in order. */
-const tsBlocks = (markdown: string) =>
-  [...markdown.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => (m[1] ?? '').trimEnd());
 
 describe('getting-started guide', () => {
   it('shows the whole example program, block by block, importing from the package', () => {
