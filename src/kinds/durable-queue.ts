@@ -115,7 +115,10 @@ export interface DurableQueue<T> {
   open(consumer?: { concurrency?: number }): Promise<void>;
   /** The next job, with a lease; waits while there is none; rejects with `signal.reason`. */
   take(signal: AbortSignal): Promise<Lease<T>>;
-  /** Stops consuming (hands back what was fetched and not taken); `open` starts it again. */
+  /**
+   * Undoes one `open`: the last one stops consuming (hands back what was fetched and not
+   * taken); `open` starts it again.
+   */
   detach(): Promise<void>;
   /** Detaches and closes every connection the queue made. */
   close(): Promise<void>;

@@ -250,10 +250,11 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
           local.active = false;
           def.active--;
         }
-        if (def.active === 0) {
-          await def.leftovers(ctx.logger, failed);
-          await binding?.settled();
-          await durable?.detach();
+        if (def.active === 0) await def.leftovers(ctx.logger, failed);
+        if (durable) {
+          // Paired with this generation's open; the last one stops consuming.
+          await binding!.settled();
+          await durable.detach();
         }
         await userStop?.(ctx);
       },

@@ -31,6 +31,8 @@ export interface PostgresConnection {
   max?: number;
   /** How long to wait for a connection before it is unreachable. @default 5000 */
   connectTimeout?: number;
+  /** How the connections are named in `pg_stat_activity`. @default 'xstate-supervisor' */
+  applicationName?: string;
   /** A pool you own (reused, never ended by the backend). */
   pool?: pg.Pool;
 }
@@ -53,6 +55,7 @@ export function postgresPoolConfig(c: PostgresConnection): pg.PoolConfig {
   const base: pg.PoolConfig = {
     max: c.max ?? 10,
     connectionTimeoutMillis: c.connectTimeout ?? 5_000,
+    application_name: c.applicationName ?? 'xstate-supervisor',
   };
   if (c.connectionString) return { ...base, connectionString: c.connectionString };
   const { host, port } = postgresEndpoint(c);

@@ -137,6 +137,8 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   private boss: PgBoss | undefined;
   private ready: Promise<PgBoss> | undefined;
   private consuming = false;
+  /** Opens not yet detached: consuming stops when the last consumer detaches. */
+  private consumers = 0;
   private readonly held = new Set<string>();
   private readonly buffer: PgLease<T>[] = [];
   private readonly doorbell = new Doorbell();
@@ -259,6 +261,9 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
 
   async open(_consumer?: { concurrency?: number }): Promise<void> {
     await this.init();
+    // Every (re)start checks the server answers now, not when the queue was first used.
+    await probePostgres(this.connection, this.pool!);
+    this.consumers++;
     if (this.consuming) return;
     this.consuming = true;
     void this.listen();
@@ -296,6 +301,8 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   }
 
   async detach(): Promise<void> {
+    this.consumers = Math.max(0, this.consumers - 1);
+    if (this.consumers > 0 || !this.consuming) return;
     this.consuming = false;
     this.heartbeat.stop();
     this.sweeper.stop();
@@ -312,6 +319,8 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   }
 
   async close(): Promise<void> {
+    this.consumers = 0;
+    this.consuming = true;
     await this.detach();
     await this.completions?.done.catch(() => {});
     await this.ready?.catch(() => undefined);

@@ -27,6 +27,8 @@ export interface RedisConnection {
   db?: number;
   /** How long to wait for the first connection before it is unreachable. @default 5000 */
   connectTimeout?: number;
+  /** The connections' name in `CLIENT LIST`. @default 'xstate-supervisor' */
+  name?: string;
 }
 
 /** The host and port a connection aims at, for error messages. @internal */
@@ -61,6 +63,7 @@ export function redisOptions(c: RedisConnection): RedisOptions {
     ...(c.db === undefined ? {} : { db: c.db }),
     ...fromUrl,
     connectTimeout: c.connectTimeout ?? 5_000,
+    connectionName: c.name ?? 'xstate-supervisor',
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 1_000),

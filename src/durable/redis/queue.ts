@@ -95,6 +95,8 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   private queue: Queue | undefined;
   private ready: Promise<Queue> | undefined;
   private worker: Worker | undefined;
+  /** Opens not yet detached: BullMQ's worker closes when the last consumer detaches. */
+  private consumers = 0;
   private readonly buffer: BullLease<T>[] = [];
   private readonly takers: Taker<T>[] = [];
   private snapshot: DurableQueueStats | undefined;
@@ -134,12 +136,17 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
     return redisOptions(this.connection) as ConnectionOptions;
   }
 
+  /** Connects a client of its own and sends PING: a typed error if Redis does not answer. */
+  private async probe(): Promise<void> {
+    const probe = createRedisClient(this.connection);
+    await connectRedis(this.connection, probe);
+    probe.disconnect();
+  }
+
   /** Checks Redis answers (a typed error within connectTimeout if not), then the producer. */
   private init(): Promise<Queue> {
     this.ready ??= (async () => {
-      const probe = createRedisClient(this.connection);
-      await connectRedis(this.connection, probe);
-      probe.disconnect();
+      await this.probe();
       const queue = new Queue(this.name, {
         connection: this.bullConnection(),
         prefix: this.prefix,
@@ -184,9 +191,17 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   async open(consumer: { concurrency?: number } = {}): Promise<void> {
     await this.init();
     const concurrency = Math.max(1, consumer.concurrency ?? 1);
+    this.consumers++;
     if (this.worker) {
       if (this.worker.concurrency < concurrency) this.worker.concurrency = concurrency;
       return;
+    }
+    // Every (re)start checks the server answers now, not when the queue was first used.
+    try {
+      await this.probe();
+    } catch (e) {
+      this.consumers--;
+      throw e;
     }
     const worker = new Worker<StoredJob<T>>(this.name, (job, token) => this.deliver(job, token), {
       connection: this.bullConnection(),
@@ -213,6 +228,11 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   private deliver(job: Job<StoredJob<T>>, token: string | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const lease = new BullLease<T>(job, token ?? '', this.o.lease, { resolve, reject });
+      // Fetched as the worker was closing (BullMQ fetches the next job as it completes one).
+      if (!this.worker) {
+        void lease.release().catch(() => {});
+        return;
+      }
       const taker = this.takers.shift();
       if (taker) {
         taker.signal.removeEventListener('abort', taker.onAbort);
@@ -223,7 +243,8 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
 
   async take(signal: AbortSignal): Promise<Lease<T>> {
     if (signal.aborted) throw signal.reason;
-    if (!this.worker) await this.open();
+    if (!this.worker)
+      throw new Error(`Queue "${this.name}" is not open: call open() before take().`);
     const buffered = this.buffer.shift();
     if (buffered) return buffered;
     return new Promise<Lease<T>>((resolve, reject) => {
@@ -243,8 +264,9 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   }
 
   async detach(): Promise<void> {
+    this.consumers = Math.max(0, this.consumers - 1);
     const worker = this.worker;
-    if (!worker) return;
+    if (!worker || this.consumers > 0) return;
     this.worker = undefined;
     this.counter.stop();
     // Stop fetching first, then hand back what was fetched and not taken.
@@ -255,6 +277,7 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   }
 
   async close(): Promise<void> {
+    this.consumers = 0;
     await this.detach();
     await this.ready?.catch(() => undefined);
     await this.queue?.close();

@@ -1,0 +1,3 @@
+import { durableQueueContract } from './queue-contract.ts';
+
+durableQueueContract('redis');
