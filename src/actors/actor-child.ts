@@ -78,16 +78,25 @@ export class ActorChild extends SupervisedChild {
   private killed = false;
   /** A stop of ours is under way: the actor's end is the stop's, not an exit. */
   private stopping: (() => void) | undefined;
-  /** A start under way: resolves it. */
-  private starting: ((outcome: StartOutcome) => void) | undefined;
+  /** A start is under way (its outcome not decided yet). */
+  private starting = false;
+  /** Resolves the start's promise, once one was handed out (a start that did not end at once). */
+  private startResolve: ((outcome: StartOutcome) => void) | undefined;
+  /** The outcome of a start decided before its promise was made (most starts: no `ready`). */
+  private startOutcome: StartOutcome | undefined;
   private startTimer: LongTimeout | undefined;
+  /** The clock time `start()` was given: `startedAt` once that start runs (undefined: now). */
+  private startNow: number | undefined;
   private readonly owner: ChildOwner;
-  private readonly logger: Logger;
+  /** Made on first use: most children never log, and a logger's `child()` may be costly. */
+  private log: Logger | undefined;
+  /** Each generation is registered under it: the path, unless `systemId` is given. */
+  private readonly systemId: string;
 
   constructor(spec: ActorChildSpec, owner: ChildOwner) {
     super(spec);
     this.owner = owner;
-    this.logger = owner.childLogger(this);
+    this.systemId = spec.systemId ?? [...owner.path, spec.id].join('/');
     const { ready, logic } = spec;
     if (typeof ready === 'string' && isStateMachine(logic) && !machineTags(logic).has(ready)) {
       this.logger.warn(
@@ -105,8 +114,9 @@ export class ActorChild extends SupervisedChild {
     return this.spec.logic;
   }
 
-  private get systemId(): string {
-    return this.spec.systemId ?? [...this.owner.path, this.id].join('/');
+  private get logger(): Logger {
+    this.log ??= this.owner.childLogger(this);
+    return this.log;
   }
 
   exitReason(): ExitReason {
@@ -120,10 +130,8 @@ export class ActorChild extends SupervisedChild {
   start(now: number): Promise<StartOutcome> {
     this.wanted = 'running';
     this.awaitingRestart = false;
-    return this.begin().then((outcome) => {
-      if (outcome === 'running') this.startedAt = now;
-      return outcome;
-    });
+    this.startNow = now;
+    return this.begin();
   }
 
   /** A new generation: a new actor, `starting` until ready. */
@@ -133,30 +141,49 @@ export class ActorChild extends SupervisedChild {
     this.killed = false;
     this.exit = SHUTDOWN;
     this.state = 'starting';
+    this.starting = true;
+    this.startResolve = undefined;
+    try {
+      this.launch();
+    } catch (e) {
+      this.starting = false;
+      return Promise.reject(e);
+    }
+    if (!this.starting) {
+      // Decided during the actor's start (ready at once, or failed): no pending promise, no
+      // closure; the common case of a start without `ready`.
+      const outcome = this.startOutcome!;
+      this.startOutcome = undefined;
+      return Promise.resolve(outcome);
+    }
     return new Promise<StartOutcome>((resolve) => {
-      this.starting = resolve;
-      let actor: AnyActorRef;
-      try {
-        const { logic, input } = this.spec;
-        actor = createSupervisedActor(logic, this.owner.self, this.id, input, this.systemId);
-      } catch (e) {
-        // Another live actor holds the systemId: a start failure, not a crash.
-        this.actor = undefined;
-        this.ended(failure(toError(e)));
-        return;
-      }
-      this.actor = actor;
-      if (this.spec.ready !== undefined) {
-        const { startTimeout } = this.spec;
-        this.startTimer = new LongTimeout(
-          this.owner.clock,
-          () => this.startTimedOut(actor, startTimeout),
-          startTimeout,
-        );
-      }
-      actor.subscribe(new GenerationObserver(this, actor));
-      actor.start();
+      this.startResolve = resolve;
     });
+  }
+
+  /** Creates and starts the generation's actor; the start may be decided before it returns. */
+  private launch(): void {
+    let actor: AnyActorRef;
+    try {
+      const { logic, input } = this.spec;
+      actor = createSupervisedActor(logic, this.owner.self, this.id, input, this.systemId);
+    } catch (e) {
+      // Another live actor holds the systemId: a start failure, not a crash.
+      this.actor = undefined;
+      this.ended(failure(toError(e)));
+      return;
+    }
+    this.actor = actor;
+    if (this.spec.ready !== undefined) {
+      const { startTimeout } = this.spec;
+      this.startTimer = new LongTimeout(
+        this.owner.clock,
+        () => this.startTimedOut(actor, startTimeout),
+        startTimeout,
+      );
+    }
+    actor.subscribe(new GenerationObserver(this, actor));
+    actor.start();
   }
 
   private startTimedOut(actor: AnyActorRef, startTimeout: number): void {
@@ -230,9 +257,13 @@ export class ActorChild extends SupervisedChild {
   }
 
   private settleStart(outcome: StartOutcome): void {
-    const resolve = this.starting;
-    this.starting = undefined;
-    resolve?.(outcome);
+    if (!this.starting) return;
+    this.starting = false;
+    if (outcome === 'running') this.startedAt = this.startNow ?? this.owner.clock.now();
+    const resolve = this.startResolve;
+    this.startResolve = undefined;
+    if (resolve) resolve(outcome);
+    else this.startOutcome = outcome;
   }
 
   private clearStartTimer(): void {
@@ -282,11 +313,10 @@ export class ActorChild extends SupervisedChild {
   async hardReset(): Promise<boolean> {
     if (this.state !== 'running') return false;
     await this.halt(false);
+    // `startedAt` is when the new generation runs (settleStart), not when it began.
+    this.startNow = undefined;
     const outcome = await this.begin();
-    if (outcome === 'running') {
-      this.startedAt = this.owner.clock.now();
-      return true;
-    }
+    if (outcome === 'running') return true;
     // The new generation failed to start: that failure is its own exit.
     if (typeof outcome === 'object' && this.wanted === 'running') {
       this.owner.childExited(this, this.exit, this.gen);

@@ -417,10 +417,10 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     current: SupervisedChild,
     why: unknown,
   ): Promise<SupervisedChild | undefined> {
+    const sibling = `restart of "${current.id}"`;
     for (const c of group) {
       if (c.wanted !== 'running' || !ENDED.has(c.state)) continue;
-      const reason = c === current ? why : `restart of "${current.id}"`;
-      if (!(await this.startChild(c, 'child.restarted', reason))) return c;
+      if (!(await this.startChild(c, 'child.restarted', c === current ? why : sibling))) return c;
     }
     return undefined;
   }
@@ -539,22 +539,22 @@ export class SupervisorCore implements TreeSource, ChildOwner {
 
   /** Emits and logs one decision about a direct child. */
   report(type: SupervisorReportType, rec: SupervisedChild, reason?: unknown): void {
-    const report: SupervisorReport = {
-      type,
-      id: rec.id,
-      path: [rec.id],
-      generation: rec.generation,
-      ...(reason === undefined ? {} : { reason }),
-      restarts: this.window.count(this.clock.now()),
-    };
+    const id = rec.id;
+    const generation = rec.generation;
+    const restarts = this.window.count(this.clock.now());
+    // One object per report and one per log line, in the key order the reports always had.
+    const report: SupervisorReport =
+      reason === undefined
+        ? { type, id, path: [id], generation, restarts }
+        : { type, id, path: [id], generation, reason, restarts };
     this.emit(report);
-    const log = { child: rec.id, generation: report.generation, restarts: report.restarts };
     if (type === 'child.failed' || type === 'child.killed') {
-      this.logger.warn({ ...log, err: toError(reason) }, type);
+      this.logger.warn({ child: id, generation, restarts, err: toError(reason) }, type);
     } else if (type === 'child.started') {
-      this.logger.debug(log, type);
+      this.logger.debug({ child: id, generation, restarts }, type);
     } else {
-      this.logger.info({ ...log, reason: reason instanceof Error ? reason.message : reason }, type);
+      const why = reason instanceof Error ? reason.message : reason;
+      this.logger.info({ child: id, generation, restarts, reason: why }, type);
     }
   }
 

@@ -3,12 +3,7 @@
  * (SPEC §8), and the rules that turn a plain machine in `children` into one.
  */
 import { SupervisorConfigError } from '../errors.ts';
-import {
-  type ActorChildSpec,
-  attachSpec,
-  describeOptions,
-  specOf,
-} from '../internal/child-spec.ts';
+import { type ActorChildSpec, attachSpec, specOf } from '../internal/child-spec.ts';
 import type { RestartType } from '../internal/exit-reason.ts';
 import {
   checkBoolean,
@@ -203,7 +198,8 @@ export function supervise<TLogic extends AnyActorLogic>(
       'permanent',
     resetGlobally: checkBoolean(options.resetGlobally, 'resetGlobally', fail) ?? true,
     significant: checkBoolean(options.significant, 'significant', fail) ?? false,
-    describe: describeOptions({
+    // Plain values only (no function): built as it is, not filtered as a service's options are.
+    describe: {
       id,
       restart: options.restart ?? 'permanent',
       ready: typeof options.ready === 'string' ? options.ready : options.ready && 'predicate',
@@ -211,7 +207,7 @@ export function supervise<TLogic extends AnyActorLogic>(
       startTimeout: options.startTimeout ?? SUPERVISE_DEFAULTS.startTimeout,
       gracePeriod: options.gracePeriod ?? SUPERVISE_DEFAULTS.gracePeriod,
       systemId: options.systemId,
-    }),
+    },
     logic,
     input: options.input,
     ready: checkReady(logic, options.ready, fail),
