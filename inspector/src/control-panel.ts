@@ -3,20 +3,10 @@
  * to the last one. Shown only for nodes the control API can command, when it is on.
  */
 import type { ControlInfo, InspectorNode } from '../../src/inspector/protocol.ts';
-import {
-  COMMANDS,
-  type Command,
-  type CommandResult,
-  sendCommand,
-  storedToken,
-  storeToken,
-} from './control.ts';
+import { COMMANDS, type Command, sendCommand, withToken } from './control.ts';
 import { h } from './dom.ts';
 import { pathText } from './node-text.ts';
 import type { TokenForm } from './token-form.ts';
-
-const NEEDS_TOKEN = 'The control API needs a token:';
-const REFUSED = 'The token was refused; enter it again:';
 
 const LABELS: Record<Command, string> = {
   restart: 'Restart',
@@ -93,21 +83,17 @@ export class ControlPanel {
     const turn = ++this.turn;
     const label = LABELS[command];
     this.setBusy(true);
-    let token = storedToken();
-    if (token === null && this.tokenRequired) token = await this.askToken(turn, NEEDS_TOKEN);
-    let result: CommandResult | null = null;
-    // Until it is not refused: a 401 asks for the token (again) and retries with it.
-    while (token !== null || !this.tokenRequired) {
-      if (turn === this.turn) this.say('pending', `${label} ${pathText(path)}…`);
-      result = await sendCommand(path, command, token);
-      if (result.status !== 401) break;
-      storeToken(null);
-      token = await this.askToken(turn, token ? REFUSED : NEEDS_TOKEN);
-      if (token === null) break;
-    }
+    const result = await withToken(
+      this.tokenRequired,
+      (reason) => this.askToken(turn, reason),
+      (token) => {
+        if (turn === this.turn) this.say('pending', `${label} ${pathText(path)}…`);
+        return sendCommand(path, command, token);
+      },
+    );
     if (turn !== this.turn) return;
     this.setBusy(false);
-    if (!result || (result.status === 401 && token === null)) {
+    if (!result) {
       this.say('error', `${label}: not sent, the control API needs its token.`);
     } else if (result.ok) {
       const { state, generation } = result.node;

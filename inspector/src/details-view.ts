@@ -7,6 +7,7 @@ import type { InspectorNode } from '../../src/inspector/protocol.ts';
 import { ChartView } from './chart-view.ts';
 import { ControlPanel } from './control-panel.ts';
 import { h, type Slot, slot, writeText } from './dom.ts';
+import { EventBox } from './event-box.ts';
 import { clock, duration, eventLabel, limit, pathText } from './node-text.ts';
 import type { Changes, InspectorStore } from './store.ts';
 import type { TokenForm } from './token-form.ts';
@@ -47,11 +48,12 @@ interface Open {
   readonly key: string;
   readonly title: HTMLElement;
   readonly stateBadge: HTMLElement;
-  readonly slots: Record<'title' | 'state' | 'options' | 'details', Slot>;
+  readonly slots: Record<'title' | 'state' | 'options' | 'details' | 'context', Slot>;
   readonly fields: { row: HTMLElement; value: HTMLElement; text: Slot }[];
   readonly error: HTMLElement;
   readonly options: HTMLElement;
   readonly details: HTMLElement;
+  readonly context: HTMLElement;
   readonly events: HTMLElement;
   lastError: InspectorNode['lastError'] | null;
 }
@@ -69,6 +71,7 @@ interface Open {
 export class DetailsView {
   private open: Open | null = null;
   private readonly controls: ControlPanel;
+  private readonly eventBox: EventBox;
   private readonly chartBox: HTMLElement;
   private readonly chart: ChartView;
 
@@ -79,6 +82,7 @@ export class DetailsView {
     this.root = root;
     this.store = store;
     this.controls = new ControlPanel(tokenForm);
+    this.eventBox = new EventBox(tokenForm);
     this.chartBox = h('div', {
       class: 'chart',
       'data-testid': 'statechart',
@@ -100,6 +104,7 @@ export class DetailsView {
     if (!node) {
       this.open = null;
       this.controls.show(undefined, this.store.control);
+      this.eventBox.show(undefined, this.store.control);
       this.chart.show(undefined, undefined);
       this.root.replaceChildren(
         h('p', { class: 'hint' }, 'Select a node in the tree to see its details.'),
@@ -116,11 +121,12 @@ export class DetailsView {
       key: node.key,
       title,
       stateBadge,
-      slots: { title: slot(), state: slot(), options: slot(), details: slot() },
+      slots: { title: slot(), state: slot(), options: slot(), details: slot(), context: slot() },
       fields,
       error: h('section', { class: 'last-error', 'data-testid': 'last-error' }),
       options: h('pre', { class: 'json', 'data-testid': 'options' }),
       details: h('pre', { class: 'json' }),
+      context: h('pre', { class: 'json', 'data-testid': 'context' }),
       events: h('ol', { class: 'events', 'data-testid': 'events' }),
       lastError: null,
     };
@@ -131,6 +137,8 @@ export class DetailsView {
       h('dl', { class: 'fields', 'data-testid': 'fields' }, ...fields.map((f) => f.row)),
       open.error,
       section('Statechart', this.chartBox),
+      this.eventBox.el,
+      section('Context', open.context),
       section('Options', open.options),
       section('Details', open.details),
       section('Recent events', open.events),
@@ -138,6 +146,7 @@ export class DetailsView {
     this.update(node);
     this.renderEvents(open);
     this.controls.show(node, this.store.control);
+    this.eventBox.show(node, this.store.control);
     this.showChart(node);
   }
 
@@ -150,6 +159,7 @@ export class DetailsView {
     if (changes.all || changes.nodes.has(open.key)) {
       this.update(node);
       this.controls.show(node, this.store.control);
+      this.eventBox.show(node, this.store.control);
       this.chart.highlight(node.value);
     }
     if (changes.machines || changes.all) this.showChart(node);
@@ -181,6 +191,9 @@ export class DetailsView {
     const details = node.details ? JSON.stringify(node.details, null, 2) : '';
     writeText(open.details, open.slots.details, details);
     open.details.parentElement!.hidden = !details;
+    const context = contextText(node.context);
+    writeText(open.context, open.slots.context, context);
+    open.context.parentElement!.hidden = !context;
     if ((node.lastError ?? null) !== open.lastError) {
       open.lastError = node.lastError ?? null;
       renderError(open.error, open.lastError);
@@ -210,6 +223,12 @@ export class DetailsView {
       );
     open.events.replaceChildren(...items);
   }
+}
+
+/** A context as the page shows it: pretty JSON, or the server's text when it was cut. */
+function contextText(context: unknown): string {
+  if (context === undefined) return '';
+  return typeof context === 'string' ? context : JSON.stringify(context, null, 2);
 }
 
 function section(title: string, body: HTMLElement): HTMLElement {

@@ -62,10 +62,10 @@ export class ClientGoneError extends Error {
 }
 
 /**
- * Reads a JSON body of at most {@link BODY_LIMIT} bytes; an empty body is `null`. A body cut
- * off by the client rejects with {@link ClientGoneError}.
+ * Reads a body of at most {@link BODY_LIMIT} bytes (413 beyond), as it came. A body cut off by
+ * the client rejects with {@link ClientGoneError}.
  */
-export async function readJson(req: IncomingMessage): Promise<unknown> {
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > BODY_LIMIT) {
     req.resume();
@@ -86,7 +86,15 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     // Reading a request fails only when its connection does (`aborted`, ECONNRESET).
     throw e instanceof HttpError ? e : new ClientGoneError(e);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads a JSON body of at most {@link BODY_LIMIT} bytes; an empty body is `null`. A body cut
+ * off by the client rejects with {@link ClientGoneError}.
+ */
+export async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8').trim();
   if (text === '') return null;
   try {
     return JSON.parse(text) as unknown;

@@ -3,6 +3,7 @@
  * forwarding to Stately's inspector. `createInspectorServer` is also exported from the root.
  */
 export type {
+  AcceptedEvent,
   ChartState,
   ChartTransition,
   ControlInfo,

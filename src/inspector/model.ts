@@ -30,6 +30,7 @@ import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.t
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import { lifecycleOf, runtimeOf } from '../tree.ts';
 import type { TreeNode, TreeSource } from '../tree-node.ts';
+import { acceptedEvents, boundedContext } from './actor-view.ts';
 import { chartOf } from './chart.ts';
 import {
   type DeltaMessage,
@@ -96,6 +97,9 @@ interface Entry {
   valueText: string;
   errorText: string;
   detailsText: string;
+  /** The user's machines: what the page's event box offers, and their context, as text. */
+  acceptsText: string;
+  contextText: string;
   /** The snapshot subscription while a page is connected (our children only). */
   unsubscribe: (() => void) | undefined;
 }
@@ -168,6 +172,14 @@ function optionsOf(actor: AnyActorRef, source: Source, kind: InspectorNode['kind
     out.children = (children ?? []).map((m) => m.id);
   }
   return out;
+}
+
+/** The user's machine: the events it takes now (the page's event box) and its context. */
+function userMachineView(node: InspectorNode, snapshot: unknown): void {
+  node.accepts = acceptedEvents(snapshot);
+  const context = boundedContext(snapshot);
+  if (context === undefined) delete node.context;
+  else node.context = context;
 }
 
 /** A key for the path of a node under its top supervisor. */
@@ -487,6 +499,7 @@ export class InspectorModel {
     } else {
       node.state =
         snapshot && 'value' in snapshot ? stateText(snapshot.value) : (snapshot?.status ?? '');
+      if (node.kind === 'actor' && machineOf(actor)) userMachineView(node, snapshot);
     }
     if (!entry) this.addStatic(node, actor, ours?.source);
     return node;
@@ -557,6 +570,8 @@ export class InspectorModel {
     const valueText = typeof value === 'string' ? value : JSON.stringify(value);
     const errorText = node.lastError ? `${node.lastError.at} ${node.lastError.message}` : '';
     const detailsText = node.details ? JSON.stringify(node.details) : '';
+    const acceptsText = node.accepts ? JSON.stringify(node.accepts) : '';
+    const contextText = node.context === undefined ? '' : JSON.stringify(node.context);
     if (!entry) {
       if (value !== undefined) node.value = value;
       const created: Entry = {
@@ -569,6 +584,8 @@ export class InspectorModel {
         valueText,
         errorText,
         detailsText,
+        acceptsText,
+        contextText,
         unsubscribe: undefined,
       };
       this.entries.set(key, created);
@@ -603,7 +620,17 @@ export class InspectorModel {
       change ??= { key };
       change.details = node.details ?? null;
     }
+    if (acceptsText !== entry.acceptsText) {
+      change ??= { key };
+      change.accepts = node.accepts ?? null;
+    }
+    if (contextText !== entry.contextText) {
+      change ??= { key };
+      change.context = node.context ?? null;
+    }
     entry.node = node;
+    entry.acceptsText = acceptsText;
+    entry.contextText = contextText;
     entry.pathText = pathText;
     entry.valueText = valueText;
     entry.errorText = errorText;

@@ -111,6 +111,33 @@ export interface InspectorNode {
   options?: Record<string, unknown>;
   /** Key of its machine's drawing in `machines`; absent for actors that are not machines. */
   machine?: string;
+  /**
+   * The user's machines (`kind: 'actor'`): the events it can take in its current state (what
+   * the page's event box offers); empty when it is not active. Absent for other nodes.
+   */
+  accepts?: AcceptedEvent[];
+  /**
+   * The user's machines (`kind: 'actor'`): its context, JSON-safe, 5 levels deep; text ending
+   * in `…` when its JSON is over 8,000 characters.
+   */
+  context?: unknown;
+}
+
+/**
+ * An event a machine can take in its current state: a transition from an active state or one
+ * of its ancestors has this event type. Guards are not evaluated: `guards` names them when
+ * every such transition has one (the event may then be ignored).
+ *
+ * @example
+ * ```ts
+ * const label = (e: AcceptedEvent) => (e.guards ? `${e.type} [${e.guards.join(', ')}]` : e.type);
+ * ```
+ */
+export interface AcceptedEvent {
+  /** The event type (`db.close`). */
+  type: string;
+  /** The guards of its transitions, when all of them have one. */
+  guards?: string[];
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   HttpError,
   LOOPBACK,
   listen,
+  readBody,
   sameOrigin,
   sendJson,
 } from '../control/http.ts';
@@ -421,15 +422,19 @@ export async function createInspectorServer(
         allow: 'POST',
       });
     }
+    // An event for `send` is forwarded as it came: the control API validates it (decision 0058).
+    const payload = await readBody(req);
     const abort = new AbortController();
     res.on('close', () => abort.abort());
     let answer: Response;
     try {
       const headers: Record<string, string> = {};
       if (req.headers.authorization) headers.authorization = req.headers.authorization;
+      if (payload.length > 0) headers['content-type'] = 'application/json';
       answer = await fetch(new URL(target, controlUrl), {
         method: 'POST',
         headers,
+        ...(payload.length > 0 ? { body: payload } : {}),
         signal: abort.signal,
       });
     } catch (e) {

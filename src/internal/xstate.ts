@@ -13,6 +13,7 @@ import {
   emit,
   fromCallback,
   fromPromise,
+  getNextTransitions,
   type InputFrom,
   type SnapshotFrom,
   sendTo,
@@ -280,4 +281,26 @@ export function onEveryEmitted(
     }
   ).on('*', listener);
   return () => subscription.unsubscribe();
+}
+
+/** One transition out of a machine's current state: its event type and whether it has a guard. */
+export interface NextTransition {
+  /** The event type as the machine declares it (`''` for `always`, `*` wildcards as written). */
+  readonly eventType: string;
+  /** The guard as the machine config gives it (a name, an object with `type`, a function). */
+  readonly guard: unknown;
+}
+
+/**
+ * Every transition out of the states `snapshot` is in (its active atomic states and their
+ * ancestors, guards not evaluated), in XState's deterministic order: XState's public
+ * `getNextTransitions` (added in 5.x, which reads the snapshot's private `_nodes`). Empty for a
+ * snapshot that is not a machine's.
+ */
+export function nextTransitionsOf(snapshot: unknown): NextTransition[] {
+  if (!snapshot || typeof snapshot !== 'object' || !('machine' in snapshot)) return [];
+  return getNextTransitions(snapshot as Parameters<typeof getNextTransitions>[0]).map((t) => ({
+    eventType: String(t.eventType),
+    guard: t.guard,
+  }));
 }

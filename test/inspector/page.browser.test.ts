@@ -4,109 +4,35 @@
  * Every wait is on a condition in the page (`waitForSelector`, `waitForFunction`) or on the
  * tree, never a fixed sleep. Each test closes its browser, servers and actors.
  *
- * The page must be built (`npm run build`); it is built here only when `inspector/dist` is
- * missing, so that other test files reading it never see it half written.
+ * The page must be built (`npm run build`); it is built here when `inspector/dist` is missing
+ * or older than the page's sources (one test file at a time: see built-page.ts).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AnyActorRef, createActor } from 'xstate';
+import { describe, expect, it } from 'vitest';
 import {
-  createControlServer,
   createInspectorServer,
   createService,
   createSupervisor,
-  type InspectorServerOptions,
   silentLogger,
 } from '../../src/index.ts';
-import { CHROMIUM_PATH, hasChromium, launchBrowser } from '../helpers/browser.ts';
 import { reach } from '../helpers/supervisor.ts';
+import { row, until, usePageHarness } from './page-harness.ts';
 
-const PAGE = fileURLToPath(new URL('../../inspector/dist/index.html', import.meta.url));
-const VITE_CONFIG = fileURLToPath(new URL('../../inspector/vite.config.ts', import.meta.url));
 const SCREENSHOT = fileURLToPath(new URL('../../docs/images/inspector.png', import.meta.url));
 const TOKEN = 'page-test-token';
 /** style.css's `--failed` and `--running`, as computed colours. */
 const RED = 'rgb(207, 34, 46)';
 const GREEN = 'rgb(26, 127, 55)';
-const WAIT = 10_000;
 
-// A missing browser fails every test here with the fix, never skips them quietly.
-beforeAll(async () => {
-  if (!(await hasChromium())) {
-    throw new Error(
-      `The inspector page tests need Chromium at ${CHROMIUM_PATH}: install it (Debian: apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`,
-    );
-  }
-});
-
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  // Every cleanup runs, even after one throws (a page error must not leak a browser).
-  const errors: unknown[] = [];
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c();
-    } catch (e) {
-      errors.push(e);
-    }
-  }
-  if (errors.length > 0) throw errors[0];
-});
-
-beforeAll(async () => {
-  if (existsSync(PAGE)) return;
-  const { build } = await import('vite');
-  await build({ configFile: VITE_CONFIG, logLevel: 'warn' });
-}, 60_000);
-
-function start(root: ReturnType<typeof createSupervisor>): AnyActorRef {
-  const actor = createActor(root).start();
-  cleanups.push(() => actor.stop());
-  return actor;
-}
-
-async function inspect(actor: AnyActorRef, options: InspectorServerOptions = {}) {
-  const server = await createInspectorServer(actor, { logger: silentLogger, ...options });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function control(actor: AnyActorRef, token?: string) {
-  const server = await createControlServer(actor, {
-    logger: silentLogger,
-    ...(token ? { token } : {}),
-  });
-  cleanups.push(() => server.close());
-  return server;
-}
-
-async function openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const browser = await launchBrowser(viewport);
-  cleanups.push(() => browser.close());
-  const errors: string[] = [];
-  browser.page.on('pageerror', (e) => errors.push(e.message));
-  cleanups.push(() => expect(errors, 'errors thrown in the page').toEqual([]));
-  browser.page.setDefaultTimeout(WAIT);
-  await browser.page.goto(url);
-  return browser.page;
-}
-
-/** Waits until `expression`, evaluated in the page, is truthy. */
-function until(page: Page, expression: string, timeout = WAIT) {
-  return page.waitForFunction(expression, undefined, { timeout });
-}
+const { cleanups, start, inspect, control, openPage } = usePageHarness();
 
 /** An expression for an element's state colour (its left border), run in the page. */
 const colourOf = (selector: string) =>
   `getComputedStyle(document.querySelector('${selector}')).borderLeftColor`;
-
-/** A row's selector by its path (the top supervisor's id for it). */
-const row = (name: string) => `[data-testid="node-${name}"]`;
 
 describe('inspector page', () => {
   it('shows the tree live: states and colours, a failure, its restart, the timeline', async () => {

@@ -10,6 +10,7 @@ import {
   emitFrom,
   isActorNotStarted,
   isActorStopped,
+  nextTransitionsOf,
   parentOf,
   stopActor,
 } from '../../src/internal/xstate.ts';
@@ -76,6 +77,22 @@ describe('XState-private calls (src/internal/xstate.ts)', () => {
     }, 10);
     clock.increment(10);
     expect(fired).toBe(true);
+    actor.stop();
+  });
+
+  it('getNextTransitions(snapshot): the transitions out of the active states, guards not run (nextTransitionsOf)', () => {
+    const machine = setup({ guards: { never: () => false } }).createMachine({
+      id: 'm',
+      initial: 'a',
+      on: { top: '.b' },
+      states: { a: { on: { go: { guard: 'never', target: 'b' } } }, b: {} },
+    });
+    const actor = createActor(machine).start();
+    expect(nextTransitionsOf(actor.getSnapshot())).toEqual([
+      { eventType: 'go', guard: 'never' },
+      { eventType: 'top', guard: undefined },
+    ]);
+    expect(nextTransitionsOf({ status: 'active' })).toEqual([]);
     actor.stop();
   });
 });
