@@ -1,0 +1,99 @@
+/**
+ * The chaos run of the durable queues: replica processes handle a batch of jobs while a random
+ * one is SIGKILLed every `killEvery` ms and started again at once. Used by the chaos tests (a
+ * scaled-down run) and by bench/durable-queues.ts (the full 10,000 jobs).
+ */
+import { type NodeProcess, startNode } from '../helpers/node-process.ts';
+import type { BackendKind, TestBackend } from './queue-helpers.ts';
+
+const REPLICA = 'test/durable/queue-replica.ts';
+
+export interface ChaosOptions {
+  readonly jobs: number;
+  readonly replicas: number;
+  readonly concurrency: number;
+  /** Milliseconds between two kills. */
+  readonly killEvery: number;
+  /** No kill after this many (then the run ends by itself). */
+  readonly maxKills: number;
+  /** A hang guard for the whole run. */
+  readonly timeout: number;
+}
+
+export interface ChaosResult {
+  readonly kind: BackendKind;
+  readonly jobs: number;
+  readonly kills: number;
+  /** Jobs never done. */
+  readonly lost: number;
+  /** `done` lines beyond the first for a job. */
+  readonly duplicates: number;
+  /** The most duplicates the kills may cause: each kill repeats at most the jobs in flight. */
+  readonly bound: number;
+  readonly ms: number;
+}
+
+/** Enqueues `jobs` jobs, runs the replicas and the kills until every job is done. */
+export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<ChaosResult> {
+  const queue = backend.create<string>({ name: 'chaos', lease: 2_000, batchSize: 1 });
+  for (let i = 0; i < o.jobs; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, o.jobs - i) }, (_, k) => queue.enqueue(`j${i + k}`)),
+    );
+  }
+  const counts = new Map<string, number>();
+  const env = {
+    ...backend.env(),
+    XSQ_QUEUE: 'chaos',
+    XSQ_CONCURRENCY: String(o.concurrency),
+    XSQ_WORK_MS: '2',
+  };
+  const live: (NodeProcess | undefined)[] = [];
+  const start = (slot: number) => {
+    const p = startNode(REPLICA, env, o.timeout);
+    let rest = '';
+    p.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (rest + d).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('done ')) {
+          const task = line.slice(5);
+          counts.set(task, (counts.get(task) ?? 0) + 1);
+        }
+      }
+    });
+    live[slot] = p;
+  };
+  const t0 = performance.now();
+  for (let i = 0; i < o.replicas; i++) start(i);
+  let kills = 0;
+  const deadline = Date.now() + o.timeout;
+  let nextKill = Date.now() + o.killEvery;
+  while (counts.size < o.jobs) {
+    if (Date.now() > deadline) break;
+    if (kills < o.maxKills && Date.now() >= nextKill) {
+      const slot = Math.floor(Math.random() * o.replicas);
+      const victim = live[slot]!;
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      kills++;
+      start(slot);
+      nextKill = Date.now() + o.killEvery;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const ms = performance.now() - t0;
+  for (const p of live) p?.child.kill('SIGTERM');
+  await Promise.all(live.map((p) => p?.exited));
+  let duplicates = 0;
+  for (const n of counts.values()) duplicates += n - 1;
+  return {
+    kind: backend.kind,
+    jobs: o.jobs,
+    kills,
+    lost: o.jobs - counts.size,
+    duplicates,
+    bound: kills * o.concurrency,
+    ms,
+  };
+}
