@@ -3,7 +3,7 @@
  * leads nowhere, and the API reference TypeDoc generates from the TSDoc has no broken link,
  * no missing export and no undocumented public declaration.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,32 @@ describe('links in the docs', () => {
     expect(headingId('The deadline: nothing lost silently')).toBe(
       'the-deadline-nothing-lost-silently',
     );
+  });
+});
+
+/** The pages a user reads first: README.md, docs/*.md, the kinds and the recipes. */
+function mainPages(): string[] {
+  const under = (dir: string) =>
+    readdirSync(join(root, dir))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `${dir}/${f}`);
+  return ['README.md', ...under('docs'), ...under('docs/kinds'), ...under('docs/recipes')];
+}
+
+describe('main pages', () => {
+  it('name none of the seed libraries: their vocabulary lives in docs/coming-from/', () => {
+    // The docs index names them once, to lead to the guides (decision 0073).
+    const seeds = /\b(GCL|Looper|SuperLoops?|servicefactory|aiomisc|pyaltt)\b/;
+    const found = mainPages()
+      .filter((page) => page !== 'docs/README.md')
+      .flatMap((page) =>
+        readFileSync(join(root, page), 'utf8')
+          .split('\n')
+          .map((line, i) => [`${page}:${i + 1}`, line] as const)
+          .filter(([, line]) => seeds.test(line))
+          .map(([at, line]) => `${at}: ${line.trim()}`),
+      );
+    expect(found).toEqual([]);
   });
 });
 
