@@ -16,6 +16,13 @@ export {
   controlRequest,
   DEFAULT_CONTROL_TIMEOUT,
 } from './control/client.ts';
+export {
+  type ControlClient,
+  type ControlClientOptions,
+  type ControlEvent,
+  createControlClient,
+  type ReadyState,
+} from './control/control-client.ts';
 export { type PerformOptions, perform } from './control/perform.ts';
 export {
   type PerformClientErrorCode,
@@ -169,3 +176,8 @@ export {
 export { type ShutdownOptions, shutdown } from './shutdown.ts';
 export { getTree } from './tree.ts';
 export type { LifecycleState, TreeNode } from './tree-node.ts';
+export {
+  instrumentTree,
+  type TelemetryOptions,
+  type TreeInstrumentation,
+} from './telemetry/instrument.ts';

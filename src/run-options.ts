@@ -7,6 +7,7 @@ import { type ControlServerOptions, checkControlOptions } from './control/server
 import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from './errors.ts';
 import { checkInspectorOptions, type InspectorServerOptions } from './inspector/server.ts';
 import { createConsoleLogger, type Logger } from './logger.ts';
+import { checkTelemetryOptions, type TelemetryOptions } from './telemetry/instrument.ts';
 
 /**
  * Options of {@link run}. Every option is checked when `run()` is called; an unknown name or a
@@ -27,6 +28,15 @@ export interface RunOptions {
    * @default 60000
    */
   shutdownTimeout?: number;
+  /**
+   * How long, on a signal or `POST /shutdown`, readiness fails (`/readyz` answers 503) before
+   * the graceful shutdown begins, so load balancers and Kubernetes stop sending traffic first
+   * (lightship's rule). The process keeps serving meanwhile. `shutdownTimeout` counts from the
+   * end of the delay. No delay when the signal comes during the start (nothing was ready),
+   * nor for `handle.stop()`. A second signal during the delay ends the run with code 70.
+   * @default 0
+   */
+  shutdownDelay?: number;
   /**
    * How long, once `shutdownTimeout` has run out (or a second signal came), the queue
    * workers' `onDiscard` may take before the process exits anyway. The process exits at most
@@ -68,6 +78,13 @@ export interface RunOptions {
    * @default undefined (no inspector)
    */
   inspector?: Pick<InspectorServerOptions, 'port' | 'host' | 'stately' | 'title' | 'allowedHosts'>;
+  /**
+   * OpenTelemetry spans and metrics for the tree (see `instrumentTree`): `true` for the global
+   * providers, or the providers to use. Needs `@opentelemetry/api` installed; without it, a
+   * warning is logged and the tree runs without. The tree starts once it is loaded.
+   * @default false (nothing of OpenTelemetry is loaded)
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 /**
@@ -132,22 +149,26 @@ export class RunOptionsError extends XstateSupervisorError implements ConfigErro
 /** The options of a run, checked, with their defaults. @internal */
 export interface ResolvedRunOptions {
   readonly shutdownTimeout: number;
+  readonly shutdownDelay: number;
   readonly discardTimeout: number;
   readonly signals: readonly NodeJS.Signals[];
   readonly logger: Logger;
   readonly exit: boolean;
   readonly control: RunOptions['control'];
   readonly inspector: RunOptions['inspector'];
+  readonly telemetry: true | TelemetryOptions | undefined;
 }
 
 const KNOWN = [
   'shutdownTimeout',
+  'shutdownDelay',
   'discardTimeout',
   'signals',
   'logger',
   'exit',
   'control',
   'inspector',
+  'telemetry',
 ];
 /** Signals a process cannot catch: listening to them throws. */
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
@@ -247,6 +268,7 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   }
   for (const key of Object.keys(options)) if (!KNOWN.includes(key)) p.unknown(key, options[key]);
   checkDuration(p, options, 'shutdownTimeout');
+  checkDuration(p, options, 'shutdownDelay');
   checkDuration(p, options, 'discardTimeout');
   checkSignals(p, options.signals);
   const logger = options.logger;
@@ -261,16 +283,24 @@ export function resolveRunOptions(options: unknown): ResolvedRunOptions {
   }
   checkServer(p, 'control', options.control, checkControlOptions);
   checkServer(p, 'inspector', options.inspector, checkInspectorOptions);
+  const telemetry = options.telemetry;
+  if (telemetry !== undefined && typeof telemetry !== 'boolean') {
+    p.server('telemetry', telemetry, () =>
+      checkTelemetryOptions(telemetry, 'run() option `telemetry`'),
+    );
+  }
   const [first, ...rest] = p.list;
   if (first) throw new RunOptionsError([first, ...rest]);
   const o = options as RunOptions;
   return {
     shutdownTimeout: o.shutdownTimeout ?? 60_000,
+    shutdownDelay: o.shutdownDelay ?? 0,
     discardTimeout: o.discardTimeout ?? 1_000,
     signals: o.signals ?? ['SIGINT', 'SIGTERM'],
     logger: o.logger ?? createConsoleLogger(),
     exit: o.exit ?? true,
     control: o.control,
     inspector: o.inspector,
+    telemetry: o.telemetry === false ? undefined : o.telemetry,
   };
 }

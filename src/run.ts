@@ -5,10 +5,12 @@
 import { type ControlServer, createControlServer } from './control/server.ts';
 import { CommandError, toError } from './errors.ts';
 import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
+import type { Actor } from 'xstate';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
 import { handOverQueues } from './run-deadline.ts';
 import { type RunOptions, resolveRunOptions } from './run-options.ts';
 import { shutdown } from './shutdown.ts';
+import { instrumentTree, type TreeInstrumentation } from './telemetry/instrument.ts';
 import { lifecycleOf, sourceOf } from './tree.ts';
 
 export type { RunOptionProblem, RunOptions } from './run-options.ts';
@@ -44,17 +46,23 @@ export interface RunResult {
 
 /**
  * What {@link run} returns, at once: the tree is starting, not yet running (await `ready`).
+ * `TActor` is the root's actor type: `run(createSupervisor(...))` gives a handle whose `actor`
+ * knows the supervisor's reports and commands.
  *
  * @example
  * ```ts
  * const handle = run(root, { exit: false });
+ * handle.actor.on('child.restarted', (r) => console.log(r.path.join('/'), r.generation));
  * await handle.ready; // the tree runs
  * await handle.stop(); // graceful; `done` then resolves with { exitCode: 0, reason: 'stopped' }
  * ```
  */
-export interface RunHandle {
-  /** The root actor. */
-  readonly actor: AnyActorRef;
+export interface RunHandle<TActor extends AnyActorRef = AnyActorRef> {
+  /**
+   * The root actor, typed by the root machine: `actor.on('child.restarted', (r) => r.path)`
+   * needs no cast when the root is a supervisor.
+   */
+  readonly actor: TActor;
   /** Shuts the tree down gracefully; resolves when it has stopped. */
   stop(): Promise<void>;
   /**
@@ -66,7 +74,7 @@ export interface RunHandle {
    * Resolves once the tree runs and the servers asked for listen; rejects if the run ends
    * first or a server cannot listen (the tree is then shut down and the run ends with code 1).
    */
-  readonly ready: Promise<RunHandle>;
+  readonly ready: Promise<RunHandle<TActor>>;
   /** The control API, once `ready` (with `options.control`). */
   readonly control?: ControlServer;
   /** The inspector, once `ready` (with `options.inspector`). */
@@ -95,10 +103,15 @@ export interface RunHandle {
  * console.log(`stopped with code ${exitCode}`);
  * ```
  */
-export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle {
+export function run<TMachine extends AnyStateMachine>(
+  root: TMachine,
+  options: RunOptions = {},
+): RunHandle<Actor<TMachine>> {
+  type Handle = RunHandle<Actor<TMachine>>;
   const o = resolveRunOptions(options);
-  const { shutdownTimeout, signals, logger } = o;
-  const actor = createActor(root, { input: { logger } });
+  const { shutdownTimeout, shutdownDelay, signals, logger } = o;
+  // The root machine's input is the logger its tree inherits (a service's or supervisor's).
+  const actor = createActor(root as AnyStateMachine, { input: { logger } }) as Actor<TMachine>;
   if (!sourceOf(actor)) {
     throw new CommandError(
       'NOT_A_SUPERVISED_ACTOR',
@@ -119,9 +132,9 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   /** The root failed and is being shut down; set once, as every later event re-notifies. */
   let failing = false;
 
-  let markReady!: (handle: RunHandle) => void;
+  let markReady!: (handle: Handle) => void;
   let failReady!: (error: Error) => void;
-  const ready = new Promise<RunHandle>((resolve, reject) => {
+  const ready = new Promise<Handle>((resolve, reject) => {
     markReady = resolve;
     failReady = reject;
   });
@@ -129,6 +142,10 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
   ready.catch(() => {});
   let control: ControlServer | undefined;
   let inspector: InspectorServer | undefined;
+  let telemetry: TreeInstrumentation | undefined;
+  /** Readiness has turned red for the shutdown (`/readyz` answers 503 from then on). */
+  let draining = false;
+  let delayTimer: NodeJS.Timeout | undefined;
   // Idle workers wait on promises, which keep no process alive: the run holds it open until
   // it ends, so a tree of idle queue and event workers still waits for its signal.
   const keepAlive = setInterval(() => {}, 2 ** 31 - 1);
@@ -138,7 +155,9 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     ended = true;
     ending = true;
     clearInterval(keepAlive);
+    clearTimeout(delayTimer);
     removeHandlers();
+    telemetry?.dispose();
     void control?.close();
     void inspector?.close();
     failReady(
@@ -170,6 +189,19 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
     viaProcessExit: boolean,
   ): Promise<void> => {
     stopping ??= (async () => {
+      draining = true;
+      // Lightship's rule: readiness fails first, so load balancers stop sending traffic, and
+      // only then does the drain begin. A tree not yet running gets no traffic: no delay.
+      if (reason !== 'stopped' && started && shutdownDelay > 0) {
+        logger.info(
+          { shutdownDelay },
+          'readiness now fails (/readyz 503); the shutdown begins after shutdownDelay',
+        );
+        await new Promise<void>((resolve) => {
+          delayTimer = setTimeout(resolve, shutdownDelay);
+        });
+        if (ending) return;
+      }
       const timer = setTimeout(() => {
         logger.error({ shutdownTimeout }, 'shutdown overran shutdownTimeout; exiting with code 70');
         overrun(`the shutdown overran shutdownTimeout (${shutdownTimeout} ms)`);
@@ -230,7 +262,6 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       const state = lifecycleOf((snapshot as { value: unknown }).value);
       if (state === 'running' && !started && !ending && !stopping) {
         started = true;
-        logger.info({ root: root.id }, 'running; press Ctrl+C to stop');
         void startServers();
       } else if (state === 'failed' && !stopping && !failing) {
         failRun(rootError(actor), 'the root failed; exiting with code 1');
@@ -254,7 +285,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
       );
     },
   });
-  const handle: { -readonly [K in keyof RunHandle]: RunHandle[K] } = {
+  const handle: { -readonly [K in keyof Handle]: Handle[K] } = {
     actor,
     stop: () => gracefulStop('stopped', false),
     done,
@@ -269,6 +300,7 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
           ...o.control,
           logger,
           onShutdown: () => gracefulStop('request', true),
+          draining: () => draining,
         });
         handle.control = control;
         if (ending) void control.close();
@@ -289,13 +321,41 @@ export function run(root: AnyStateMachine, options: RunOptions = {}): RunHandle 
         handle.inspector = inspector;
         if (ending) void inspector.close();
       }
-      if (!ending) markReady(handle);
+      if (ending) return;
+      // Last, once everything is up, so the URLs are the last lines and do not scroll away.
+      logger.info(
+        {
+          root: root.id,
+          ...(inspector && { inspector: inspector.url }),
+          ...(control && { control: control.url }),
+        },
+        'running; press Ctrl+C to stop',
+      );
+      markReady(handle);
     } catch (e) {
       failRun(toError(e), `${starting} could not start; shutting down with code 1`);
     }
   }
 
-  actor.start();
+  if (o.telemetry === undefined) actor.start();
+  else {
+    // The tree starts once telemetry is loaded, so its first iterations are traced too.
+    instrumentTree(actor, o.telemetry === true ? {} : o.telemetry).then(
+      (instrumentation) => {
+        telemetry = instrumentation;
+        if (!instrumentation) {
+          logger.warn(
+            'telemetry asked for, but @opentelemetry/api is not installed; no spans or metrics',
+          );
+        }
+        if (ended) instrumentation?.dispose();
+        else actor.start();
+      },
+      (e: unknown) => {
+        if (!ended) failRun(toError(e), 'telemetry could not start; exiting with code 1');
+      },
+    );
+  }
   return handle;
 }
 

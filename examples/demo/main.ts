@@ -171,7 +171,7 @@ const handle = run(root, {
     title: 'xstate-supervisor demo',
   },
 });
-handle.actor.on('*', (r) => say(describe(r as unknown as SupervisorReport)));
+handle.actor.on('*', (r) => say(describe(r)));
 say('demo: supervision tree starting; press Ctrl+C to stop');
 handle.ready.then(
   ({ control, inspector }) => {

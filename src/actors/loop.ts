@@ -11,6 +11,7 @@ import type { Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
+import { telemetryHooks } from '../telemetry/hooks.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { isAbortError, isThenable, type LoopOwner, LoopRun } from './loop-run.ts';
 import { isBackToBack, nextStart } from './pacing.ts';
@@ -486,7 +487,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
       first = false;
       ctx.iteration = this.iterations;
       try {
-        const result = iterate(ctx);
+        const traced = telemetryHooks.current;
+        const result = traced === undefined ? iterate(ctx) : traced.iteration(this, ctx, iterate);
         if (isThenable(result)) await result;
       } catch (e) {
         // An iteration that gives up because we aborted its signal did what it was asked.

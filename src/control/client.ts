@@ -77,7 +77,8 @@ export function checkTimeout(timeout: unknown): number {
   return timeout;
 }
 
-function checkToken(token: unknown): string | undefined {
+/** @internal Checks `token`: a non-empty string without line breaks, or undefined. */
+export function checkToken(token: unknown): string | undefined {
   if (token === undefined) return undefined;
   if (typeof token !== 'string' || token === '' || /[\r\n]/.test(token)) {
     throw new TypeError(

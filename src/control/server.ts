@@ -89,6 +89,13 @@ export interface ControlServerOptions {
  * gives it.
  *
  * @example
+  /**
+   * Whether the application is shutting down: while it says so, `/readyz` answers 503 with
+   * `shuttingDown: true`, so load balancers stop sending traffic before the drain (`run()`'s
+   * `shutdownDelay` sets it for you).
+   * @default never
+   */
+  draining?: () => boolean;
  * ```ts
  * const control: ControlServer = await createControlServer(actor, { port: 0 });
  * const tree = await (await fetch(`${control.url}/tree`)).json();
@@ -117,6 +124,7 @@ function invalid(caller: string, option: string, expected: string, got: unknown)
     'CONTROL_OPTION_INVALID',
     `${caller}: expected \`${option}\` to be ${expected}, got ${JSON.stringify(got)}.`,
   );
+  'draining',
 }
 
 /**
@@ -147,6 +155,9 @@ export function checkControlOptions(options: object, caller: string): void {
 }
 
 /** Splits `/a/b%2Fc` into decoded segments; a malformed escape is a 400. */
+  if (o.draining !== undefined && typeof o.draining !== 'function') {
+    invalid(caller, 'draining', 'a function returning a boolean', typeof o.draining);
+  }
 function segmentsOf(pathname: string): string[] {
   try {
     return pathname
@@ -204,6 +215,10 @@ export async function createControlServer(
     if (!hostAllowed(req)) throw forbiddenHost(req, 'control API');
     // An unparseable target is the client's error: a 400, never a logged 500 (and before auth,
     // since nothing is resolved from it).
+  /** `POST /shutdown` came: not ready from then on, whoever does the stopping. */
+  let shutdownRequested = false;
+  const isDraining = options.draining;
+  const draining = () => shutdownRequested || (isDraining?.() ?? false);
     let pathname: string;
     try {
       ({ pathname } = new URL(req.url ?? '/', 'http://control'));
@@ -226,7 +241,8 @@ export async function createControlServer(
       allow(req, 'GET');
       return sendJson(res, 200, getTree(actor));
     }
-    if (segments.length === 1 && head === 'healthz') {
+    // `/livez` is Kubernetes' name for liveness, `/healthz` the older one: the same answer.
+    if (segments.length === 1 && (head === 'healthz' || head === 'livez')) {
       allow(req, 'GET');
       const h = healthz(actor);
       return sendJson(res, h.ok ? 200 : 503, h);
@@ -240,6 +256,9 @@ export async function createControlServer(
       allow(req, 'GET');
       const text = await metrics.scrape();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
+      if (draining()) {
+        return sendJson(res, 503, { ...readyz(actor), ready: false, shuttingDown: true });
+      }
       res.end(text);
       return;
     }
@@ -256,6 +275,7 @@ export async function createControlServer(
     }
     if (head === 'services' && rest.length >= 2) {
       allow(req, 'POST');
+      shutdownRequested = true;
       if (rest[rest.length - 1] === 'send') {
         return sendJson(res, 202, await handleSend(actor, rest.slice(0, -1), req));
       }

@@ -6,9 +6,9 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from './http.ts';
 
 /** Open without a token: the probes, so that load balancers and Prometheus need no secret. */
-const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz', '/metrics']);
 /** With `protectProbes`: liveness only, which names no child. */
-const OPEN_PATHS_PROTECTED: ReadonlySet<string> = new Set(['/healthz']);
+const OPEN_PATHS_PROTECTED: ReadonlySet<string> = new Set(['/healthz', '/livez']);
 
 /** `Bearer <token>`, the scheme case-insensitive (RFC 9110 §11.1). */
 function normaliseAuthorization(header: string): string {

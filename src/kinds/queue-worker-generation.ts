@@ -4,6 +4,7 @@
  */
 import { yieldToEventLoop } from '../internal/waiter.ts';
 import type { ServiceContext } from '../machines/service-options.ts';
+import { telemetryHooks } from '../telemetry/hooks.ts';
 import type {
   AbandonableGeneration,
   QueueDefinition,
@@ -197,7 +198,11 @@ export class Generation<T> implements AbandonableGeneration {
 
   private async run(h: Handling<T>): Promise<void> {
     try {
-      await this.settings.handle(h.task, this.handlerCtx);
+      const traced = telemetryHooks.current;
+      const { handle } = this.settings;
+      await (traced === undefined
+        ? handle(h.task, this.handlerCtx)
+        : traced.job(this.local, this.handlerCtx, handle, h.task));
       this.local.processed++;
       if (h.givenUp) {
         this.ctx.logger.warn(
