@@ -82,13 +82,6 @@ export interface ControlServerOptions {
    * @default a graceful `shutdown(actor)`
    */
   onShutdown?: () => unknown;
-}
-
-/**
- * A running control server, as {@link createControlServer} (or `run()`'s `handle.control`)
- * gives it.
- *
- * @example
   /**
    * Whether the application is shutting down: while it says so, `/readyz` answers 503 with
    * `shuttingDown: true`, so load balancers stop sending traffic before the drain (`run()`'s
@@ -96,6 +89,13 @@ export interface ControlServerOptions {
    * @default never
    */
   draining?: () => boolean;
+}
+
+/**
+ * A running control server, as {@link createControlServer} (or `run()`'s `handle.control`)
+ * gives it.
+ *
+ * @example
  * ```ts
  * const control: ControlServer = await createControlServer(actor, { port: 0 });
  * const tree = await (await fetch(`${control.url}/tree`)).json();
@@ -117,6 +117,7 @@ const KNOWN_OPTIONS = [
   'protectProbes',
   'logger',
   'onShutdown',
+  'draining',
 ];
 
 function invalid(caller: string, option: string, expected: string, got: unknown): never {
@@ -124,7 +125,6 @@ function invalid(caller: string, option: string, expected: string, got: unknown)
     'CONTROL_OPTION_INVALID',
     `${caller}: expected \`${option}\` to be ${expected}, got ${JSON.stringify(got)}.`,
   );
-  'draining',
 }
 
 /**
@@ -148,6 +148,9 @@ export function checkControlOptions(options: object, caller: string): void {
   if (o.protectProbes !== undefined && typeof o.protectProbes !== 'boolean') {
     invalid(caller, 'protectProbes', 'a boolean', o.protectProbes);
   }
+  if (o.draining !== undefined && typeof o.draining !== 'function') {
+    invalid(caller, 'draining', 'a function returning a boolean', typeof o.draining);
+  }
   // Asked to protect the probes with nothing to protect them with: refuse, never serve open.
   if (o.protectProbes === true && o.token === undefined) {
     invalid(caller, 'protectProbes', 'used with a `token` (the probes would stay open)', true);
@@ -155,9 +158,6 @@ export function checkControlOptions(options: object, caller: string): void {
 }
 
 /** Splits `/a/b%2Fc` into decoded segments; a malformed escape is a 400. */
-  if (o.draining !== undefined && typeof o.draining !== 'function') {
-    invalid(caller, 'draining', 'a function returning a boolean', typeof o.draining);
-  }
 function segmentsOf(pathname: string): string[] {
   try {
     return pathname
@@ -208,6 +208,10 @@ export async function createControlServer(
   const hostAllowed = createHostCheck(host, options.allowedHosts);
   const metrics = createTreeMetrics(actor);
   const onShutdown = options.onShutdown ?? (() => shutdown(actor));
+  /** `POST /shutdown` came: not ready from then on, whoever does the stopping. */
+  let shutdownRequested = false;
+  const isDraining = options.draining;
+  const draining = () => shutdownRequested || (isDraining?.() ?? false);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // DNS rebinding: a page of another site, its name rebound to 127.0.0.1, is same-origin
@@ -215,10 +219,6 @@ export async function createControlServer(
     if (!hostAllowed(req)) throw forbiddenHost(req, 'control API');
     // An unparseable target is the client's error: a 400, never a logged 500 (and before auth,
     // since nothing is resolved from it).
-  /** `POST /shutdown` came: not ready from then on, whoever does the stopping. */
-  let shutdownRequested = false;
-  const isDraining = options.draining;
-  const draining = () => shutdownRequested || (isDraining?.() ?? false);
     let pathname: string;
     try {
       ({ pathname } = new URL(req.url ?? '/', 'http://control'));
@@ -249,6 +249,9 @@ export async function createControlServer(
     }
     if (segments.length === 1 && head === 'readyz') {
       allow(req, 'GET');
+      if (draining()) {
+        return sendJson(res, 503, { ...readyz(actor), ready: false, shuttingDown: true });
+      }
       const r = readyz(actor);
       return sendJson(res, r.ready ? 200 : 503, r);
     }
@@ -256,14 +259,12 @@ export async function createControlServer(
       allow(req, 'GET');
       const text = await metrics.scrape();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      if (draining()) {
-        return sendJson(res, 503, { ...readyz(actor), ready: false, shuttingDown: true });
-      }
       res.end(text);
       return;
     }
     if (segments.length === 1 && head === 'shutdown') {
       allow(req, 'POST');
+      shutdownRequested = true;
       sendJson(res, 202, { shuttingDown: true });
       logger.info('shutdown requested over the control API');
       setImmediate(() => {
@@ -275,7 +276,6 @@ export async function createControlServer(
     }
     if (head === 'services' && rest.length >= 2) {
       allow(req, 'POST');
-      shutdownRequested = true;
       if (rest[rest.length - 1] === 'send') {
         return sendJson(res, 202, await handleSend(actor, rest.slice(0, -1), req));
       }
