@@ -174,10 +174,10 @@ export {
   run,
 } from './run.ts';
 export { type ShutdownOptions, shutdown } from './shutdown.ts';
-export { getTree } from './tree.ts';
-export type { LifecycleState, TreeNode } from './tree-node.ts';
 export {
   instrumentTree,
   type TelemetryOptions,
   type TreeInstrumentation,
 } from './telemetry/instrument.ts';
+export { getTree } from './tree.ts';
+export type { LifecycleState, TreeNode } from './tree-node.ts';
