@@ -16,6 +16,7 @@
  * - Nodes are built once per batch, only those marked changed; every 250 ms all of them
  *   (iterations change without any event).
  */
+import type { SupervisedChild } from '../actors/child-contract.ts';
 import { specOf } from '../internal/child-spec.ts';
 import {
   type AnyActorRef,
@@ -500,9 +501,28 @@ export class InspectorModel {
       node.state =
         snapshot && 'value' in snapshot ? stateText(snapshot.value) : (snapshot?.status ?? '');
       if (node.kind === 'actor' && machineOf(actor)) userMachineView(node, snapshot);
+      if (p.path?.length && p.parent !== null) this.addSupervision(node, p.parent, actor);
     }
     if (!entry) this.addStatic(node, actor, ours?.source);
     return node;
+  }
+
+  /**
+   * A user's actor that a supervisor of ours runs: its generation, failures and last error, as
+   * its supervisor's record of it (the child contract's `node()`) says, while it is the
+   * record's current generation.
+   */
+  private addSupervision(node: InspectorNode, parentKey: string, actor: AnyActorRef): void {
+    const parent = this.entries.get(parentKey)?.ours;
+    if (parent?.kind !== 'supervisor') return;
+    const records = (parent.source as unknown as { byId?: Map<string, SupervisedChild> }).byId;
+    const record = records?.get(node.id);
+    if (!record || record.actor !== actor) return;
+    const tree = record.node();
+    node.generation = tree.generation;
+    node.failures = tree.failures;
+    if (tree.lastError) node.lastError = tree.lastError;
+    else delete node.lastError;
   }
 
   private addStatic(node: InspectorNode, actor: AnyActorRef, source: Source | undefined): void {

@@ -175,6 +175,37 @@ describe('inspector: a user machine’s context and its own actors', () => {
   });
 });
 
+describe('inspector: a supervised user machine’s generations', () => {
+  it('shows the generation and the last error its supervisor keeps, across a restart', async () => {
+    const fragile = setup({
+      actions: {
+        explode: () => {
+          throw new Error('fuse blown');
+        },
+      },
+    }).createMachine({
+      id: 'fragile',
+      initial: 'armed',
+      states: { armed: { on: { 'fragile.boom': { actions: 'explode' } } } },
+    });
+    const { actor, feed } = await supervised(fragile);
+    expect(feed.node('fragile')).toMatchObject({ generation: 0, failures: 0 });
+    expect(feed.node('fragile')!.lastError).toBeUndefined();
+    const first = feed.node('fragile')!.key;
+
+    actor.send({ type: 'child.send', id: 'fragile', event: { type: 'fragile.boom' } });
+    // The next generation is a new actor, so a new node at the same path.
+    await feed.until(
+      () => feed.node('fragile')?.generation === 1 && feed.node('fragile')?.status === 'active',
+      'generation 1 running',
+    );
+    const next = feed.node('fragile')!;
+    expect(next.key).not.toBe(first);
+    expect(next.lastError?.message).toContain('fuse blown');
+    expect(next.accepts).toEqual([{ type: 'fragile.boom' }]);
+  });
+});
+
 describe('inspector: sending an event to a user machine through the inspector', () => {
   const post = (url: string, body: string, headers: Record<string, string> = {}) =>
     fetch(url, {
