@@ -8,9 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
+import ts from 'typescript';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkLinks, headingId } from '../scripts/check-links.ts';
-import { runNode } from './examples/doc-code.ts';
+import { runNode, tsBlocks } from './examples/doc-code.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -96,6 +97,57 @@ describe('main pages', () => {
       );
     expect(found).toEqual([]);
   });
+});
+
+describe('migration guides', () => {
+  it('compile: every TypeScript block of docs/coming-from/ type-checks against the package', () => {
+    // Each block is a module of its own; the helpers it calls but does not define are declared
+    // in the page's `<!-- declare: ... -->` comment (decision 0073).
+    const dir = join(root, 'node_modules/.cache/docs-snippets');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+    const files: string[] = [];
+    for (const page of readdirSync(join(root, 'docs/coming-from'))) {
+      if (!page.endsWith('.md')) continue;
+      const text = readFileSync(join(root, 'docs/coming-from', page), 'utf8');
+      const declared = [...text.matchAll(/<!-- declare:\n([\s\S]*?)-->/g)]
+        .map((m) => m[1])
+        .join('');
+      tsBlocks(text).forEach((block, i) => {
+        const file = join(dir, `${page.replace(/\.md$/, '')}-${i}.ts`);
+        writeFileSync(file, `${block}\n${declared}\nexport {};\n`);
+        files.push(file);
+      });
+    }
+    try {
+      const config = ts.getParsedCommandLineOfConfigFile(
+        join(root, 'tsconfig.json'),
+        {},
+        {
+          ...ts.sys,
+          onUnRecoverableConfigFileDiagnostic: () => {},
+        },
+      );
+      const program = ts.createProgram(files, {
+        ...config!.options,
+        noEmit: true,
+        paths: { 'xstate-supervisor': [join(root, 'src/index.ts')] },
+      });
+      const errors = files.flatMap((file) =>
+        ts
+          .getPreEmitDiagnostics(program, program.getSourceFile(file))
+          .map(
+            (d) =>
+              `${file.slice(dir.length + 1)}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`,
+          ),
+      );
+      expect(files.length).toBeGreaterThan(5);
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 /** Runs TypeDoc from typedoc.json without writing the site; resolves its exit code and output. */
