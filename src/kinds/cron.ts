@@ -3,7 +3,7 @@
  * a cron pattern, computed by croner, as a normal service machine.
  */
 import { Cron } from 'croner';
-import { checkFunction } from '../internal/validate.ts';
+import { checkBoolean, checkFunction } from '../internal/validate.ts';
 import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
   resolveServiceOptions,
@@ -12,6 +12,7 @@ import {
 } from '../machines/service-options.ts';
 import { type CronState, cronSchedule, freshCronState } from './cron-schedule.ts';
 import { type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
+import { Shield } from './scheduled-shield.ts';
 import { ActorStates, localOf } from './scheduled-state.ts';
 
 /**
@@ -53,6 +54,14 @@ export interface CronServiceOptions extends ScheduledCommonOptions {
    * run still going at the next fire time makes the service skip it (logged at warn). Required.
    */
   run: (ctx: ServiceContext) => unknown;
+  /**
+   * aiomisc `shield`: a run in flight is not cancelled by the stop. Its `ctx.signal` is not
+   * aborted when the service is asked to stop (nor by the failure limit or the actor being
+   * stopped); the stop awaits the run, within `gracePeriod`. Only when the run outlasts
+   * `gracePeriod` is the generation killed, and its signal aborted then.
+   * @default false
+   */
+  shield?: boolean;
 }
 
 /**
@@ -75,7 +84,7 @@ export type CronDetails = {
   readonly skipped: number;
 };
 
-const OWN = ['cron', 'timezone', 'run'] as const;
+const OWN = ['cron', 'timezone', 'run', 'shield'] as const;
 
 /**
  * Creates a cron service: a service machine that calls `run` at each fire time of `cron`,
@@ -145,7 +154,9 @@ export function createCronService(options: CronServiceOptions): ServiceMachine {
   if (firstFire === null) {
     fail({ option: 'cron', received: pattern, expected: 'a cron pattern that fires again' });
   }
-  const run = checkFunction(options.run, 'run', fail, true);
+  const userRun = checkFunction(options.run, 'run', fail, true);
+  const shield = checkBoolean(options.shield, 'shield', fail) ? new Shield() : undefined;
+  const run = shield ? shield.wrapRun(userRun) : userRun;
   const resolved = resolveServiceOptions({ ...common, iterate: run } as unknown as ServiceOptions);
   const shownZone = timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const states = new ActorStates<CronState>('cron', freshCronState);
@@ -160,7 +171,9 @@ export function createCronService(options: CronServiceOptions): ServiceMachine {
         return run(ctx);
       },
       onStart: states.wrapOnStart(resolved.onStart),
-      onStop: states.wrapOnStop(resolved.onStop),
+      onStop: shield
+        ? shield.wrapOnStop(states.wrapOnStop(resolved.onStop))
+        : states.wrapOnStop(resolved.onStop),
       schedule: cronSchedule(cron, states),
       local: {
         create: () => states.fresh(),

@@ -2,7 +2,7 @@
  * The periodic service kind (aiomisc `PeriodicService`): `run` every `every` ms, on a fixed
  * delay or a fixed rate, as a normal service machine (lifecycle, failures, supervision).
  */
-import { checkFunction, checkOneOf, type Fail } from '../internal/validate.ts';
+import { checkBoolean, checkFunction, checkOneOf } from '../internal/validate.ts';
 import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
   resolveServiceOptions,
@@ -16,7 +16,8 @@ import {
   type PeriodicState,
   periodicSchedule,
 } from './periodic-schedule.ts';
-import { MAX_TIMER_DELAY, type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
+import { checkTimerDelay, type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
+import { Shield } from './scheduled-shield.ts';
 import { ActorStates, localOf, nextRunIn } from './scheduled-state.ts';
 
 /**
@@ -71,6 +72,15 @@ export interface PeriodicServiceOptions extends ScheduledCommonOptions {
    * `ctx.signal` so a stop does not wait for the run. Required.
    */
   run: (ctx: ServiceContext) => unknown;
+  /**
+   * aiomisc `shield`: a run in flight is not cancelled by the stop. Its `ctx.signal` is not
+   * aborted when the service is asked to stop (nor by the failure limit or the actor being
+   * stopped); the stop awaits the run, within `gracePeriod`. Only when the run outlasts
+   * `gracePeriod` is the generation killed, and its signal aborted then. A run a hard reset
+   * leaves behind is aborted when the next generation's first run starts.
+   * @default false
+   */
+  shield?: boolean;
 }
 
 /**
@@ -95,7 +105,7 @@ export type PeriodicDetails = {
   readonly skipped: number;
 };
 
-const OWN = ['every', 'delay', 'schedule', 'overlap', 'run'] as const;
+const OWN = ['every', 'delay', 'schedule', 'overlap', 'run', 'shield'] as const;
 
 /**
  * Creates a periodic service: a service machine that calls `run` every `every` ms, on a
@@ -140,9 +150,12 @@ export function createPeriodicService(options: PeriodicServiceOptions): ServiceM
         "no `overlap` with schedule 'fixed-delay' (runs never overlap there); use schedule 'fixed-rate'",
     });
   }
-  const run = checkFunction(options.run, 'run', fail, true);
+  const userRun = checkFunction(options.run, 'run', fail, true);
+  const shield = checkBoolean(options.shield, 'shield', fail) ? new Shield() : undefined;
+  const run = shield ? shield.wrapRun(userRun) : userRun;
   const resolved = resolveServiceOptions({ ...common, iterate: run } as unknown as ServiceOptions);
   const states = new ActorStates<PeriodicState>('periodic', freshPeriodicState);
+  const onStop = states.wrapOnStop(resolved.onStop);
   return serviceFromResolved(
     {
       ...resolved,
@@ -151,7 +164,7 @@ export function createPeriodicService(options: PeriodicServiceOptions): ServiceM
         return run(ctx);
       },
       onStart: states.wrapOnStart(resolved.onStart),
-      onStop: states.wrapOnStop(resolved.onStop),
+      onStop: shield ? shield.wrapOnStop(onStop) : onStop,
       schedule: periodicSchedule({ every, delay, schedule, overlap }, states),
       local: {
         create: () => states.fresh(),
@@ -175,21 +188,4 @@ function describePeriodic(
   const inMs = nextRunIn(state);
   if (inMs !== undefined) details.nextRunIn = inMs;
   return details;
-}
-
-/** A wait a Node timer can do: finite, `> 0` (or `>= 0`), at most {@link MAX_TIMER_DELAY}. */
-function checkTimerDelay(value: unknown, option: string, fail: Fail, zero: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    (zero ? value < 0 : value <= 0) ||
-    value > MAX_TIMER_DELAY
-  ) {
-    fail({
-      option,
-      received: value,
-      expected: `a number of milliseconds ${zero ? '>=' : '>'} 0 and <= ${MAX_TIMER_DELAY}`,
-    });
-  }
-  return value;
 }

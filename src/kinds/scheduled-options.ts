@@ -108,3 +108,28 @@ export function splitOptions(options: unknown, own: readonly string[]): SplitOpt
   }
   return { common, fail };
 }
+
+/**
+ * A wait a Node timer can do: finite, `> 0` (or `>= 0` with `zero`), at most
+ * {@link MAX_TIMER_DELAY}; else `fail` names the option. @internal
+ *
+ * @example
+ * ```ts
+ * const every = checkTimerDelay(options.every, 'every', fail, false);
+ * ```
+ */
+export function checkTimerDelay(value: unknown, option: string, fail: Fail, zero: boolean): number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (zero ? value < 0 : value <= 0) ||
+    value > MAX_TIMER_DELAY
+  ) {
+    fail({
+      option,
+      received: value,
+      expected: `a number of milliseconds ${zero ? '>=' : '>'} 0 and <= ${MAX_TIMER_DELAY}`,
+    });
+  }
+  return value;
+}
