@@ -24,6 +24,7 @@ const BENCHES = [
   'isolation-worker',
   'inspector',
   'reliability',
+  'durable-queues',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {
