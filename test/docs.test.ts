@@ -103,9 +103,9 @@ describe('migration guides', () => {
   it('compile: every TypeScript block of docs/coming-from/ type-checks against the package', () => {
     // Each block is a module of its own; the helpers it calls but does not define are declared
     // in the page's `<!-- declare: ... -->` comment (decision 0073).
-    const dir = join(root, 'node_modules/.cache/docs-snippets');
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    // Below node_modules, so that `xstate` resolves; a directory per run, so runs never collide.
+    mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+    const dir = mkdtempSync(join(root, 'node_modules/.cache/docs-snippets-'));
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
     const files: string[] = [];
     for (const page of readdirSync(join(root, 'docs/coming-from'))) {
