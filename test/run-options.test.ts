@@ -95,14 +95,28 @@ describe('run() options', () => {
     expect(error.message).toContain('`tokn`');
   });
 
-  it.each([['discardTimeout'], ['shutdownTimeout']])('rejects a negative %s', (option) => {
-    expect(thrown(() => run(svc, { [option]: -5 }))).toMatchObject({
-      code: 'RUN_OPTION_INVALID',
-      option,
-      received: -5,
-      expected: 'a finite number of milliseconds >= 0',
+  it('rejects telemetry options that are not providers, with their own code', () => {
+    expect(thrown(() => run(svc, { telemetry: { tracerProvider: {} } } as never))).toMatchObject({
+      code: 'TELEMETRY_OPTION_INVALID',
+      option: 'telemetry',
+    });
+    expect(thrown(() => run(svc, { telemetry: { tracer: {} } } as never))).toMatchObject({
+      code: 'TELEMETRY_OPTION_UNKNOWN',
+      option: 'telemetry',
     });
   });
+
+  it.each([['discardTimeout'], ['shutdownTimeout'], ['shutdownDelay']])(
+    'rejects a negative %s',
+    (option) => {
+      expect(thrown(() => run(svc, { [option]: -5 }))).toMatchObject({
+        code: 'RUN_OPTION_INVALID',
+        option,
+        received: -5,
+        expected: 'a finite number of milliseconds >= 0',
+      });
+    },
+  );
 
   it('rejects options that are not an object', () => {
     expect(thrown(() => run(svc, 'fast' as never))).toMatchObject({

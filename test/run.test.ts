@@ -202,6 +202,40 @@ describe('run() in process', () => {
     expectHandlersRemoved();
   });
 
+  it('with shutdownDelay, keeps serving for the delay after SIGTERM, then drains (simulated time)', async () => {
+    const onStop = vi.fn();
+    handle = run(service({ onStop }), { exit: false, logger, shutdownDelay: 5_000 });
+    await settle();
+    process.emit('SIGTERM', 'SIGTERM');
+    await advance(4_999);
+    expect(getTree(handle.actor).state).toBe('running');
+    expect(onStop).not.toHaveBeenCalled();
+    expect(logger.find('readiness now fails')[0]?.fields).toEqual({ shutdownDelay: 5_000 });
+    await advance(1);
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'signal' });
+    expect(onStop).toHaveBeenCalledOnce();
+    expectHandlersRemoved();
+  });
+
+  it('ends with 70 on a second signal during shutdownDelay, without waiting it out', async () => {
+    handle = run(service(), { exit: false, logger, shutdownDelay: 60_000 });
+    await settle();
+    process.emit('SIGTERM', 'SIGTERM');
+    await advance(10);
+    process.emit('SIGTERM', 'SIGTERM');
+    await settle();
+    await expect(handle.done).resolves.toEqual({ exitCode: 70, reason: 'timeout' });
+    expectHandlersRemoved();
+  });
+
+  it('stop() does not wait for shutdownDelay: only signals and POST /shutdown do', async () => {
+    handle = run(service(), { exit: false, logger, shutdownDelay: 60_000 });
+    await settle();
+    await handle.stop();
+    await expect(handle.done).resolves.toEqual({ exitCode: 0, reason: 'stopped' });
+    expect(logger.find('readiness now fails')).toHaveLength(0);
+  });
+
   it('passes its logger to a service that has none', async () => {
     handle = run(
       service({

@@ -4,6 +4,7 @@
  * `/healthz`, which names none.
  */
 import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
 import { main } from '../../src/cli.ts';
 import { createControlServer, createService, createSupervisor } from '../../src/index.ts';
 import {
@@ -131,3 +132,38 @@ describe('the protectProbes option', () => {
     });
   });
 });
+
+describe('Kubernetes probes', () => {
+  it('answers /livez as /healthz, open even with protectProbes: liveness needs no secret', async () => {
+    const s = await serve(tree(), { token: TOKEN, protectProbes: true });
+    const live = await get(s.url, '/livez');
+    expect(live.status).toBe(200);
+    expect(live.json()).toEqual((await get(s.url, '/healthz')).json());
+    expectError(await http(s.url, 'POST', '/livez'), 405, 'METHOD_NOT_ALLOWED');
+  });
+
+  it('turns /readyz red with shuttingDown while `draining` says so, and after POST /shutdown', async () => {
+    let draining = false;
+    const s = await serve(tree(), { draining: () => draining, onShutdown: () => {} });
+    expect((await get(s.url, '/readyz')).status).toBe(200);
+    draining = true;
+    const red = await get(s.url, '/readyz');
+    expect(red.status).toBe(503);
+    expect(red.json()).toEqual({ ready: false, notRunning: [], shuttingDown: true });
+    expect((await get(s.url, '/livez')).status).toBe(200);
+    draining = false;
+    expect((await get(s.url, '/readyz')).status).toBe(200);
+    expect((await post(s.url, '/shutdown')).status).toBe(202);
+    expect((await get(s.url, '/readyz')).json()).toMatchObject({ shuttingDown: true });
+  });
+
+  it('refuses a `draining` that is not a function', async () => {
+    await expect(
+      createControlServer(createActorOfTree(), { draining: true } as never),
+    ).rejects.toMatchObject({ code: 'CONTROL_OPTION_INVALID' });
+  });
+});
+
+function createActorOfTree() {
+  return createActor(createSupervisor(tree()));
+}
