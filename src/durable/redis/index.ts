@@ -8,6 +8,7 @@ export type {
   EnqueueOptions,
   Lease,
 } from '../../kinds/durable-queue.ts';
+export * from '../cluster-exports.ts';
 export { DurableConnectionError } from '../connection-error.ts';
 export {
   DURABLE_QUEUE_DEFAULTS,
@@ -15,6 +16,7 @@ export {
   type DurableQueueOptions,
   type RetryPolicy,
 } from '../queue-options.ts';
+export { type RedisClusterOptions, redisLock, redisRegistry, redisTickClaims } from './cluster.ts';
 export type { RedisConnection } from './connection.ts';
 export {
   createRedisQueue,

@@ -1,0 +1,250 @@
+/**
+ * The cluster cron service: a cron service run on every replica, where each fire time is
+ * claimed in PostgreSQL or Redis before it runs, so it runs on one replica only; and a
+ * `catchUp` policy for fire times missed while no replica was up (decision 0082).
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import { Cron } from 'croner';
+import { ServiceConfigError } from '../errors.ts';
+import { localOf } from '../kinds/scheduled-state.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import {
+  resolveServiceOptions,
+  type ServiceContext,
+  type ServiceOptions,
+} from '../machines/service-options.ts';
+import { Doorbell } from './abortable.ts';
+
+/**
+ * Where fire times are claimed: `postgresTickClaims(...)` or `redisTickClaims(...)`.
+ *
+ * @example
+ * ```ts
+ * const won = await claims.claim('report', Date.parse('2026-01-01T00:00:00Z'), 'replica-a');
+ * ```
+ */
+export interface TickClaims {
+  /** `postgres` or `redis`. */
+  readonly backend: 'postgres' | 'redis';
+  /** Claims fire time `tick` (ms since epoch) of `job`; true for the one replica that wins it. */
+  claim(job: string, tick: number, replica: string): Promise<boolean>;
+  /** The latest fire time of `job` claimed by any replica, if any. */
+  last(job: string): Promise<number | undefined>;
+  /** Closes the connections. */
+  close(): Promise<void>;
+}
+
+/** What a cluster cron run is told about the fire time it stands for. */
+export interface ClusterTick {
+  /** The fire time (wall clock). */
+  readonly at: Date;
+  /** True for a fire time missed while no replica was up, run by the `catchUp` policy. */
+  readonly catchUp: boolean;
+}
+
+/**
+ * Options of {@link createClusterCronService}.
+ *
+ * @example
+ * ```ts
+ * const options: ClusterCronOptions = {
+ *   id: 'report', cron: '0 0 * * * *', timezone: 'Europe/Paris', claims, catchUp: 'last',
+ *   run: (ctx, tick) => console.log(`report for ${tick.at.toISOString()}`),
+ * };
+ * ```
+ */
+export interface ClusterCronOptions {
+  /** Service id; also the job's name in the claims unless `job` is set. Required. */
+  id: string;
+  /** The job's name in the claims, the same on every replica. @default id */
+  job?: string;
+  /** The cron pattern, as croner reads it (a leading seconds field allowed). Required. */
+  cron: string;
+  /** IANA time zone the pattern is read in; DST as croner does it. @default the system's */
+  timezone?: string;
+  /** Where fire times are claimed. Required. */
+  claims: TickClaims;
+  /**
+   * Fire times missed while no replica ran, found from the latest claimed one at each start:
+   * `none` skips them, `last` runs the latest one, `all` runs them all, oldest first, up to
+   * `catchUpLimit` (the latest ones). @default 'none'
+   */
+  catchUp?: 'none' | 'last' | 'all';
+  /** The most missed fire times `catchUp: 'all'` runs. @default 100 */
+  catchUpLimit?: number;
+  /** This replica's name in the claims. @default `<hostname>:<pid>:<random>` */
+  replica?: string;
+  /** The work, run on the replica that claimed the fire time. Required. */
+  run: (ctx: ServiceContext, tick: ClusterTick) => unknown;
+  /** As in `createService`. @default 10 */
+  maxFailures?: number;
+  /** As in `createService`. @default 5000 */
+  gracePeriod?: number;
+  /** As in `createService`. @default 'permanent' */
+  restart?: 'permanent' | 'transient' | 'temporary';
+}
+
+interface CronClusterState {
+  /** The generation whose start has applied `catchUp`. */
+  generation: number;
+  fired: number;
+  lost: number;
+  caughtUp: number;
+  next: number | undefined;
+}
+
+/** Longest wait of one timer (Node's limit is 2^31-1 ms). */
+const MAX_WAIT = 2 ** 31 - 1;
+
+/**
+ * The fire times after `last` and before `now`, the latest `limit` of them, oldest first.
+ * @internal
+ */
+export function missedTicks(cron: Cron, last: number, now: number, limit: number): number[] {
+  const out: number[] = [];
+  let t = cron.nextRun(new Date(last));
+  let guard = 0;
+  while (t !== null && t.getTime() < now && guard++ < 10_000_000) {
+    out.push(t.getTime());
+    if (out.length > limit) out.shift();
+    t = cron.nextRun(t);
+  }
+  return out;
+}
+
+/**
+ * Creates a cluster cron service: every replica runs it, and each fire time runs on exactly one
+ * of them (the first to claim it in `claims`). At each start the service looks up the latest
+ * claimed fire time and applies `catchUp` to those missed since. A run that throws is a counted
+ * failure, as in a cron service; a claim that cannot reach the backend is one too. `getTree()`
+ * shows `details`: `cron`, `timezone`, `next`, `fired` (runs here), `lost` (fire times another
+ * replica claimed), `caughtUp`.
+ *
+ * @example
+ * ```ts
+ * import { createClusterCronService, postgresTickClaims } from 'xstate-supervisor/postgres';
+ *
+ * const report = createClusterCronService({
+ *   id: 'report',
+ *   cron: '0 0 * * * *',
+ *   claims: postgresTickClaims({ connection: { database: 'app' } }),
+ *   catchUp: 'last',
+ *   run: (ctx, tick) => ctx.logger.info({ at: tick.at }, 'hourly report'),
+ * });
+ * ```
+ */
+export function createClusterCronService(options: ClusterCronOptions): ServiceMachine {
+  const fail = (option: string, received: unknown, expected: string): never => {
+    throw new ServiceConfigError({ option, received, expected, owner: options?.id });
+  };
+  const known = [
+    'id',
+    'job',
+    'cron',
+    'timezone',
+    'claims',
+    'catchUp',
+    'catchUpLimit',
+    'replica',
+    'run',
+    'maxFailures',
+    'gracePeriod',
+    'restart',
+  ];
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) fail(key, (options as never)[key], `one of ${known.join(', ')}`);
+  }
+  if (!options.claims || typeof options.claims.claim !== 'function') {
+    fail('claims', options.claims, 'tick claims: postgresTickClaims(...) or redisTickClaims(...)');
+  }
+  if (typeof options.run !== 'function') fail('run', options.run, 'a function');
+  const catchUp = options.catchUp ?? 'none';
+  if (!['none', 'last', 'all'].includes(catchUp))
+    fail('catchUp', catchUp, "'none', 'last' or 'all'");
+  const limit = options.catchUpLimit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1) fail('catchUpLimit', limit, 'an integer >= 1');
+  let cron: Cron;
+  try {
+    cron = new Cron(
+      options.cron,
+      options.timezone === undefined ? {} : { timezone: options.timezone },
+    );
+  } catch (e) {
+    return fail('cron', options.cron, `a cron pattern croner accepts (${(e as Error).message})`);
+  }
+  const claims = options.claims;
+  const job = options.job ?? options.id;
+  const replica = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  const fire = async (ctx: ServiceContext, s: CronClusterState, at: number, late: boolean) => {
+    if (!(await claims.claim(job, at, replica))) {
+      s.lost++;
+      return;
+    }
+    if (late) s.caughtUp++;
+    else s.fired++;
+    await options.run(ctx, { at: new Date(at), catchUp: late });
+  };
+
+  const iterate = async (ctx: ServiceContext): Promise<void> => {
+    const s = localOf<CronClusterState>(ctx);
+    if (s.generation !== ctx.generation) {
+      s.generation = ctx.generation;
+      const last = catchUp === 'none' ? undefined : await claims.last(job);
+      if (last !== undefined) {
+        const missed = missedTicks(cron, last, Date.now(), catchUp === 'last' ? 1 : limit);
+        for (const at of missed) {
+          if (ctx.signal.aborted) return;
+          await fire(ctx, s, at, true);
+        }
+      }
+    }
+    const next = cron.nextRun(new Date(Date.now()));
+    if (next === null) {
+      ctx.stop();
+      return;
+    }
+    s.next = next.getTime();
+    await new Doorbell().wait(Math.min(MAX_WAIT, Math.max(0, s.next - Date.now())), ctx.signal);
+    if (ctx.signal.aborted || Date.now() < s.next) return;
+    s.next = undefined;
+    await fire(ctx, s, next.getTime(), false);
+  };
+
+  const resolved = resolveServiceOptions({
+    id: options.id,
+    iterate,
+    restart: options.restart ?? 'permanent',
+    maxFailures: options.maxFailures ?? 10,
+    gracePeriod: options.gracePeriod ?? 5_000,
+  } as ServiceOptions);
+  const zone = options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return serviceFromResolved(
+    {
+      ...resolved,
+      local: {
+        create: (): CronClusterState => ({
+          generation: -1,
+          fired: 0,
+          lost: 0,
+          caughtUp: 0,
+          next: undefined,
+        }),
+        describe: (state) => {
+          const s = state as CronClusterState;
+          return {
+            cron: options.cron,
+            timezone: zone,
+            backend: claims.backend,
+            next: cron.nextRuns(3).map((d) => d.toISOString()),
+            fired: s.fired,
+            lost: s.lost,
+            caughtUp: s.caughtUp,
+          };
+        },
+      },
+    },
+    { cron: options.cron, timezone: zone, catchUp, job },
+  );
+}

@@ -1,0 +1,253 @@
+/**
+ * `singleton(child, { lock, name })`: a service that runs `child` on exactly one replica at a
+ * time. Every replica runs the wrapper; the one holding the lock runs the child, the others
+ * wait in standby and take over when the holder dies or loses its connection (decision 0081).
+ */
+
+import { ServiceConfigError } from '../errors.ts';
+import { type AnyActorRef, createActor } from '../internal/xstate.ts';
+import { localOf } from '../kinds/scheduled-state.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import {
+  resolveServiceOptions,
+  type ServiceContext,
+  type ServiceOptions,
+} from '../machines/service-options.ts';
+import { shutdown } from '../shutdown.ts';
+import { getTree, lifecycleOf } from '../tree.ts';
+import type { TreeNode } from '../tree-node.ts';
+import { Doorbell } from './abortable.ts';
+import type { LockLease, SingletonLock } from './lock.ts';
+
+/**
+ * Options of {@link singleton}.
+ *
+ * @example
+ * ```ts
+ * const options: SingletonOptions = { lock: postgresLock({}), name: 'billing', retryInterval: 250 };
+ * ```
+ */
+export interface SingletonOptions {
+  /** The lock backend (`postgresLock(...)` or `redisLock(...)`). Required. */
+  lock: SingletonLock;
+  /** The lock's name, the same on every replica (`[A-Za-z0-9_.:-]+`). Required. */
+  name: string;
+  /** The wrapper's id in the tree. @default the child's id */
+  id?: string;
+  /** How often a standby tries to take the lock, in ms. @default 500 */
+  retryInterval?: number;
+  /** As in `createService`. @default 'permanent' */
+  restart?: 'permanent' | 'transient' | 'temporary';
+  /**
+   * Failures of the wrapper (the backend unreachable, the child failed) tolerated before it
+   * fails and its supervisor applies its strategy. @default 0 (the first fails it)
+   */
+  maxFailures?: number;
+  /** How long a stop waits (the child's own stop included). @default 10000 */
+  gracePeriod?: number;
+}
+
+/**
+ * What a singleton shows in `getTree()` as `details`.
+ *
+ * @example
+ * ```ts
+ * const s = (getTree(actor).details as SingletonDetails | undefined)?.singleton;
+ * if (s?.role === 'standby') console.log(`waiting for ${s.name}`);
+ * ```
+ */
+export interface SingletonDetails {
+  readonly singleton: {
+    readonly name: string;
+    readonly backend: 'postgres' | 'redis';
+    /** `holder`: this replica runs the child; `standby`: another does (or none yet). */
+    readonly role: 'holder' | 'standby';
+    /** The fencing token of the lease, while holder. */
+    readonly token?: number;
+    /** When this replica became holder (`Date.now()`). */
+    readonly since?: number;
+    /** Times this replica took the lock in this generation. */
+    readonly acquisitions: number;
+  };
+  /** The child's own node, while this replica runs it. */
+  readonly child?: TreeNode;
+}
+
+interface SingletonState {
+  role: 'holder' | 'standby';
+  token: number | undefined;
+  since: number | undefined;
+  acquisitions: number;
+  actor: AnyActorRef | undefined;
+}
+
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+/** Resolves with the child's end state once it has stopped, failed or gone back to idle. */
+function ended(actor: AnyActorRef): Promise<'stopped' | 'failed'> {
+  return new Promise((resolve) => {
+    const check = () => {
+      const state = lifecycleOf((actor.getSnapshot() as { value: unknown }).value);
+      if (state === 'failed') resolve('failed');
+      else if (state === 'stopped' || state === 'idle') resolve('stopped');
+      else return false;
+      return true;
+    };
+    if (check()) return;
+    const sub = actor.subscribe({
+      next: () => {
+        if (check()) sub.unsubscribe();
+      },
+      error: () => resolve('failed'),
+      complete: () => resolve('stopped'),
+    });
+  });
+}
+
+/**
+ * Wraps a service or supervisor machine so that it runs on exactly one replica at a time. The
+ * wrapper is an ordinary service (put it in any supervisor): in standby it tries the lock every
+ * `retryInterval`; once it holds it, it starts `child` and runs it until the lease is lost (the
+ * child is stopped and the wrapper goes back to standby), the child ends (a failure fails the
+ * wrapper, so its supervisor restarts it per its strategy) or the wrapper is stopped (the child
+ * stops, then the lock is released). A standby wrapper is `running`, so `/readyz` counts it
+ * ready; `details.singleton.role` says `holder` or `standby`.
+ *
+ * Gotcha: `lost` is noticed within the backend's check interval; a child that writes to shared
+ * state should carry the lease's fencing token (`lock.held(name)?.token`) so a write from a
+ * paused old holder is refused.
+ *
+ * @example
+ * ```ts
+ * import { createService, createSupervisor } from 'xstate-supervisor';
+ * import { postgresLock, singleton } from 'xstate-supervisor/postgres';
+ *
+ * const lock = postgresLock({ connection: { database: 'app' } });
+ * const root = createSupervisor({
+ *   id: 'root',
+ *   children: [singleton(createService({ id: 'leader', pause: 1_000, iterate() {} }), { lock, name: 'leader' })],
+ * });
+ * ```
+ */
+export function singleton(child: object, options: SingletonOptions): ServiceMachine {
+  const fail = (option: string, received: unknown, expected: string): never => {
+    throw new ServiceConfigError({ option, received, expected, owner: options?.id });
+  };
+  const known = ['lock', 'name', 'id', 'retryInterval', 'restart', 'maxFailures', 'gracePeriod'];
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) fail(key, (options as never)[key], `one of ${known.join(', ')}`);
+  }
+  const lock = options?.lock;
+  if (!lock || typeof lock.tryAcquire !== 'function') {
+    fail('lock', lock, 'a lock backend: postgresLock(...) or redisLock(...)');
+  }
+  if (typeof options.name !== 'string' || !NAME.test(options.name)) {
+    fail('name', options.name, 'a lock name of [A-Za-z0-9_.:-]+');
+  }
+  const childId = (child as { id?: unknown } | null)?.id;
+  if (
+    typeof childId !== 'string' ||
+    typeof (child as { transition?: unknown }).transition !== 'function'
+  ) {
+    fail('child', child, 'a service or supervisor machine (createService, createSupervisor)');
+  }
+  const retryInterval = options.retryInterval ?? 500;
+  if (!Number.isFinite(retryInterval) || retryInterval < 1) {
+    fail('retryInterval', retryInterval, 'a number of ms >= 1');
+  }
+  const name = options.name;
+  const id = options.id ?? (childId as string);
+
+  const iterate = async (ctx: ServiceContext): Promise<void> => {
+    const s = localOf<SingletonState>(ctx);
+    while (!ctx.signal.aborted) {
+      s.role = 'standby';
+      const lease: LockLease | null = await lock.tryAcquire(name);
+      if (!lease) {
+        await new Doorbell().wait(retryInterval, ctx.signal);
+        continue;
+      }
+      if (ctx.signal.aborted) {
+        await lease.release();
+        return;
+      }
+      s.role = 'holder';
+      s.token = lease.token;
+      s.since = Date.now();
+      s.acquisitions++;
+      ctx.logger.info({ singleton: name, token: lease.token }, 'singleton lock taken; starting');
+      const actor = createActor(
+        child as never,
+        { input: { logger: ctx.logger } } as never,
+      ) as unknown as AnyActorRef;
+      s.actor = actor;
+      actor.start();
+      const abort = new Promise<'abort'>((resolve) => {
+        if (ctx.signal.aborted) resolve('abort');
+        ctx.signal.addEventListener('abort', () => resolve('abort'), { once: true });
+      });
+      const outcome = await Promise.race([ended(actor), lease.lost.then((e) => e), abort]);
+      if (outcome !== 'stopped' && outcome !== 'failed') {
+        await shutdown(actor).catch(() => undefined);
+      }
+      const tree = getTree(actor);
+      s.actor = undefined;
+      s.role = 'standby';
+      s.token = undefined;
+      s.since = undefined;
+      await lease.release();
+      if (outcome instanceof Error) {
+        ctx.logger.warn(
+          { singleton: name, err: outcome },
+          'singleton lock lost; child stopped, back to standby',
+        );
+        continue;
+      }
+      if (outcome === 'abort') return;
+      if (outcome === 'failed') {
+        throw new Error(
+          `singleton "${name}": child "${tree.id}" failed${tree.lastError ? `: ${tree.lastError.message}` : ''}`,
+        );
+      }
+      ctx.stop();
+      return;
+    }
+  };
+
+  const resolved = resolveServiceOptions({
+    id,
+    iterate,
+    restart: options.restart ?? 'permanent',
+    maxFailures: options.maxFailures ?? 0,
+    gracePeriod: options.gracePeriod ?? 10_000,
+  } as ServiceOptions);
+  return serviceFromResolved(
+    {
+      ...resolved,
+      local: {
+        create: (): SingletonState => ({
+          role: 'standby',
+          token: undefined,
+          since: undefined,
+          acquisitions: 0,
+          actor: undefined,
+        }),
+        describe: (state) => {
+          const s = state as SingletonState;
+          return {
+            singleton: {
+              name,
+              backend: lock.backend,
+              role: s.role,
+              ...(s.token === undefined ? {} : { token: s.token }),
+              ...(s.since === undefined ? {} : { since: s.since }),
+              acquisitions: s.acquisitions,
+            },
+            ...(s.actor ? { child: getTree(s.actor) } : {}),
+          } satisfies SingletonDetails;
+        },
+      },
+    },
+    { singleton: name, lock: lock.backend, retryInterval },
+  );
+}
