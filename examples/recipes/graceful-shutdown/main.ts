@@ -39,7 +39,11 @@ const printed = (pattern: RegExp) =>
   });
 
 const [, api, control] = await printed(/^api (\S+) control (\S+)$/m);
-const ready = async () => (await fetch(`${control}/readyz`)).status;
+const ready = () =>
+  fetch(`${control}/readyz`).then(
+    (r) => r.status,
+    () => 'refused',
+  );
 console.log(`before SIGTERM: /readyz ${await ready()}`);
 
 const slow = fetch(`${api}/slow`).then(async (r) => `${r.status} ${await r.text()}`);
