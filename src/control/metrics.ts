@@ -82,6 +82,31 @@ export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
     'Restarts counted in the restart window (supervisors).',
     (n) => (n.kind === 'supervisor' ? n.restarts : undefined),
   );
+  // Queue workers (in memory or durable): their getTree() details, when they are numbers.
+  const detail = (key: string) => (n: TreeNode) => {
+    const value = n.details?.[key];
+    return typeof value === 'number' ? value : undefined;
+  };
+  perNode(
+    'xstate_supervisor_queue_queued',
+    "Jobs waiting in a queue worker's queue (a durable queue: in the server, every replica).",
+    detail('queued'),
+  );
+  perNode(
+    'xstate_supervisor_queue_in_flight',
+    'Jobs whose handler runs in this queue worker now.',
+    detail('inFlight'),
+  );
+  perNode(
+    'xstate_supervisor_queue_retries',
+    'Durable queue: failed jobs waiting for a retry (Redis: retries sent by this process).',
+    detail('retries'),
+  );
+  perNode(
+    'xstate_supervisor_queue_dead_letters',
+    'Durable queue: jobs whose attempts are spent, kept as dead letters.',
+    detail('deadLetters'),
+  );
   const reports = new Counter({
     name: 'xstate_supervisor_reports_total',
     help: 'Supervisor decisions, by report type and path of the child.',

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { createTreeMetrics } from '../../src/control/metrics.ts';
 import { DurableConnectionError } from '../../src/durable/connection-error.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
 import { createRedisQueue } from '../../src/durable/redis/index.ts';
@@ -110,7 +111,7 @@ export function durableQueueContract(kind: BackendKind): void {
   });
 
   describe(`${kind} queue worker: failures`, () => {
-    it('retries a failing job, then dead-letters it; every failure counts toward maxFailures', async () => {
+    it('retries a failing job, then dead-letters it; every failure counts toward maxFailures; getTree and /metrics show it', async () => {
       const queue = backend.create<string>({
         name: 'retry',
         retry: { attempts: 3, backoff: 'fixed', delay: kind === 'postgres' ? 1_000 : 50 },
@@ -136,6 +137,12 @@ export function durableQueueContract(kind: BackendKind): void {
       expect(JSON.stringify(dead!.error)).toContain('upstream down');
       await until(() => queue.stats()?.deadLetters === 1, 'the dead letter in the stats');
       expect(getTree(actor).details).toMatchObject({ backend: kind, deadLetters: 1 });
+      const metrics = createTreeMetrics(actor);
+      const text = await metrics.scrape();
+      metrics.dispose();
+      expect(text).toContain('xstate_supervisor_queue_dead_letters{path="/",kind="service"} 1');
+      expect(text).toMatch(/xstate_supervisor_queue_queued\{path="\/",kind="service"\} 0/);
+      expect(text).toMatch(/xstate_supervisor_queue_in_flight\{path="\/",kind="service"\} 0/);
       await shutdown(actor);
     });
 
