@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { serviceRuntimeOf } from '../actors/child-contract.ts';
 import type { SupervisorCommand } from '../actors/supervisor-commands.ts';
+import { type ClusterView, clusterMemberOf } from '../durable/cluster.ts';
 import { CommandError, toError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
@@ -199,4 +200,13 @@ export async function handleAction(
     logger.error({ path: path.join('/'), action: name, err: toError(e) }, 'action failed');
     throw new HttpError(500, 'INTERNAL', `Action "${name}" failed; see the server log.`);
   }
+}
+
+/** `GET /cluster`: every replica's record, who holds which singleton, queue depths. */
+export async function clusterRoute(actor: AnyActorRef): Promise<ClusterView> {
+  const member = clusterMemberOf(actor);
+  if (!member) {
+    throw new HttpError(404, 'NO_CLUSTER', 'This replica has not joined a cluster (joinCluster).');
+  }
+  return member.view();
 }

@@ -21,7 +21,14 @@ import {
   sendJson,
 } from './http.ts';
 import { createTreeMetrics } from './metrics.ts';
-import { handleAction, handleCommand, handleSend, healthz, readyz } from './routes.ts';
+import {
+  clusterRoute,
+  handleAction,
+  handleCommand,
+  handleSend,
+  healthz,
+  readyz,
+} from './routes.ts';
 import { createTokenCheck } from './token.ts';
 
 /**
@@ -254,6 +261,10 @@ export async function createControlServer(
       }
       const r = readyz(actor);
       return sendJson(res, r.ready ? 200 : 503, r);
+    }
+    if (segments.length === 1 && head === 'cluster') {
+      allow(req, 'GET');
+      return sendJson(res, 200, await clusterRoute(actor));
     }
     if (segments.length === 1 && head === 'metrics') {
       allow(req, 'GET');
