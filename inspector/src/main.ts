@@ -20,7 +20,11 @@
  *   with `data-status` `pending`, `token` (waiting for the token), `ok` or `error`;
  *   `[data-testid="last-error"]`, `[data-testid="options"]`, `[data-testid="events"]`, and
  *   `[data-testid="statechart"]`, whose `g.chart-state[data-state-id]` have the class `active`
- *   for the node's current state(s).
+ *   for the node's current state(s); `[data-testid="context"]` (a user machine's context).
+ * - The event box of a supervised user actor, `[data-testid="event-box"]`: buttons
+ *   `[data-testid="event-button"][data-event="<type>"]` for the events its current state takes,
+ *   `[data-testid="event-json"]` (any event as JSON), `[data-testid="event-send"]`, and
+ *   `[data-testid="event-result"]` with `data-status` as for `command-result`.
  * - `[data-testid="token-form"]`, `[data-testid="token-input"]`, `[data-testid="token-submit"]`.
  * - `[data-testid="timeline"]` of `li.report[data-type][data-seq][data-key]`, newest first;
  *   `[data-testid="timeline-type"]` (a select), `[data-testid="timeline-only-selected"]` and
