@@ -44,7 +44,7 @@ const ROUNDS = 5;
 /** One-for-one restarts measured per tree (random children, fixed seed). */
 const SAMPLES = 50;
 /** Warm paired rounds (raw, then supervised, or the other way) in the `paired` process. */
-const PAIRS = 6;
+const PAIRS = 10;
 /** A case process still running after this is killed, and the phases it did not finish are missing. */
 const CAP_MS = 60_000;
 const TARGET = { start: 1.5, all: 1.5, oneMs: 0.2, heap: 1.3 } as const;
@@ -52,7 +52,17 @@ const TARGET = { start: 1.5, all: 1.5, oneMs: 0.2, heap: 1.3 } as const;
 /** The cold, one-measurement-per-process variants; `paired` runs raw and ours warm in one process. */
 type Variant = 'raw' | 'ours-all' | 'ours-one';
 type Kind = Variant | 'paired';
-type Phase = 'define' | 'start' | 'heap' | 'all' | 'one' | 'shutdown' | 'pair-start' | 'pair-all';
+type Phase =
+  | 'define'
+  | 'start'
+  | 'heap'
+  | 'all'
+  | 'one'
+  | 'shutdown'
+  | 'pair-start'
+  | 'pair-all'
+  | 'pair-start-cpu'
+  | 'pair-all-cpu';
 
 let caseLabel = '';
 
@@ -192,27 +202,48 @@ async function ours(n: number, strategy: Strategy): Promise<void> {
 // Paired, warm: both variants in one process, PAIRS times in alternating order after a warm-up,
 // each pair seconds apart, so a pair's ratio sees one machine load.
 
-async function pairedCycle(machine: Machine, n: number, variant: 'raw' | 'ours') {
+/** CPU time (user + system, ms) since `from`: what the process did, whatever else ran beside it. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+}
+
+interface Cycle {
+  start: number;
+  all: number;
+  startCpu: number;
+  allCpu: number;
+}
+
+async function pairedCycle(machine: Machine, n: number, variant: 'raw' | 'ours'): Promise<Cycle> {
   gc();
   if (variant === 'raw') {
     let t = performance.now();
+    let c = process.cpuUsage();
     const actors = startRaw(machine, n);
     const start = performance.now() - t;
+    const startCpu = cpuSince(c);
     t = performance.now();
+    c = process.cpuUsage();
     restartAllRaw(machine, actors);
     const all = performance.now() - t;
+    const allCpu = cpuSince(c);
     assertActive(actors);
     for (const a of actors) a.stop();
-    return { start, all };
+    return { start, all, startCpu, allCpu };
   }
   let t = performance.now();
+  let c = process.cpuUsage();
   const actor = await startTree(defineTree(machine, n, 'one-for-all'), n);
   const start = performance.now() - t;
+  const startCpu = cpuSince(c);
   t = performance.now();
+  c = process.cpuUsage();
   await restartAllTree(actor, n);
   const all = performance.now() - t;
+  const allCpu = cpuSince(c);
   await shutdown(actor);
-  return { start, all };
+  return { start, all, startCpu, allCpu };
 }
 
 async function paired(n: number): Promise<void> {
@@ -221,10 +252,12 @@ async function paired(n: number): Promise<void> {
   await pairedCycle(machine, n / 10, 'ours');
   for (let k = 0; k < PAIRS; k++) {
     const order = k % 2 ? (['ours', 'raw'] as const) : (['raw', 'ours'] as const);
-    const r: Partial<Record<'raw' | 'ours', { start: number; all: number }>> = {};
+    const r: Partial<Record<'raw' | 'ours', Cycle>> = {};
     for (const v of order) r[v] = await pairedCycle(machine, n, v);
     report('pair-start', r.ours!.start / r.raw!.start);
     report('pair-all', r.ours!.all / r.raw!.all);
+    report('pair-start-cpu', r.ours!.startCpu / r.raw!.startCpu);
+    report('pair-all-cpu', r.ours!.allCpu / r.raw!.allCpu);
   }
 }
 
@@ -235,7 +268,8 @@ type Results = Partial<Record<Phase, number>>;
 
 function runCase(kind: Kind, n: number): Promise<CaseProcessResult<Phase>> {
   return runCaseProcess<Phase>(fileURLToPath(import.meta.url), ['--case', kind, String(n)], {
-    capMs: CAP_MS,
+    // The paired process runs PAIRS cycles of both variants: it gets a longer cap.
+    capMs: kind === 'paired' ? 3 * CAP_MS : CAP_MS,
   });
 }
 
@@ -375,12 +409,18 @@ export const bench: Bench = {
     );
 
     console.log(
-      `\nWarm and paired: one process, a warm-up at N = ${fmtInt(N / 10)}, then ${PAIRS} pairs (raw and supervised back to back, alternating which goes first); ratio = median of the pairs' ratios.\n`,
+      `\nWarm and paired: one process, a warm-up at N = ${fmtInt(N / 10)}, then ${PAIRS} pairs (raw and supervised back to back, alternating which goes first); ratio = median of the pairs' ratios. Wall: elapsed time; CPU: the process's user + system time (process.cpuUsage), which other load on the machine disturbs far less.\n`,
     );
     const warm: string[][] = [];
     for (const [phase, label, limit] of [
-      ['pair-start', `start ${fmtInt(N)}`, TARGET.start],
-      ['pair-all', `one-for-all restart of ${fmtInt(N)} (raw: stop + recreate)`, TARGET.all],
+      ['pair-start', `start ${fmtInt(N)}, wall`, TARGET.start],
+      ['pair-start-cpu', `start ${fmtInt(N)}, CPU`, TARGET.start],
+      ['pair-all', `one-for-all restart of ${fmtInt(N)} (raw: stop + recreate), wall`, TARGET.all],
+      [
+        'pair-all-cpu',
+        `one-for-all restart of ${fmtInt(N)} (raw: stop + recreate), CPU`,
+        TARGET.all,
+      ],
     ] as const) {
       const ratios = pairs[phase] ?? [];
       const r = ratios.length ? median(ratios) : undefined;

@@ -96,7 +96,8 @@ export class ActorChild extends SupervisedChild {
   constructor(spec: ActorChildSpec, owner: ChildOwner) {
     super(spec);
     this.owner = owner;
-    this.systemId = spec.systemId ?? [...owner.path, spec.id].join('/');
+    const { path } = owner;
+    this.systemId = spec.systemId ?? (path.length === 0 ? spec.id : `${path.join('/')}/${spec.id}`);
     const { ready, logic } = spec;
     if (typeof ready === 'string' && isStateMachine(logic) && !machineTags(logic).has(ready)) {
       this.logger.warn(
