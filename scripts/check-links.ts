@@ -18,6 +18,21 @@ export interface BrokenLink {
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/**
+ * The repository's web address, from package.json (`https://github.com/<owner>/<name>`): links
+ * to its files there (what a page shipped in the package must use for files it does not ship,
+ * such as the examples) are checked against the checkout.
+ */
+function repositoryUrl(root: string): string | undefined {
+  const pkgPath = join(root, 'package.json');
+  if (!existsSync(pkgPath)) return undefined;
+  const { repository } = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
+    repository?: string | { url?: string };
+  };
+  const url = typeof repository === 'string' ? repository : repository?.url;
+  return url?.replace(/^git\+/, '').replace(/\.git$/, '');
+}
+
 /** The Markdown files checked: README.md, docs/**, examples/**; never the generated docs/api. */
 export function markdownFiles(root = repoRoot): string[] {
   const files = [join(root, 'README.md'), join(root, 'CONTRIBUTING.md')];
@@ -96,6 +111,7 @@ export function anchorsOf(file: string): Set<string> {
 /** The broken relative links and anchors of one Markdown file. */
 export function checkFile(file: string, root = repoRoot): BrokenLink[] {
   const broken: BrokenLink[] = [];
+  const repo = repositoryUrl(root);
   const lines = withoutCodeBlocks(readFileSync(file, 'utf8')).split('\n');
   lines.forEach((raw, index) => {
     const line = raw.replace(/`[^`]*`/g, '');
@@ -103,11 +119,20 @@ export function checkFile(file: string, root = repoRoot): BrokenLink[] {
       ...[...line.matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]),
       ...[...line.matchAll(/^\s*\[[^\]]+\]:\s*(\S+)/g)].map((m) => m[1]),
     ];
-    for (const target of targets) {
-      if (!target || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // http:, mailto:, ...
-      const at = { file: relative(root, file), line: index + 1, target };
+    for (const raw of targets) {
+      if (!raw) continue;
+      // A link to a file of this repository on the web is checked as the file it names.
+      const inRepo = repo ? new RegExp(`^${repo}/(?:tree|blob)/[^/]+/(.*)$`).exec(raw) : null;
+      if (!inRepo && /^[a-z][a-z0-9+.-]*:/i.test(raw)) continue; // http:, mailto:, ...
+      const target = inRepo ? `/${inRepo[1] ?? ''}` : raw;
+      const at = { file: relative(root, file), line: index + 1, target: raw };
       const [pathPart = '', anchor] = target.split('#', 2);
-      const path = pathPart === '' ? file : resolve(dirname(file), decodeURI(pathPart));
+      const path =
+        pathPart === ''
+          ? file
+          : inRepo
+            ? join(root, decodeURI(pathPart))
+            : resolve(dirname(file), decodeURI(pathPart));
       if (!existsSync(path)) {
         broken.push({ ...at, problem: `no file or folder ${relative(root, path)}` });
         continue;

@@ -63,6 +63,24 @@ describe('links in the docs', () => {
     expect(checkLinks(dir)).toEqual([]);
   });
 
+  it('checks links to the repository on the web as the files they name', () => {
+    const dir = site({
+      'package.json': JSON.stringify({ repository: { url: 'git+https://github.com/o/r.git' } }),
+      'README.md': [
+        '# Home',
+        '[ok](https://github.com/o/r/tree/main/docs/a.md#a)',
+        '[gone](https://github.com/o/r/blob/main/examples/gone/main.ts)',
+        '[anchor](https://github.com/o/r/blob/main/docs/a.md#nope)',
+        '[other repo](https://github.com/o/other/blob/main/gone.md)',
+      ].join('\n'),
+      'docs/a.md': '# A\n',
+    });
+    expect(checkLinks(dir).map((b) => [b.line, b.problem])).toEqual([
+      [3, 'no file or folder examples/gone/main.ts'],
+      [4, 'no heading #nope in docs/a.md'],
+    ]);
+  });
+
   it('builds heading ids as GitHub does, code spans and angle brackets included', () => {
     expect(headingId('Stop, `gracePeriod` and kill')).toBe('stop-graceperiod-and-kill');
     expect(headingId('`POST /services/<path>/send`')).toBe('post-servicespathsend');
