@@ -70,6 +70,33 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+/** pino's numbers for the levels, used by the JSON format. */
+const PINO_LEVEL: Record<Exclude<LogLevel, 'silent'>, number> = {
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+};
+
+/**
+ * The formats of {@link createConsoleLogger}: `'pretty'` for people, `'json'` for machines.
+ *
+ * @example
+ * ```ts
+ * const format: LogFormat = process.env.NODE_ENV === 'production' ? 'json' : 'pretty';
+ * ```
+ */
+export type LogFormat = 'pretty' | 'json';
+
+const ANSI = {
+  debug: '\x1b[90m',
+  info: '\x1b[32m',
+  warn: '\x1b[33m',
+  error: '\x1b[31m',
+  path: '\x1b[36m',
+  dim: '\x1b[2m',
+  reset: '\x1b[0m',
+} as const;
 
 /**
  * Options of {@link createConsoleLogger}.
@@ -87,6 +114,19 @@ export interface ConsoleLoggerOptions {
    */
   level?: LogLevel;
   /**
+   * `'pretty'`: a readable line per event, for a terminal. `'json'`: one JSON object per line
+   * in pino's shape (`level` 20/30/40/50, `time` in ms, `msg`, the fields, `err` with `type`,
+   * `message` and `stack`), for log collectors and `pino-pretty`.
+   * @default `XSTATE_SUPERVISOR_LOG_FORMAT` from the environment, else `'json'` when
+   * `NODE_ENV` is `production`, else `'pretty'`
+   */
+  format?: LogFormat;
+  /**
+   * Colour the pretty format (level, path, stack) with ANSI escapes.
+   * @default true when writing to a terminal (stderr is a TTY) and `NO_COLOR` is not set
+   */
+  color?: boolean;
+  /**
    * Where lines go.
    * @default process.stderr
    */
@@ -94,7 +134,6 @@ export interface ConsoleLoggerOptions {
 }
 
 function formatValue(value: unknown): string {
-  if (value instanceof Error) return value.stack ?? value.message;
   if (typeof value === 'string') return /\s/.test(value) ? JSON.stringify(value) : value;
   try {
     return JSON.stringify(value) ?? String(value);
@@ -104,33 +143,80 @@ function formatValue(value: unknown): string {
 }
 
 /**
- * A logger that writes readable lines (`12:00:01.234 ERROR [poller] iteration failed
- * generation=0 ...`, UTC time) to stderr. An `Error` field (`err`, by convention) is printed
- * with its stack on the following lines. The default logger of every service and supervisor.
+ * A logger that writes one line per event to stderr: readable and coloured in development
+ * (`12:00:01.234 ERROR [root/poller] iteration failed generation=0 ...`, UTC time), one JSON
+ * object in production (`NODE_ENV=production`, or `format: 'json'`). The default logger of
+ * `run()` and of every service and supervisor.
+ *
+ * An `Error` field (`err`, by convention) is written with its stack (and its `cause`) the
+ * first time this logger or one of its children writes that error; later lines about the same
+ * error (the supervisor's `child.failed` after the service's own `iteration failed`) carry its
+ * message only, so each failure's stack is in the log once.
  *
  * The level comes from `options.level`, else `XSTATE_SUPERVISOR_LOG_LEVEL`, read when the
- * logger is created. `bindings` are fields added to every line. The first of `path`,
- * `service` and `supervisor` becomes the bracketed prefix; the other two are not printed.
+ * logger is created. `bindings` are fields added to every line. In the pretty format, the
+ * first of `path`, `service` and `supervisor` becomes the bracketed prefix and the other two
+ * are not printed; the JSON format keeps them all.
  *
  * @example
  * ```ts
  * const logger = createConsoleLogger({ level: 'debug' });
  * logger.child({ service: 'poller' }).info('started');
+ * const json = createConsoleLogger({ format: 'json' }); // {"level":30,"time":...,"msg":...}
  * ```
  */
 export function createConsoleLogger(
   options: ConsoleLoggerOptions = {},
   bindings: Record<string, unknown> = {},
 ): Logger {
-  const envLevel = process.env.XSTATE_SUPERVISOR_LOG_LEVEL as LogLevel | undefined;
+  const env = process.env;
+  const envLevel = env.XSTATE_SUPERVISOR_LOG_LEVEL as LogLevel | undefined;
   const level: LogLevel = options.level ?? (envLevel && envLevel in RANK ? envLevel : 'info');
+  const envFormat = env.XSTATE_SUPERVISOR_LOG_FORMAT;
+  const format: LogFormat =
+    options.format ??
+    (envFormat === 'json' || envFormat === 'pretty'
+      ? envFormat
+      : env.NODE_ENV === 'production'
+        ? 'json'
+        : 'pretty');
   const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  return new ConsoleLogger({ min: RANK[level], write }, bindings);
+  const color =
+    options.color ??
+    (options.write === undefined && process.stderr.isTTY === true && !env.NO_COLOR);
+  return new ConsoleLogger(
+    { min: RANK[level], write, json: format === 'json', color, stacksWritten: new WeakSet() },
+    bindings,
+  );
 }
 
 interface ConsoleConfig {
   readonly min: number;
   readonly write: (line: string) => void;
+  readonly json: boolean;
+  readonly color: boolean;
+  /** Errors whose stack this logger (or a child) has written: later lines give the message. */
+  readonly stacksWritten: WeakSet<Error>;
+}
+
+/** The stack of `error`, then those of its causes (`Caused by: ...`). */
+function fullStack(error: Error): string {
+  let text = error.stack ?? `${error.name}: ${error.message}`;
+  let cause = error.cause;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    text += `\nCaused by: ${cause.stack ?? cause.message}`;
+    cause = cause.cause;
+  }
+  return text;
+}
+
+/** An error as pino's serializer writes it; `stack` only the first time. */
+function serializeError(error: Error, withStack: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: error.name, message: error.message };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) out.code = code;
+  if (withStack) out.stack = fullStack(error);
+  return out;
 }
 
 /**
@@ -169,6 +255,44 @@ class ConsoleLogger implements Logger {
     const obj = typeof objOrMsg === 'string' ? {} : objOrMsg;
     const text = typeof objOrMsg === 'string' ? objOrMsg : (msg ?? '');
     const all = { ...this.bindings, ...obj };
+    this.config.write(
+      this.config.json ? this.jsonLine(lvl, text, all) : this.prettyLine(lvl, text, all),
+    );
+  }
+
+  /** Whether `error`'s stack is to be written now (the first time only). */
+  private firstTime(error: Error): boolean {
+    const seen = this.config.stacksWritten;
+    if (seen.has(error)) return false;
+    seen.add(error);
+    return true;
+  }
+
+  private jsonLine(
+    lvl: Exclude<LogLevel, 'silent'>,
+    msg: string,
+    all: Record<string, unknown>,
+  ): string {
+    const record: Record<string, unknown> = { level: PINO_LEVEL[lvl], time: Date.now() };
+    for (const [k, v] of Object.entries(all)) {
+      if (k === 'level' || k === 'time' || k === 'msg') continue;
+      record[k] = v instanceof Error ? serializeError(v, this.firstTime(v)) : v;
+    }
+    record.msg = msg;
+    try {
+      return JSON.stringify(record);
+    } catch {
+      // A field that cannot be serialised (a cycle, a BigInt) must not lose the line.
+      return JSON.stringify({ level: record.level, time: record.time, msg });
+    }
+  }
+
+  private prettyLine(
+    lvl: Exclude<LogLevel, 'silent'>,
+    text: string,
+    all: Record<string, unknown>,
+  ): string {
+    const { color } = this.config;
     const path = all.path ?? all.service ?? all.supervisor;
     delete all.path;
     delete all.service;
@@ -177,16 +301,21 @@ class ConsoleLogger implements Logger {
     const fields: string[] = [];
     for (const [k, v] of Object.entries(all)) {
       if (v instanceof Error) {
-        fields.push(`${k}=${formatValue(v.message)}`);
-        stack = `\n    ${(v.stack ?? v.message).split('\n').join('\n    ')}`;
+        const first = this.firstTime(v);
+        fields.push(`${k}=${formatValue(v.message)}${first ? '' : ' (stack above)'}`);
+        if (first) {
+          const body = `\n    ${fullStack(v).split('\n').join('\n    ')}`;
+          stack = color ? `${ANSI.dim}${body}${ANSI.reset}` : body;
+        }
       } else if (v !== undefined) fields.push(`${k}=${formatValue(v)}`);
     }
     const time = new Date().toISOString().slice(11, 23);
-    const where =
-      path === undefined ? '' : ` [${Array.isArray(path) ? path.join('/') : String(path)}]`;
-    this.config.write(
-      `${time} ${lvl.toUpperCase().padEnd(5)}${where} ${text}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`,
-    );
+    const name = lvl.toUpperCase().padEnd(5);
+    const label = color ? `${ANSI[lvl]}${name}${ANSI.reset}` : name;
+    const where = path === undefined ? '' : Array.isArray(path) ? path.join('/') : String(path);
+    const prefix =
+      where === '' ? '' : color ? ` ${ANSI.path}[${where}]${ANSI.reset}` : ` [${where}]`;
+    return `${time} ${label}${prefix} ${text}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`;
   }
 }
 

@@ -1,5 +1,12 @@
+import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createConsoleLogger, silentLogger } from '../src/index.ts';
+import {
+  createConsoleLogger,
+  createService,
+  createSupervisor,
+  run,
+  silentLogger,
+} from '../src/index.ts';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error' | 'silent') {
   const lines: string[] = [];
@@ -163,5 +170,134 @@ describe('silentLogger', () => {
     expect(spy).not.toHaveBeenCalled();
     expect(silentLogger.child({})).toBe(silentLogger);
     spy.mockRestore();
+  });
+});
+
+describe('formats', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('writes each error stack once: later lines about the same error carry its message only', () => {
+    const { lines, logger } = capture();
+    const err = new Error('upstream down');
+    logger.child({ path: 'root/poller' }).error({ generation: 0, err }, 'iteration failed');
+    logger.child({ supervisor: 'root' }).warn({ child: 'poller', err }, 'child.failed');
+    expect(lines.join('\n').split('at ').length).toBe(lines[0]!.split('at ').length);
+    expect(lines[0]).toContain(err.stack!.split('\n')[1]!.trim());
+    expect(lines[1]).toMatch(/child\.failed child=poller err="upstream down" \(stack above\)$/);
+    expect(lines[1]).not.toContain('\n');
+  });
+
+  it('writes the causes of an error under its stack', () => {
+    const { lines, logger } = capture();
+    const cause = new Error('ECONNREFUSED 127.0.0.1:5432');
+    logger.error({ err: new Error('could not connect', { cause }) }, 'start failed');
+    expect(lines[0]).toContain('Caused by: Error: ECONNREFUSED 127.0.0.1:5432');
+  });
+
+  it('writes one JSON object per line in pino shape with format: json', () => {
+    const { lines, logger } = (() => {
+      const out: string[] = [];
+      return {
+        lines: out,
+        logger: createConsoleLogger({ format: 'json', write: (l) => out.push(l) }),
+      };
+    })();
+    const err = Object.assign(new Error('upstream down'), { code: 'E_UP' });
+    const child = logger.child({ path: 'root/poller' });
+    child.error({ generation: 0, err }, 'iteration failed');
+    child.warn({ err }, 'child.failed');
+    logger.info('running');
+    expect(lines).toHaveLength(3);
+    const [first, second, third] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(first).toMatchObject({
+      level: 50,
+      path: 'root/poller',
+      generation: 0,
+      msg: 'iteration failed',
+      err: { type: 'Error', message: 'upstream down', code: 'E_UP' },
+    });
+    expect(typeof first!.time).toBe('number');
+    expect((first!.err as { stack: string }).stack).toContain('upstream down');
+    expect(second).toMatchObject({ level: 40, err: { message: 'upstream down' } });
+    expect(second!.err).not.toHaveProperty('stack');
+    expect(third).toMatchObject({ level: 30, msg: 'running' });
+  });
+
+  it('keeps the line when a field cannot be serialised', () => {
+    const out: string[] = [];
+    const logger = createConsoleLogger({ format: 'json', write: (l) => out.push(l) });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    logger.info({ cycle }, 'odd');
+    expect(JSON.parse(out[0]!)).toMatchObject({ level: 30, msg: 'odd' });
+  });
+
+  it('writes JSON under NODE_ENV=production, pretty otherwise, and XSTATE_SUPERVISOR_LOG_FORMAT wins', () => {
+    const lineOf = () => {
+      const out: string[] = [];
+      createConsoleLogger({ write: (l) => out.push(l) }).info('up');
+      return out[0]!;
+    };
+    vi.stubEnv('XSTATE_SUPERVISOR_LOG_FORMAT', '');
+    vi.stubEnv('NODE_ENV', 'production');
+    expect(JSON.parse(lineOf())).toMatchObject({ msg: 'up' });
+    vi.stubEnv('NODE_ENV', 'development');
+    expect(lineOf()).toMatch(new RegExp(`^${TIME} INFO  up$`));
+    vi.stubEnv('XSTATE_SUPERVISOR_LOG_FORMAT', 'json');
+    expect(JSON.parse(lineOf())).toMatchObject({ msg: 'up' });
+  });
+
+  it('colours the level, the path and the stack when asked, and never by default into a custom write', () => {
+    const out: string[] = [];
+    createConsoleLogger({ color: true, write: (l) => out.push(l) })
+      .child({ path: 'root/db' })
+      .error({ err: new Error('boom') }, 'failed');
+    expect(out[0]).toContain('\x1b[31mERROR\x1b[0m');
+    expect(out[0]).toContain('\x1b[36m[root/db]\x1b[0m');
+    expect(out[0]).toContain('\x1b[2m\n    Error: boom');
+    const plain = capture();
+    plain.logger.error('failed');
+    expect(plain.lines[0]).not.toContain('\x1b[');
+  });
+});
+
+describe('a pino logger', () => {
+  it('is used as is by run() and the whole tree: its own JSON lines, its bindings, its serializer', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    const logger = pino({ level: 'debug', base: { app: 'billing' } }, stream);
+    let calls = 0;
+    const flaky = createService({
+      id: 'flaky',
+      pause: 1,
+      maxFailures: 0,
+      iterate() {
+        calls++;
+        if (calls === 1) throw new Error('upstream down');
+      },
+    });
+    const root = createSupervisor({ id: 'root', strategy: 'one-for-one', children: [flaky] });
+    const handle = run(root, { exit: false, logger });
+    await handle.ready;
+    await new Promise<void>((resolve) => {
+      const sub = handle.actor.on('child.restarted', () => {
+        sub.unsubscribe();
+        resolve();
+      });
+      if (calls > 1) resolve();
+    });
+    await handle.stop();
+    const failed = lines.find((l) => l.msg === 'iteration failed');
+    // pino's own fields and level numbers, our bindings, pino's error serializer.
+    expect(failed).toMatchObject({ level: 50, app: 'billing', path: 'root/flaky', generation: 0 });
+    expect(failed?.err).toMatchObject({ type: 'Error', message: 'upstream down' });
+    expect(typeof (failed?.err as { stack?: unknown }).stack).toBe('string');
+    expect(lines.find((l) => l.msg === 'running; press Ctrl+C to stop')).toMatchObject({
+      level: 30,
+      root: 'root',
+    });
+    expect(lines.find((l) => l.msg === 'child.restarted')).toMatchObject({ child: 'flaky' });
   });
 });

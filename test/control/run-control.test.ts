@@ -96,6 +96,19 @@ describe('run() with control', () => {
     expect(restart.json()).toMatchObject({ id: 'leaf', generation: 1 });
   });
 
+  it('logs the inspector and control URLs last, once everything is up, in the running line', async () => {
+    handle = run(root(), { control: { port: 0 }, inspector: { port: 0 }, exit: false, logger });
+    const { control, inspector } = await handle.ready;
+    const last = logger.entries.at(-1);
+    expect(last?.msg).toBe('running; press Ctrl+C to stop');
+    expect(last?.fields).toMatchObject({
+      root: 'app',
+      control: control?.url,
+      inspector: inspector?.url,
+    });
+    expect(logger.find('running; press Ctrl+C')).toHaveLength(1);
+  });
+
   it('POST /shutdown answers 202 and ends the run: { exitCode: 0, reason: "request" }', async () => {
     handle = run(root(), { control: { port: 0, token: TOKEN }, exit: false, logger });
     await handle.ready;
