@@ -65,9 +65,9 @@ export function figures(node: InspectorNode): string[] {
   return [];
 }
 
-/** `gen N` for our nodes, nothing for other actors. */
+/** `gen N` for the nodes a supervisor of ours runs (its own actors too), nothing for others. */
 export const generationText = (node: InspectorNode): string =>
-  node.kind === 'actor' || node.generation === undefined ? '' : `gen ${node.generation}`;
+  node.generation === undefined ? '' : `gen ${node.generation}`;
 
 /** A report type without its namespace: `restarted`, `intensity exceeded`. */
 export const reportLabel = (type: TimelineEntry['type']): string =>

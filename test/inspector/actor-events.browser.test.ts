@@ -87,6 +87,9 @@ describe('inspector page: the user’s own machine', { timeout: 60_000 }, () => 
       els.map((el) => el.textContent),
     );
     expect(titles).toEqual(expect.arrayContaining(['closed', 'open', 'locked']));
+    // Its row: its state value, and the generation its supervisor counts.
+    expect(await page.textContent(`${row('door')} .node-state`)).toBe('closed');
+    expect(await page.textContent(`${row('door')} .node-gen`)).toBe('gen 0');
     expect(JSON.parse((await page.textContent('[data-testid="context"]')) ?? '')).toEqual({
       opened: 0,
     });
