@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import {
   AnswerError,
   type CommandContext,
+  didYouMean,
   healthCommand,
+  meant,
   performCommand,
   sendCommand,
   serviceCommand,
@@ -79,7 +81,17 @@ Examples:
   xstate-supervisor send db '{"type":"db.query","sql":"select 1"}'
 `;
 
-const COMMANDS = ['tree', 'service', 'perform', 'send', 'health', 'shutdown'];
+/** Each command and the arguments it takes, as a usage error shows them. */
+const COMMANDS: Readonly<Record<string, string>> = {
+  tree: 'tree [--json]',
+  service: 'service <path> <start|stop|restart|hard-reset|fail>',
+  perform: 'perform <path> <action> [json-data]',
+  send: 'send <path> <event>',
+  health: 'health [--json]',
+  shutdown: 'shutdown [--json]',
+};
+
+const MORE_HELP = 'Run "xstate-supervisor --help" for every command and option.\n';
 
 const OPTIONS = {
   url: { type: 'string' },
@@ -115,7 +127,9 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
     });
   } catch (error) {
     if (error instanceof UsageError) {
-      stderr.write(`xstate-supervisor: ${error.message}\n\n${CLI_USAGE}`);
+      // Short: the mistake, the command's own form, where the rest is. Not the whole help.
+      const usage = error.usage === undefined ? '' : `Usage: xstate-supervisor ${error.usage}\n`;
+      stderr.write(`xstate-supervisor: ${error.message}\n${usage}${MORE_HELP}`);
       return 2;
     }
     if (error instanceof PerformError && error.status === 0) {
@@ -136,7 +150,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw parseError(error as Error & { code?: string });
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -148,10 +162,30 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     return 0;
   }
   const [command, ...args] = positionals;
-  if (command === undefined) throw new UsageError('missing command.');
-  if (!COMMANDS.includes(command)) {
-    throw new UsageError(`unknown command "${command}"; expected one of ${COMMANDS.join(', ')}.`);
+  const names = Object.keys(COMMANDS);
+  if (command === undefined) {
+    throw new UsageError(`missing command: one of ${names.join(', ')}.`, '<command> [options]');
   }
+  if (!Object.hasOwn(COMMANDS, command)) {
+    throw new UsageError(
+      `unknown command "${command}"; ${meant(command, names)}commands are ${names.join(', ')}.`,
+    );
+  }
+  try {
+    return await runCommand(command, args, values, io);
+  } catch (error) {
+    // A mistake in a command's arguments shows that command's form.
+    if (error instanceof UsageError) error.usage ??= COMMANDS[command];
+    throw error;
+  }
+}
+
+async function runCommand(
+  command: string,
+  args: readonly string[],
+  values: { url?: string; token?: string; timeout?: string; json?: boolean },
+  io: CliIo,
+): Promise<number> {
   const context: CommandContext = {
     url: readUrl(values.url ?? io.env.XSTATE_SUPERVISOR_URL),
     token: readToken(values.token ?? (io.env.XSTATE_SUPERVISOR_TOKEN || undefined)),
@@ -161,31 +195,60 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   };
   switch (command) {
     case 'tree':
-      expectArgs(args, 0, 0, 'tree');
+      expectArgs(args, 0, 0);
       return treeCommand(context);
     case 'service':
-      expectArgs(args, 2, 2, 'service <path> <command>');
+      expectArgs(args, 2, 2);
       return serviceCommand(context, args[0]!, args[1]!);
     case 'perform':
-      expectArgs(args, 2, 3, 'perform <path> <action> [json-data]');
+      expectArgs(args, 2, 3);
       return performCommand(context, args[0]!, args[1]!, args[2]);
     case 'send':
-      expectArgs(args, 2, 2, 'send <path> <event>');
+      expectArgs(args, 2, 2);
       return sendCommand(context, args[0]!, args[1]!);
     case 'health':
-      expectArgs(args, 0, 0, 'health');
+      expectArgs(args, 0, 0);
       return healthCommand(context);
     default:
-      expectArgs(args, 0, 0, 'shutdown');
+      expectArgs(args, 0, 0);
       return shutdownCommand(context);
   }
 }
 
-function expectArgs(args: readonly string[], min: number, max: number, form: string): void {
+function expectArgs(args: readonly string[], min: number, max: number): void {
   if (args.length < min || args.length > max) {
-    throw new UsageError(`expected \`${form}\`, got ${args.length} argument(s) after the command.`);
+    const expected = min === max ? `${min}` : `${min} to ${max}`;
+    const got = args.length === 0 ? 'none' : args.map((a) => JSON.stringify(a)).join(' ');
+    throw new UsageError(`expected ${expected} argument(s) after the command, got ${got}.`);
   }
 }
+
+/** Node's parseArgs errors, said shortly, with the option meant when one is close. */
+function parseError(error: Error & { code?: string }): UsageError {
+  const option = /'(-[^' ]*)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    const flags = Object.entries(OPTIONS).flatMap(([name, o]) => [
+      `--${name}`,
+      ...('short' in o ? [`-${o.short}`] : []),
+    ]);
+    const close = didYouMean(option, flags);
+    return new UsageError(
+      `unknown option ${option}${close === undefined ? '.' : `; did you mean ${close}?`}`,
+    );
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    return new UsageError(
+      `${option} needs a value, e.g. ${option}${EXAMPLE_VALUES[option] ?? ' <value>'}.`,
+    );
+  }
+  return new UsageError(error.message);
+}
+
+const EXAMPLE_VALUES: Readonly<Record<string, string>> = {
+  '--url': ' http://127.0.0.1:9464',
+  '--token': ' s3cret',
+  '--timeout': ' 5000',
+};
 
 function readUrl(url: string | undefined): URL {
   if (url === undefined || url === '') {

@@ -5,12 +5,67 @@
  */
 import type { TreeNode } from '../tree-node.ts';
 import { type ControlResponse, controlRequest, readErrorBody } from './client.ts';
-import { actionRoute, sendRoute, serviceRoute } from './client-routes.ts';
+import { actionRoute, SERVICE_COMMANDS, sendRoute, serviceRoute } from './client-routes.ts';
 import { formatTree } from './format-tree.ts';
 
-/** Wrong arguments or options: exit 2 with the usage. */
+/** Wrong arguments or options: exit 2 with the message and the command's form. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** The command's form (`send <path> <event>`), shown under the message. */
+  usage: string | undefined;
+  constructor(message: string, usage?: string) {
+    super(message);
+    this.usage = usage;
+  }
+}
+
+/**
+ * The candidate closest to `input` (by edit distance, a swap of two neighbours counting once,
+ * or as a prefix of it), or undefined when none is close: the "did you mean" of a mistyped
+ * option or command.
+ *
+ * @example
+ * ```ts
+ * didYouMean('--tokn', ['--url', '--token']); // '--token'
+ * ```
+ */
+export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
+  const word = input.replace(/^-+/, '').toLowerCase();
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.ceil(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const name = candidate.replace(/^-+/, '').toLowerCase();
+    const distance = word.length >= 2 && name.startsWith(word) ? 1 : editDistance(word, name);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** `did you mean X? The ` when a candidate is close to `input`, else `the `. */
+export function meant(input: string, candidates: readonly string[]): string {
+  const close = didYouMean(input, candidates);
+  return close === undefined ? 'the ' : `did you mean ${close}? The `;
+}
+
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 /** The server answered, but not what the command wanted: exit 1. */
@@ -64,8 +119,56 @@ async function request(
     timeout: context.timeout,
     body,
   });
-  if (response.status !== expected) throw answerError(response, method);
+  if (response.status !== expected) throw await answerFailure(context, response, method);
   return response.body;
+}
+
+/**
+ * The error for an answer a command did not want: a usage error when `context.url` is the
+ * inspector's (a 404 or 405 there is no server error: the URL is the wrong one), else the
+ * answer's own error.
+ */
+async function answerFailure(
+  context: CommandContext,
+  response: ControlResponse,
+  method: string,
+): Promise<Error> {
+  if (response.status === 404 || response.status === 405) {
+    const inspector = await inspectorAt(context);
+    if (inspector) {
+      const control = typeof inspector.control === 'string' ? inspector.control : undefined;
+      return new UsageError(
+        `${context.url.href} is the inspector (the web page), not the control API; ` +
+          (control === undefined
+            ? 'pass the control API\'s URL: run() logs it at start ("control API listening") ' +
+              'and gives it as handle.control.url.'
+            : `the control API is at ${control}: pass --url ${control}.`),
+      );
+    }
+  }
+  return answerError(response, method);
+}
+
+/**
+ * The inspector's `/healthz` body (`{ ok: true, pages, control? }`) when `context.url` is the
+ * inspector, asked without the token (which is the control API's, not the inspector's).
+ */
+async function inspectorAt(
+  context: CommandContext,
+): Promise<{ pages: number; control?: unknown } | undefined> {
+  try {
+    const response = await controlRequest(context.url, 'GET', '/healthz', {
+      timeout: context.timeout,
+      responseType: 'text',
+    });
+    const body = JSON.parse(response.body as string) as { ok?: unknown; pages?: unknown } | null;
+    if (response.status === 200 && body?.ok === true && typeof body.pages === 'number') {
+      return body as { pages: number; control?: unknown };
+    }
+  } catch {
+    // No answer or not JSON: not the inspector; the original answer's error stands.
+  }
+  return undefined;
 }
 
 function asTreeNode(body: unknown, what: string, status = 200): TreeNode {
@@ -125,6 +228,11 @@ export async function serviceCommand(
   path: string,
   command: string,
 ): Promise<number> {
+  if (!(SERVICE_COMMANDS as readonly string[]).includes(command)) {
+    throw new UsageError(
+      `unknown service command "${command}"; ${meant(command, SERVICE_COMMANDS)}commands are ${SERVICE_COMMANDS.join(', ')}.`,
+    );
+  }
   const target = route(() => serviceRoute(path, command));
   printTree(context, await request(context, 'POST', target, 200), `POST ${target}`);
   return 0;
@@ -191,7 +299,7 @@ async function probe(
     // Keep the text.
   }
   if (response.status !== 200 && response.status !== 503) {
-    throw answerError({ ...response, body }, 'GET');
+    throw await answerFailure(context, { ...response, body }, 'GET');
   }
   return { status: response.status, body };
 }

@@ -129,8 +129,11 @@ describe('xstate-supervisor send', () => {
       [['send', 'switch', '{"type":1}'], /<event> must have a string "type"/],
       [['send', 'switch', '{}'], /<event> must have a string "type"/],
       [['send', 'switch', ' '], /<event> is empty/],
-      [['send', 'switch'], /expected `send <path> <event>`/],
-      [['send', 'switch', 'flip', 'extra'], /expected `send <path> <event>`/],
+      [['send', 'switch'], /expected 2 argument\(s\) after the command, got "switch"/],
+      [
+        ['send', 'switch', 'flip', 'extra'],
+        /expected 2 argument\(s\) after the command, got "switch" "flip" "extra"/,
+      ],
       [['send', 'a/../b', 'flip'], /`path`/],
       [['send', '', 'flip'], /`path`/],
     ];
