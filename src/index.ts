@@ -70,6 +70,14 @@ export {
   type WorkerServiceDetails,
   type WorkerServiceOptions,
 } from './isolation/worker-service.ts';
+export { ClientConnection } from './kinds/clients/client-connection.ts';
+export { ClientConnectError, ClientStateError } from './kinds/clients/client-errors.ts';
+export { CLIENT_DEFAULTS, type TcpClientServiceOptions } from './kinds/clients/client-options.ts';
+export {
+  createTcpClientService,
+  type TcpClientApi,
+  type TcpClientMachine,
+} from './kinds/clients/client-service.ts';
 export {
   type CronDetails,
   type CronServiceOptions,
