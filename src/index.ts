@@ -117,12 +117,6 @@ export {
   type QueueWorkerOptions,
   type StopPolicy,
 } from './kinds/queue-worker-options.ts';
-export {
-  createRecurringService,
-  type RecurringDetails,
-  type RecurringServiceOptions,
-} from './kinds/recurring.ts';
-export { type RecurringNext, RecurringResultError } from './kinds/recurring-next.ts';
 export type { ScheduledCommonOptions } from './kinds/scheduled-options.ts';
 export { createHttpService, type HttpServiceOptions } from './kinds/servers/http-service.ts';
 export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
@@ -139,6 +133,7 @@ export {
   type ConsoleLoggerOptions,
   createConsoleLogger,
   type LogFn,
+  type LogFormat,
   type Logger,
   type LogLevel,
   silentLogger,

@@ -71,6 +71,22 @@ function failSpan(span: Span, e: unknown): void {
  * learnt by walking them; a runtime not (yet) known is named by its id.
  */
 const paths = new WeakMap<object, string>();
+/** The instrumented roots, walked when a runtime not yet known runs (its first iteration). */
+const roots = new Set<AnyActorRef>();
+/** Runtimes looked for once in vain (a lone root service): named by their id from then on. */
+const unknown = new WeakSet<object>();
+
+function pathOf(owner: object, id: string): string {
+  const known = paths.get(owner);
+  if (known !== undefined) return known;
+  if (!unknown.has(owner)) {
+    unknown.add(owner);
+    for (const root of roots) learnPaths(root);
+    const found = paths.get(owner);
+    if (found !== undefined) return found;
+  }
+  return id;
+}
 
 function learnPaths(root: AnyActorRef): void {
   walkChildren(root, (record, path) => {
@@ -111,7 +127,7 @@ function within(span: Span, call: () => unknown): unknown {
 
 function attributesOf(owner: object, ctx: TracedContext): Attributes {
   const attributes: Attributes = {
-    [ATTR.path]: paths.get(owner) ?? ctx.id,
+    [ATTR.path]: pathOf(owner, ctx.id),
     [ATTR.service]: ctx.id,
     [ATTR.generation]: ctx.generation,
   };
@@ -152,6 +168,7 @@ function reasonText(reason: unknown): string {
  * Returns what undoes it.
  */
 export function observeTree(actor: AnyActorRef, tracer: Tracer, meter: Meter): () => void {
+  roots.add(actor);
   learnPaths(actor);
   /** When each child's failure was reported: a restart's span starts there. */
   const failedAt = new Map<string, number>();
@@ -239,6 +256,7 @@ export function observeTree(actor: AnyActorRef, tracer: Tracer, meter: Meter): (
   const observables = gauges.map(([gauge]) => gauge);
   meter.addBatchObservableCallback(collect, observables);
   return () => {
+    roots.delete(actor);
     subscription.unsubscribe();
     meter.removeBatchObservableCallback(collect, observables);
   };
