@@ -117,6 +117,12 @@ export {
   type QueueWorkerOptions,
   type StopPolicy,
 } from './kinds/queue-worker-options.ts';
+export {
+  createRecurringService,
+  type RecurringDetails,
+  type RecurringServiceOptions,
+} from './kinds/recurring.ts';
+export { type RecurringNext, RecurringResultError } from './kinds/recurring-next.ts';
 export type { ScheduledCommonOptions } from './kinds/scheduled-options.ts';
 export { createHttpService, type HttpServiceOptions } from './kinds/servers/http-service.ts';
 export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
