@@ -487,7 +487,10 @@ export async function createInspectorServer(
         allow: 'GET',
       });
     }
-    if (pathname === '/healthz') return sendJson(res, 200, { ok: true, pages: clients.size });
+    if (pathname === '/healthz') {
+      // `control` lets the CLI, pointed here by mistake, say where the control API is.
+      return sendJson(res, 200, { ok: true, pages: clients.size, control: controlUrl ?? null });
+    }
     return serveStatic(pathname, res);
   };
 

@@ -100,6 +100,20 @@ describe('xstate-supervisor pointed at the inspector', () => {
     } finally {
       await inspector.close();
     }
+    // An inspector that knows its control API names it.
+    const paired = await createInspectorServer(s.actor, {
+      logger: silentLogger,
+      control: { url: s.url },
+    });
+    try {
+      const { code, err } = await runCli(['tree', '--url', paired.url], s.env);
+      expect(code).toBe(2);
+      expect(err).toContain(
+        `${paired.url} is the inspector (the web page), not the control API; the control API is at ${s.url}: pass --url ${s.url}.`,
+      );
+    } finally {
+      await paired.close();
+    }
     // The control API itself still answers its own 404 as the server's error.
     const missing = await runCli(['service', 'nosuch', 'restart'], s.env);
     expect(missing.code).toBe(1);
