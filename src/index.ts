@@ -131,6 +131,7 @@ export {
   type HandlerErrorPolicy,
   SERVER_DEFAULTS,
   type ServerServiceOptions,
+  type UnixSocketOption,
 } from './kinds/servers/server-options.ts';
 export { createTcpService, type TcpServiceOptions } from './kinds/servers/tcp-service.ts';
 export { createTlsService, type TlsServiceOptions } from './kinds/servers/tls-service.ts';

@@ -14,6 +14,7 @@ import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.
 import { listen } from './listen.ts';
 import type { HandlerErrorPolicy } from './server-options.ts';
 import { handlerFailed, type ServerSlot } from './server-service.ts';
+import { removeSocket } from './socket-path.ts';
 
 /** What the HTTP endpoint needs from the options. @internal */
 export interface HttpSettings {
@@ -22,6 +23,8 @@ export interface HttpSettings {
   readonly port: number;
   readonly host: string;
   readonly reusePort: boolean;
+  /** A unix socket path to listen on instead of `port` and `host`. */
+  readonly path: string | undefined;
   readonly keepAliveTimeout: number | undefined;
   readonly handlerErrors: HandlerErrorPolicy;
 }
@@ -102,9 +105,11 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
     host: s.host,
     reusePort: s.reusePort,
     configuredPort: s.port,
+    path: s.path,
   });
-  const address = server.address() as AddressInfo;
-  const url = `http://${urlHost(address.address, address.port)}`;
+  const bound = server.address() as AddressInfo | string;
+  const address = typeof bound === 'string' ? undefined : bound;
+  const url = address ? `http://${urlHost(address.address, address.port)}` : `unix:${s.path}`;
 
   server.on('error', (error: Error) => {
     if (closing) return;
@@ -121,10 +126,9 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
   });
 
   return {
-    port: address.port,
+    port: address?.port ?? 0,
     details: () => ({
-      port: address.port,
-      host: address.address,
+      ...(address ? { port: address.port, host: address.address } : { path: s.path }),
       url,
       listening: server.listening,
       connections: sockets.size,
@@ -152,6 +156,7 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
       if (!(await settlesBy(closed, closeUntil))) {
         slot.logger?.warn({}, 'HTTP listener still closing at the end of the grace period');
       }
+      if (s.path !== undefined) removeSocket(s.path);
       // All destroyed; their 'close' events may come a tick later.
       sockets.clear();
       inFlight.clear();

@@ -5,7 +5,11 @@ import type { RequestListener } from 'node:http';
 import { checkDuration, checkFunction } from '../../internal/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
 import { openHttp } from './http-endpoint.ts';
-import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
+import {
+  resolveServerBase,
+  type ServerServiceOptions,
+  type UnixSocketOption,
+} from './server-options.ts';
 import { serverService } from './server-service.ts';
 
 /**
@@ -22,7 +26,7 @@ import { serverService } from './server-service.ts';
  * };
  * ```
  */
-export interface HttpServiceOptions extends ServerServiceOptions {
+export interface HttpServiceOptions extends ServerServiceOptions, UnixSocketOption {
   /**
    * The request listener: `(req, res) => void`, exactly as `http.createServer` takes it, so an
    * Express app, Fastify's `app.routing` (after `await app.ready()`) or Hono's
@@ -46,7 +50,7 @@ export interface HttpServiceOptions extends ServerServiceOptions {
   keepAliveTimeout?: number;
 }
 
-const OWN = ['serve', 'reusePort', 'keepAliveTimeout'] as const;
+const OWN = ['serve', 'reusePort', 'keepAliveTimeout', 'path'] as const;
 
 /**
  * Creates an HTTP server service: `running` means the port is listening (`listen` happens in
@@ -93,6 +97,7 @@ export function createHttpService(options: HttpServiceOptions): ServiceMachine {
     port: base.port,
     host: base.host,
     reusePort: base.reusePort,
+    path: base.path,
     keepAliveTimeout,
     handlerErrors: base.handlerErrors,
   };

@@ -20,6 +20,8 @@ export interface ServerListenDetails {
   readonly port: number;
   /** The address asked for. */
   readonly host: string;
+  /** The unix socket path asked for, instead of `host` and `port`. */
+  readonly path?: string | undefined;
   /**
    * The `port` option, when it differs from `port`: 0, and `port` is the one the system chose
    * at the service's first listen, which every later listen asks for again.
@@ -34,6 +36,10 @@ const HINTS: Record<string, readonly [what: string, todo: string]> = {
     'stop whatever holds the port, choose another `port`, or use port 0 for a free one',
   ],
   EACCES: ['permission denied', 'ports below 1024 need privileges'],
+  ENOTSOCK: [
+    'the path exists and is not a socket',
+    'remove it, or choose another `path`; only a socket left by an earlier run is replaced',
+  ],
   EADDRNOTAVAIL: ['the address is not available on this machine', 'check `host`'],
   ENOTFOUND: ['the host name does not resolve', 'check `host`'],
 };
@@ -65,6 +71,8 @@ export class ServerListenError extends XstateSupervisorError implements ServerLi
   readonly kind: string;
   readonly port: number;
   readonly host: string;
+  /** The unix socket path asked for, if any. */
+  readonly path: string | undefined;
   /** The `port` option (0) when `port` is the one the system chose at the first listen. */
   readonly configuredPort: number | undefined;
   /** The system's error code, such as `EADDRINUSE`; undefined if it had none. */
@@ -79,9 +87,11 @@ export class ServerListenError extends XstateSupervisorError implements ServerLi
       : cause instanceof Error
         ? cause.message
         : String(cause);
-    const where = kept
-      ? `${details.host}:${details.port} (chosen by the system at its first listen with \`port: 0\`, and kept so that its address does not change)`
-      : `${details.host}:${details.port}`;
+    const where = details.path
+      ? details.path
+      : kept
+        ? `${details.host}:${details.port} (chosen by the system at its first listen with \`port: 0\`, and kept so that its address does not change)`
+        : `${details.host}:${details.port}`;
     super(
       'SERVER_LISTEN_FAILED',
       `${details.kind} service "${details.service}" could not listen on ${where}: ${why}.`,
@@ -91,6 +101,7 @@ export class ServerListenError extends XstateSupervisorError implements ServerLi
     this.kind = details.kind;
     this.port = details.port;
     this.host = details.host;
+    this.path = details.path;
     this.configuredPort = kept ? details.configuredPort : undefined;
     this.systemCode = systemCode;
   }

@@ -15,6 +15,7 @@ import {
 import type { ServiceOptions } from '../../machines/service-options.ts';
 import { COMMON_SERVICE_OPTIONS } from '../../machines/service-options.ts';
 import { reusePortSupported } from './reuse-port.ts';
+import { pathKind } from './socket-path.ts';
 
 /**
  * What happens when a server's handler throws or rejects (`serve`, `handle`, `onMessage`).
@@ -83,6 +84,28 @@ export interface ServerServiceOptions
 }
 
 /**
+ * Where a stream or HTTP server listens instead of `port` and `host`: a unix socket.
+ *
+ * @example
+ * ```ts
+ * const local: UnixSocketOption = { path: '/run/my-app/api.sock' };
+ * createHttpService({ id: 'api', ...local, serve: (_req, res) => res.end('ok') });
+ * ```
+ */
+export interface UnixSocketOption {
+  /**
+   * Listen on this unix socket path instead of `port` and `host` (not together with them). A
+   * socket left there by an earlier run that nobody listens on any more is removed first;
+   * anything else at the path (a regular file, a directory, a socket a live server holds) is
+   * refused: at creation with a `ServiceConfigError` when it is already there, at the listen
+   * with a `ServerListenError` (`ENOTSOCK`, `EADDRINUSE`). The socket file is removed when
+   * the server closes. `getTree()` shows `details.path` and a `unix:` url.
+   * @default undefined (listen on `port` and `host`)
+   */
+  path?: string;
+}
+
+/**
  * The defaults of {@link ServerServiceOptions} (the service defaults apply to the rest).
  *
  * @example
@@ -111,6 +134,8 @@ export interface ServerBase {
   readonly relistenDelay: number;
   readonly handlerErrors: HandlerErrorPolicy;
   readonly reusePort: boolean;
+  /** The unix socket path, when the kind listens on one instead of `port` and `host`. */
+  readonly path: string | undefined;
   /** The common service options, for `resolveServiceOptions` (with an `iterate` added). */
   readonly service: Omit<ServiceOptions, 'iterate'>;
 }
@@ -120,7 +145,7 @@ export interface ServerBase {
  * names throw `SERVICE_CONFIG_UNKNOWN_OPTION`). @internal
  */
 export function resolveServerBase(
-  options: ServerServiceOptions & { reusePort?: boolean },
+  options: ServerServiceOptions & { reusePort?: boolean; path?: string },
   own: readonly string[],
   defaultHost: string = SERVER_DEFAULTS.host,
 ): ServerBase {
@@ -162,6 +187,27 @@ export function resolveServerBase(
       expected: `Node >= 22.12 or >= 23.1 (this is Node ${process.versions.node}, whose listen() has no reusePort); on Node 20, share one port between workers with node:cluster instead`,
     });
   }
+  const path = options.path;
+  if (path !== undefined) {
+    if (typeof path !== 'string' || path === '') {
+      fail({ option: 'path', received: path, expected: 'a unix socket path (a non-empty string)' });
+    }
+    if (options.port !== undefined || options.host !== undefined || reusePort) {
+      fail({
+        option: 'path',
+        received: path,
+        expected: 'either `path` or `port`/`host`/`reusePort`, not both',
+      });
+    }
+    const found = pathKind(path);
+    if (found !== 'none' && found !== 'socket') {
+      fail({
+        option: 'path',
+        received: path,
+        expected: `a path that does not exist, or a socket left by an earlier run (it is ${found}); remove it or choose another path`,
+      });
+    }
+  }
   const service: Record<string, unknown> = {};
   for (const key of COMMON) {
     const value = (options as unknown as Record<string, unknown>)[key];
@@ -178,6 +224,7 @@ export function resolveServerBase(
       checkOneOf(options.handlerErrors, ['count', 'log'], 'handlerErrors', fail) ??
       SERVER_DEFAULTS.handlerErrors,
     reusePort,
+    path,
     service: service as unknown as Omit<ServiceOptions, 'iterate'>,
   };
 }

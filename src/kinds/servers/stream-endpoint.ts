@@ -9,6 +9,7 @@ import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.
 import { listen } from './listen.ts';
 import type { HandlerErrorPolicy } from './server-options.ts';
 import { handlerFailed, type ServerSlot } from './server-service.ts';
+import { removeSocket } from './socket-path.ts';
 
 /** What the stream endpoint needs from the options. @internal */
 export interface StreamSettings<S extends Socket> {
@@ -19,6 +20,8 @@ export interface StreamSettings<S extends Socket> {
   readonly port: number;
   readonly host: string;
   readonly reusePort: boolean;
+  /** A unix socket path to listen on instead of `port` and `host`. */
+  readonly path: string | undefined;
   readonly handlerErrors: HandlerErrorPolicy;
   /** The server, made fresh for each generation. */
   readonly create: () => Server;
@@ -134,9 +137,13 @@ export async function openStream<S extends Socket>(
     host: s.host,
     reusePort: s.reusePort,
     configuredPort: s.port,
+    path: s.path,
   });
-  const address = server.address() as AddressInfo;
-  const url = `${s.scheme}://${urlHost(address.address, address.port)}`;
+  const bound = server.address() as AddressInfo | string;
+  const address = typeof bound === 'string' ? undefined : bound;
+  const url = address
+    ? `${s.scheme}://${urlHost(address.address, address.port)}`
+    : `unix:${s.path}`;
 
   server.on('error', (error: Error) => {
     if (closing) return;
@@ -155,10 +162,9 @@ export async function openStream<S extends Socket>(
   });
 
   return {
-    port: address.port,
+    port: address?.port ?? 0,
     details: () => ({
-      port: address.port,
-      host: address.address,
+      ...(address ? { port: address.port, host: address.address } : { path: s.path }),
       url,
       listening: server.listening,
       connections: conns.size,
@@ -185,6 +191,7 @@ export async function openStream<S extends Socket>(
       if (!(await settlesBy(closed, closeUntil))) {
         slot.logger?.warn({}, `${s.label} listener still closing at the end of the grace period`);
       }
+      if (s.path !== undefined) removeSocket(s.path);
       // All destroyed; their 'close' events may come a tick later.
       raw.clear();
       conns.clear();

@@ -5,7 +5,11 @@ import { createServer, type Socket } from 'node:net';
 import { checkFunction } from '../../internal/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
 import type { ServiceContext } from '../../machines/service-options.ts';
-import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
+import {
+  resolveServerBase,
+  type ServerServiceOptions,
+  type UnixSocketOption,
+} from './server-options.ts';
 import { serverService } from './server-service.ts';
 import { openStream } from './stream-endpoint.ts';
 
@@ -22,7 +26,7 @@ import { openStream } from './stream-endpoint.ts';
  * };
  * ```
  */
-export interface TcpServiceOptions extends ServerServiceOptions {
+export interface TcpServiceOptions extends ServerServiceOptions, UnixSocketOption {
   /**
    * Called with each new connection and the running generation's context. Either set up
    * listeners and return (the connection is then idle as far as a stop is concerned), or
@@ -39,7 +43,7 @@ export interface TcpServiceOptions extends ServerServiceOptions {
   reusePort?: boolean;
 }
 
-const OWN = ['handle', 'reusePort'] as const;
+const OWN = ['handle', 'reusePort', 'path'] as const;
 
 /**
  * Creates a TCP server service: `running` means the port is listening, and `getTree()` shows
@@ -81,6 +85,7 @@ export function createTcpService(options: TcpServiceOptions): ServiceMachine {
     port: base.port,
     host: base.host,
     reusePort: base.reusePort,
+    path: base.path,
     handlerErrors: base.handlerErrors,
     create: () => createServer(),
     event: 'connection',

@@ -6,7 +6,11 @@ import { createSecureContext, createServer, type TLSSocket, type TlsOptions } fr
 import { checkFunction } from '../../internal/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
 import type { ServiceContext } from '../../machines/service-options.ts';
-import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
+import {
+  resolveServerBase,
+  type ServerServiceOptions,
+  type UnixSocketOption,
+} from './server-options.ts';
 import { serverService } from './server-service.ts';
 import { openStream } from './stream-endpoint.ts';
 
@@ -26,7 +30,7 @@ import { openStream } from './stream-endpoint.ts';
  * };
  * ```
  */
-export interface TlsServiceOptions extends ServerServiceOptions {
+export interface TlsServiceOptions extends ServerServiceOptions, UnixSocketOption {
   /**
    * Called with each connection once its handshake is done, and the running generation's
    * context; as {@link TcpServiceOptions.handle}. Required.
@@ -46,7 +50,7 @@ export interface TlsServiceOptions extends ServerServiceOptions {
   reusePort?: boolean;
 }
 
-const OWN = ['handle', 'tls', 'reusePort'] as const;
+const OWN = ['handle', 'tls', 'reusePort', 'path'] as const;
 
 /**
  * Creates a TLS server service. Everything {@link createTcpService} says holds: `running` is
@@ -107,6 +111,7 @@ export function createTlsService(options: TlsServiceOptions): ServiceMachine {
     port: base.port,
     host: base.host,
     reusePort: base.reusePort,
+    path: base.path,
     handlerErrors: base.handlerErrors,
     create: () => createServer({ ...tls }),
     event: 'secureConnection',
