@@ -9,9 +9,7 @@ import { parseArgs } from 'node:util';
 import {
   AnswerError,
   type CommandContext,
-  didYouMean,
   healthCommand,
-  meant,
   performCommand,
   sendCommand,
   serviceCommand,
@@ -21,6 +19,7 @@ import {
 } from './control/cli-commands.ts';
 import { DEFAULT_CONTROL_TIMEOUT } from './control/client.ts';
 import { checkBaseUrl } from './control/client-routes.ts';
+import { didYouMean, meant } from './control/did-you-mean.ts';
 import { PerformError } from './control/perform-error.ts';
 
 /** Where {@link main} writes and what environment it reads. */
