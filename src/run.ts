@@ -2,10 +2,11 @@
  * `run()`: the application entry point (aiomisc's entrypoint): start the tree, shut down
  * gracefully on SIGINT/SIGTERM within a timeout, and exit with a meaningful code.
  */
+
+import type { Actor } from 'xstate';
 import { type ControlServer, createControlServer } from './control/server.ts';
 import { CommandError, toError } from './errors.ts';
 import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
-import type { Actor } from 'xstate';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
 import { handOverQueues } from './run-deadline.ts';
 import { type RunOptions, resolveRunOptions } from './run-options.ts';
