@@ -24,6 +24,7 @@ const BENCHES = [
   'isolation-worker',
   'inspector',
   'reliability',
+  'singleton',
   'durable-queues',
 ] as const;
 
