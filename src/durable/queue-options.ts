@@ -95,7 +95,14 @@ export interface ResolvedQueueOptions {
   readonly logger: Logger | undefined;
 }
 
-/** The defaults of {@link DurableQueueOptions}. */
+/**
+ * The defaults of {@link DurableQueueOptions}.
+ *
+ * @example
+ * ```ts
+ * createRedisQueue({ name: 'mail', lease: DURABLE_QUEUE_DEFAULTS.lease * 2 });
+ * ```
+ */
 export const DURABLE_QUEUE_DEFAULTS = {
   lease: 30_000,
   attempts: 5,

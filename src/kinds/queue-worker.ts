@@ -232,9 +232,20 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       ...resolved,
       iterate: (ctx) => generationOf(ctx).dispatch(),
       onStart: async (ctx) => {
-        if (userStart && (await userStart(ctx)) === false) return false;
-        // A server that does not answer fails this start (DurableConnectionError).
+        // A server that does not answer fails this start (DurableConnectionError), before the
+        // user's onStart sets anything up (its onStop would not run).
         await durable?.open({ concurrency: settings.concurrency });
+        let vetoed: boolean;
+        try {
+          vetoed = userStart !== undefined && (await userStart(ctx)) === false;
+        } catch (e) {
+          await durable?.detach();
+          throw e;
+        }
+        if (vetoed) {
+          await durable?.detach();
+          return false;
+        }
         const local = stateOf(ctx);
         if (!local.active) {
           local.active = true;
