@@ -48,6 +48,7 @@ export class ClientConnection<S extends Socket = Socket> {
   /** Bytes written, for `getTree()`. */
   sent = 0;
 
+  /** Made by the client service, never by users (its limits type is internal). @internal */
   constructor(socket: S, limits: ConnectionLimits) {
     this.socket = socket;
     this.limits = limits;
