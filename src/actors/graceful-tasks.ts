@@ -35,10 +35,13 @@ interface Entry {
   settled: Promise<void>;
 }
 
-/** How a drain ended. @internal */
+/** How a drain ended (not exported from the package; `TaskSet.drain` names it). */
 export type DrainOutcome = 'settled' | 'timeout';
 
-/** The graceful tasks of one generation. @internal */
+/**
+ * The graceful tasks of one generation. Not exported from the package, yet not marked internal:
+ * `LoopRun.tasks` names it, so its declaration must survive `stripInternal`.
+ */
 export class TaskSet {
   private readonly entries = new Set<Entry>();
   private readonly reason: unknown;

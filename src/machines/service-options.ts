@@ -285,7 +285,8 @@ export interface ResolvedServiceOptions {
 /**
  * When a loop's iterations start, for service kinds with a schedule of their own. Times are
  * the injected clock's (`clock.now()`); `log` is the service's logger (to log a skipped slot).
- * @internal
+ * Not exported from the package, yet not marked internal: `ResolvedServiceOptions` names it,
+ * so its declaration must survive `stripInternal`.
  */
 export interface LoopSchedule {
   /** When the first iteration may start. */
@@ -294,7 +295,10 @@ export interface LoopSchedule {
   next(start: number, end: number, now: number, log: Logger): number;
 }
 
-/** Per-actor state of a service kind. @internal */
+/**
+ * Per-actor state of a service kind. Not exported from the package, yet not marked internal:
+ * `ResolvedServiceOptions` names it, so its declaration must survive `stripInternal`.
+ */
 export interface LocalState {
   create(): unknown;
   /** Extra fields for `getTree()` (`details`), read from the state. */
