@@ -55,6 +55,7 @@ async function measure(backend: 'postgres' | 'redis', probe: Probe, prefix: stri
       }
       const took = performance.now() - t0;
       takeovers.push(took);
+      console.log(`${backend} kill ${k + 1}/${KILLS}: takeover ${fmtMs(took)}`);
       releases.push(released ?? took);
       await replicas.get(victim)!.exited;
       replicas.delete(victim);
