@@ -79,14 +79,15 @@ describe('recipe examples', () => {
     expect(out.at(-1)).toBe('stopped: stopped in "closed"');
   });
 
-  it('graceful-shutdown: on SIGTERM readiness turns 503, the request in flight is answered and the app exits 0', async () => {
+  it('graceful-shutdown: on SIGTERM readiness turns 503 at once, requests are served through the delay, the one in flight is answered, and the app exits 0', async () => {
     const { code, stdout, stderr } = await runExample('recipes/graceful-shutdown', {
       timeout: 30_000,
     });
     expect(code, stderr).toBe(0);
     expect(lines(stdout)).toEqual([
       'before SIGTERM: /readyz 200',
-      'during the shutdown: /readyz 503',
+      'during the shutdown delay: /readyz 503',
+      'a new request during the delay: 200',
       'the request in flight: 200 slow answer',
       'a new request after the drain: refused',
       'app exited with code 0',

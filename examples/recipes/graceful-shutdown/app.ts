@@ -8,7 +8,7 @@ import { createHttpService, createSupervisor, getTree, run } from '../../../src/
 const serve: RequestListener = (req, res) => {
   if (req.url === '/slow') {
     console.log('slow request started');
-    setTimeout(() => res.end('slow answer'), 1_000); // a request still running at SIGTERM
+    setTimeout(() => res.end('slow answer'), 2_000); // a request still running at SIGTERM
     return;
   }
   res.end('ok');
@@ -19,14 +19,17 @@ const api = createHttpService({
   host: process.env.HOST ?? '127.0.0.1', // '0.0.0.0' in a container
   port: Number(process.env.PORT ?? 8080),
   serve,
-  gracePeriod: 20_000, // requests in flight get up to 20 s after SIGTERM
+  gracePeriod: 20_000, // requests in flight get up to 20 s once the stop begins
 });
 
 const handle = run(createSupervisor({ id: 'root', children: [api] }), {
-  shutdownTimeout: 25_000, // the whole shutdown; keep it under terminationGracePeriodSeconds
+  // On SIGTERM: /readyz turns red at once, requests are still served for this long while the
+  // load balancer stops sending new ones, then the graceful stop begins.
+  shutdownDelay: Number(process.env.SHUTDOWN_DELAY ?? 5_000),
+  shutdownTimeout: 25_000, // the stop itself; delay + timeout < terminationGracePeriodSeconds
   control: {
     host: process.env.CONTROL_HOST ?? '127.0.0.1',
-    port: Number(process.env.CONTROL_PORT ?? 9464), // /healthz and /readyz for the probes
+    port: Number(process.env.CONTROL_PORT ?? 9464), // /livez and /readyz for the probes
   },
 });
 

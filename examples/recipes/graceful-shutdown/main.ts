@@ -1,8 +1,9 @@
 /**
  * Recipe (docs/recipes/graceful-shutdown.md): what a load balancer or Kubernetes sees when it
  * sends SIGTERM to an app run with `run()`. It starts app.ts as a real process, starts a slow
- * request, sends SIGTERM, and shows that readiness turns red, the request in flight is
- * answered, new connections are refused, and the process exits 0.
+ * request, sends SIGTERM, and shows that readiness turns red at once, requests are still
+ * served during the shutdown delay, the request in flight is answered, new connections are
+ * refused once the server has stopped, and the process exits 0.
  *
  * Run: node --import tsx examples/recipes/graceful-shutdown/main.ts
  */
@@ -14,7 +15,7 @@ const app = spawn(
   process.execPath,
   ['--import', 'tsx', fileURLToPath(new URL('app.ts', import.meta.url))],
   {
-    env: { ...process.env, PORT: '0', CONTROL_PORT: '0' },
+    env: { ...process.env, PORT: '0', CONTROL_PORT: '0', SHUTDOWN_DELAY: '800' },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
@@ -54,7 +55,9 @@ const exited = once(app, 'exit');
 // The signal is handled asynchronously: ask until readiness turns red (bounded by the guard).
 let during = await ready();
 while (during === 200) during = await ready();
-console.log(`during the shutdown: /readyz ${during}`);
+console.log(`during the shutdown delay: /readyz ${during}`);
+const late = await fetch(`${api}/`).then((r) => r.status);
+console.log(`a new request during the delay: ${late}`);
 console.log(`the request in flight: ${await slow}`);
 await new Promise((resolve) => setTimeout(resolve, 50));
 console.log(
