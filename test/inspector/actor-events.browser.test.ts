@@ -141,7 +141,7 @@ describe('inspector page: the user’s own machine', { timeout: 60_000 }, () => 
     await page.click('[data-testid="command-stop"]');
     await page.waitForSelector(`${row('door')}[data-status="stopped"]`);
     await sendJson(page, '{"type":"door.open"}');
-    await page.waitForSelector(`${result}[data-status="error"]:has-text("409")`);
+    await page.waitForSelector(`${result}[data-status="error"]:has-text("409 NOT_RUNNING")`);
     expect(await page.textContent(result)).toContain('door.open');
   });
 });

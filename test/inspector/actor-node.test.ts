@@ -245,5 +245,6 @@ describe('inspector: sending an event to a user machine through the inspector', 
     await feed.until(() => feed.node('player')?.status === 'stopped', 'player stopped');
     const stopped = await post(url, '{"type":"player.stop"}', auth);
     expect(stopped.status).toBe(409);
+    expect(await stopped.json()).toMatchObject({ error: { code: 'NOT_RUNNING' } });
   });
 });
