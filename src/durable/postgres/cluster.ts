@@ -50,6 +50,19 @@ function tableName(prefix: string | undefined, what: string): string {
   return `${p}_${what}`;
 }
 
+/**
+ * Runs a `create table if not exists`, ignoring the error two replicas creating the same table
+ * at the same instant get (a unique violation on the catalog).
+ */
+async function createTable(run: (sql: string) => Promise<unknown>, ddl: string): Promise<void> {
+  try {
+    await run(ddl);
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== '23505' && code !== '42P07') throw e;
+  }
+}
+
 /** A pool opened on first use, with `ddl` run once; connection errors typed. */
 function lazyPool(connection: PostgresConnection, ddl: string) {
   let opened: { pool: pg.Pool; owned: boolean } | undefined;
@@ -58,7 +71,8 @@ function lazyPool(connection: PostgresConnection, ddl: string) {
     ready ??= (async () => {
       opened = openPostgresPool({ max: 2, ...connection }, () => undefined);
       await probePostgres(connection, opened.pool);
-      await opened.pool.query(ddl);
+      const p = opened.pool;
+      await createTable((sql) => p.query(sql), ddl);
       return opened.pool;
     })().catch((e) => {
       ready = undefined;
@@ -122,9 +136,11 @@ export function postgresLock(options: PostgresClusterOptions = {}): SingletonLoc
     standby.delete(name);
     if (!client) client = await connect();
     try {
-      ready ??= client
-        .query(`create table if not exists ${fence} (name text primary key, token bigint not null)`)
-        .then(() => undefined);
+      const c0 = client;
+      ready ??= createTable(
+        (sql) => c0.query(sql),
+        `create table if not exists ${fence} (name text primary key, token bigint not null)`,
+      );
       await ready;
       const r = await client.query<{ ok: boolean }>(
         'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
