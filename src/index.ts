@@ -131,7 +131,7 @@ export {
   type HandlerErrorPolicy,
   SERVER_DEFAULTS,
   type ServerServiceOptions,
-  type UnixSocketOption,
+  type ServerSocketOptions,
 } from './kinds/servers/server-options.ts';
 export { createTcpService, type TcpServiceOptions } from './kinds/servers/tcp-service.ts';
 export { createTlsService, type TlsServiceOptions } from './kinds/servers/tls-service.ts';

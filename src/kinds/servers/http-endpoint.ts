@@ -11,6 +11,7 @@ import {
 import type { AddressInfo, Socket } from 'node:net';
 import { isThenable } from '../../actors/loop-run.ts';
 import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.ts';
+import type { HandedListener } from './handed-listener.ts';
 import { listen } from './listen.ts';
 import type { HandlerErrorPolicy } from './server-options.ts';
 import { handlerFailed, type ServerSlot } from './server-service.ts';
@@ -25,6 +26,8 @@ export interface HttpSettings {
   readonly reusePort: boolean;
   /** A unix socket path to listen on instead of `port` and `host`. */
   readonly path: string | undefined;
+  /** A listening socket handed over (`fd`, `listener`), kept across generations. */
+  readonly handed: HandedListener | undefined;
   readonly keepAliveTimeout: number | undefined;
   readonly handlerErrors: HandlerErrorPolicy;
 }
@@ -98,7 +101,7 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
     });
   });
 
-  await listen(server, {
+  const target = {
     service: s.id,
     kind: 'HTTP',
     port,
@@ -106,10 +109,15 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
     reusePort: s.reusePort,
     configuredPort: s.port,
     path: s.path,
-  });
-  const bound = server.address() as AddressInfo | string;
+  };
+  let bound: AddressInfo | string;
+  if (s.handed) bound = await s.handed.attach(server, target);
+  else {
+    await listen(server, target);
+    bound = server.address() as AddressInfo | string;
+  }
   const address = typeof bound === 'string' ? undefined : bound;
-  const url = address ? `http://${urlHost(address.address, address.port)}` : `unix:${s.path}`;
+  const url = address ? `http://${urlHost(address.address, address.port)}` : `unix:${bound}`;
 
   server.on('error', (error: Error) => {
     if (closing) return;
@@ -128,15 +136,16 @@ export async function openHttp(slot: ServerSlot, s: HttpSettings, port: number):
   return {
     port: address?.port ?? 0,
     details: () => ({
-      ...(address ? { port: address.port, host: address.address } : { path: s.path }),
+      ...(address ? { port: address.port, host: address.address } : { path: bound }),
       url,
-      listening: server.listening,
+      listening: s.handed ? !closing : server.listening,
       connections: sockets.size,
       inFlight: inFlight.size,
     }),
     onEnd: (listener) => end.onEnd(listener),
     async close(drainUntil, closeUntil) {
       closing = true;
+      s.handed?.detach(server);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle keep-alive connections do not hold the stop; responses not yet started will
       // tell their clients the connection closes after them.

@@ -8,7 +8,7 @@ import { openHttp } from './http-endpoint.ts';
 import {
   resolveServerBase,
   type ServerServiceOptions,
-  type UnixSocketOption,
+  type ServerSocketOptions,
 } from './server-options.ts';
 import { serverService } from './server-service.ts';
 
@@ -26,7 +26,7 @@ import { serverService } from './server-service.ts';
  * };
  * ```
  */
-export interface HttpServiceOptions extends ServerServiceOptions, UnixSocketOption {
+export interface HttpServiceOptions extends ServerServiceOptions, ServerSocketOptions {
   /**
    * The request listener: `(req, res) => void`, exactly as `http.createServer` takes it, so an
    * Express app, Fastify's `app.routing` (after `await app.ready()`) or Hono's
@@ -50,7 +50,7 @@ export interface HttpServiceOptions extends ServerServiceOptions, UnixSocketOpti
   keepAliveTimeout?: number;
 }
 
-const OWN = ['serve', 'reusePort', 'keepAliveTimeout', 'path'] as const;
+const OWN = ['serve', 'reusePort', 'keepAliveTimeout', 'path', 'fd', 'listener'] as const;
 
 /**
  * Creates an HTTP server service: `running` means the port is listening (`listen` happens in
@@ -98,6 +98,7 @@ export function createHttpService(options: HttpServiceOptions): ServiceMachine {
     host: base.host,
     reusePort: base.reusePort,
     path: base.path,
+    handed: base.handed,
     keepAliveTimeout,
     handlerErrors: base.handlerErrors,
   };
@@ -114,6 +115,6 @@ export function createHttpService(options: HttpServiceOptions): ServiceMachine {
       open: (slot, port) => openHttp(slot, settings, port),
     },
     base,
-    { server: 'http', ...options },
+    { server: 'http', ...options, ...(options.listener ? { listener: '[net.Server]' } : {}) },
   );
 }

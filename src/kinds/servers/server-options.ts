@@ -3,6 +3,7 @@
  * validation. Each kind adds its own on top.
  */
 
+import type { Server } from 'node:net';
 import { ServiceConfigError } from '../../errors.ts';
 import {
   checkBoolean,
@@ -14,6 +15,7 @@ import {
 } from '../../internal/validate.ts';
 import type { ServiceOptions } from '../../machines/service-options.ts';
 import { COMMON_SERVICE_OPTIONS } from '../../machines/service-options.ts';
+import { HandedListener } from './handed-listener.ts';
 import { reusePortSupported } from './reuse-port.ts';
 import { pathKind } from './socket-path.ts';
 
@@ -84,15 +86,16 @@ export interface ServerServiceOptions
 }
 
 /**
- * Where a stream or HTTP server listens instead of `port` and `host`: a unix socket.
+ * Where a TCP, TLS or HTTP server listens instead of `port` and `host`: a unix socket
+ * (`path`), or a socket already bound and handed over (`fd`, `listener`).
  *
  * @example
  * ```ts
- * const local: UnixSocketOption = { path: '/run/my-app/api.sock' };
+ * const local: ServerSocketOptions = { path: '/run/my-app/api.sock' };
  * createHttpService({ id: 'api', ...local, serve: (_req, res) => res.end('ok') });
  * ```
  */
-export interface UnixSocketOption {
+export interface ServerSocketOptions {
   /**
    * Listen on this unix socket path instead of `port` and `host` (not together with them). A
    * socket left there by an earlier run that nobody listens on any more is removed first;
@@ -103,6 +106,22 @@ export interface UnixSocketOption {
    * @default undefined (listen on `port` and `host`)
    */
   path?: string;
+  /**
+   * Listen on a socket that is already bound and listening, handed over by whoever started the
+   * process: its file descriptor (systemd socket activation passes them from 3, see
+   * `LISTEN_FDS`). It is opened at the first start and kept open across stops and restarts (a
+   * descriptor closed once could never be listened on again); between generations, connections
+   * are refused. Not together with `port`, `host`, `path` or `listener`.
+   * @default undefined
+   */
+  fd?: number;
+  /**
+   * As `fd`, with a `net.Server` you made listen beforehand (to bind a privileged port before
+   * dropping privileges, say). It is kept open across stops and restarts; close it yourself
+   * when the process is done with it.
+   * @default undefined
+   */
+  listener?: Server;
 }
 
 /**
@@ -136,6 +155,8 @@ export interface ServerBase {
   readonly reusePort: boolean;
   /** The unix socket path, when the kind listens on one instead of `port` and `host`. */
   readonly path: string | undefined;
+  /** A listening socket handed over (`fd` or `listener`), one per definition. */
+  readonly handed: HandedListener | undefined;
   /** The common service options, for `resolveServiceOptions` (with an `iterate` added). */
   readonly service: Omit<ServiceOptions, 'iterate'>;
 }
@@ -145,7 +166,7 @@ export interface ServerBase {
  * names throw `SERVICE_CONFIG_UNKNOWN_OPTION`). @internal
  */
 export function resolveServerBase(
-  options: ServerServiceOptions & { reusePort?: boolean; path?: string },
+  options: ServerServiceOptions & ServerSocketOptions & { reusePort?: boolean },
   own: readonly string[],
   defaultHost: string = SERVER_DEFAULTS.host,
 ): ServerBase {
@@ -208,6 +229,7 @@ export function resolveServerBase(
       });
     }
   }
+  const handed = resolveHanded(options, reusePort, fail);
   const service: Record<string, unknown> = {};
   for (const key of COMMON) {
     const value = (options as unknown as Record<string, unknown>)[key];
@@ -225,6 +247,49 @@ export function resolveServerBase(
       SERVER_DEFAULTS.handlerErrors,
     reusePort,
     path,
+    handed,
     service: service as unknown as Omit<ServiceOptions, 'iterate'>,
   };
+}
+
+/** `fd` or `listener`, alone: the listener handed over, made once for the definition. */
+function resolveHanded(
+  options: ServerServiceOptions & ServerSocketOptions,
+  reusePort: boolean,
+  fail: Fail,
+): HandedListener | undefined {
+  const { fd, listener } = options;
+  if (fd === undefined && listener === undefined) return undefined;
+  const option = fd !== undefined ? 'fd' : 'listener';
+  const received = fd ?? listener;
+  const others = (['port', 'host', 'path'] as const).filter((k) => options[k] !== undefined);
+  if (reusePort) others.push('reusePort' as never);
+  if (fd !== undefined && listener !== undefined) others.push('listener' as never);
+  if (others.length > 0) {
+    fail({
+      option,
+      received,
+      expected: `no \`${others.join('`, `')}\` with \`${option}\`: the socket handed over is already bound`,
+    });
+  }
+  if (fd !== undefined) {
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) {
+      fail({
+        option: 'fd',
+        received: fd,
+        expected: 'a file descriptor: an integer >= 0 (systemd passes them from 3)',
+      });
+    }
+    return new HandedListener(fd);
+  }
+  const l = listener as unknown as { listen?: unknown; address?: unknown } | null;
+  if (
+    typeof l !== 'object' ||
+    l === null ||
+    typeof l.listen !== 'function' ||
+    typeof l.address !== 'function'
+  ) {
+    fail({ option: 'listener', received: listener, expected: 'a net.Server, already listening' });
+  }
+  return new HandedListener(listener as Server);
 }

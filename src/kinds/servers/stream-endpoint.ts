@@ -6,6 +6,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { isThenable } from '../../actors/loop-run.ts';
 import type { ServiceContext } from '../../machines/service-options.ts';
 import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.ts';
+import type { HandedListener } from './handed-listener.ts';
 import { listen } from './listen.ts';
 import type { HandlerErrorPolicy } from './server-options.ts';
 import { handlerFailed, type ServerSlot } from './server-service.ts';
@@ -22,6 +23,8 @@ export interface StreamSettings<S extends Socket> {
   readonly reusePort: boolean;
   /** A unix socket path to listen on instead of `port` and `host`. */
   readonly path: string | undefined;
+  /** A listening socket handed over (`fd`, `listener`), kept across generations. */
+  readonly handed: HandedListener | undefined;
   readonly handlerErrors: HandlerErrorPolicy;
   /** The server, made fresh for each generation. */
   readonly create: () => Server;
@@ -130,7 +133,7 @@ export async function openStream<S extends Socket>(
     );
   }
 
-  await listen(server, {
+  const target = {
     service: s.id,
     kind: s.label,
     port,
@@ -138,12 +141,15 @@ export async function openStream<S extends Socket>(
     reusePort: s.reusePort,
     configuredPort: s.port,
     path: s.path,
-  });
-  const bound = server.address() as AddressInfo | string;
+  };
+  let bound: AddressInfo | string;
+  if (s.handed) bound = await s.handed.attach(server, target);
+  else {
+    await listen(server, target);
+    bound = server.address() as AddressInfo | string;
+  }
   const address = typeof bound === 'string' ? undefined : bound;
-  const url = address
-    ? `${s.scheme}://${urlHost(address.address, address.port)}`
-    : `unix:${s.path}`;
+  const url = address ? `${s.scheme}://${urlHost(address.address, address.port)}` : `unix:${bound}`;
 
   server.on('error', (error: Error) => {
     if (closing) return;
@@ -164,15 +170,16 @@ export async function openStream<S extends Socket>(
   return {
     port: address?.port ?? 0,
     details: () => ({
-      ...(address ? { port: address.port, host: address.address } : { path: s.path }),
+      ...(address ? { port: address.port, host: address.address } : { path: bound }),
       url,
-      listening: server.listening,
+      listening: s.handed ? !closing : server.listening,
       connections: conns.size,
       active,
     }),
     onEnd: (listener) => end.onEnd(listener),
     async close(drainUntil, closeUntil) {
       closing = true;
+      s.handed?.detach(server);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // Idle connections (their handler is done) are ended now: the peer sees EOF. Busy ones
       // are ended as soon as their handler settles; handlers see ctx.signal aborted.

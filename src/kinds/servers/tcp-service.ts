@@ -8,7 +8,7 @@ import type { ServiceContext } from '../../machines/service-options.ts';
 import {
   resolveServerBase,
   type ServerServiceOptions,
-  type UnixSocketOption,
+  type ServerSocketOptions,
 } from './server-options.ts';
 import { serverService } from './server-service.ts';
 import { openStream } from './stream-endpoint.ts';
@@ -26,7 +26,7 @@ import { openStream } from './stream-endpoint.ts';
  * };
  * ```
  */
-export interface TcpServiceOptions extends ServerServiceOptions, UnixSocketOption {
+export interface TcpServiceOptions extends ServerServiceOptions, ServerSocketOptions {
   /**
    * Called with each new connection and the running generation's context. Either set up
    * listeners and return (the connection is then idle as far as a stop is concerned), or
@@ -43,7 +43,7 @@ export interface TcpServiceOptions extends ServerServiceOptions, UnixSocketOptio
   reusePort?: boolean;
 }
 
-const OWN = ['handle', 'reusePort', 'path'] as const;
+const OWN = ['handle', 'reusePort', 'path', 'fd', 'listener'] as const;
 
 /**
  * Creates a TCP server service: `running` means the port is listening, and `getTree()` shows
@@ -86,6 +86,7 @@ export function createTcpService(options: TcpServiceOptions): ServiceMachine {
     host: base.host,
     reusePort: base.reusePort,
     path: base.path,
+    handed: base.handed,
     handlerErrors: base.handlerErrors,
     create: () => createServer(),
     event: 'connection',
@@ -103,6 +104,6 @@ export function createTcpService(options: TcpServiceOptions): ServiceMachine {
       open: (slot, port) => openStream(slot, settings, port),
     },
     base,
-    { server: 'tcp', ...options },
+    { server: 'tcp', ...options, ...(options.listener ? { listener: '[net.Server]' } : {}) },
   );
 }

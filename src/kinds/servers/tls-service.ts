@@ -9,7 +9,7 @@ import type { ServiceContext } from '../../machines/service-options.ts';
 import {
   resolveServerBase,
   type ServerServiceOptions,
-  type UnixSocketOption,
+  type ServerSocketOptions,
 } from './server-options.ts';
 import { serverService } from './server-service.ts';
 import { openStream } from './stream-endpoint.ts';
@@ -30,7 +30,7 @@ import { openStream } from './stream-endpoint.ts';
  * };
  * ```
  */
-export interface TlsServiceOptions extends ServerServiceOptions, UnixSocketOption {
+export interface TlsServiceOptions extends ServerServiceOptions, ServerSocketOptions {
   /**
    * Called with each connection once its handshake is done, and the running generation's
    * context; as {@link TcpServiceOptions.handle}. Required.
@@ -50,7 +50,7 @@ export interface TlsServiceOptions extends ServerServiceOptions, UnixSocketOptio
   reusePort?: boolean;
 }
 
-const OWN = ['handle', 'tls', 'reusePort', 'path'] as const;
+const OWN = ['handle', 'tls', 'reusePort', 'path', 'fd', 'listener'] as const;
 
 /**
  * Creates a TLS server service. Everything {@link createTcpService} says holds: `running` is
@@ -112,6 +112,7 @@ export function createTlsService(options: TlsServiceOptions): ServiceMachine {
     host: base.host,
     reusePort: base.reusePort,
     path: base.path,
+    handed: base.handed,
     handlerErrors: base.handlerErrors,
     create: () => createServer({ ...tls }),
     event: 'secureConnection',
@@ -130,6 +131,11 @@ export function createTlsService(options: TlsServiceOptions): ServiceMachine {
     },
     base,
     // The key material is never shown.
-    { server: 'tls', ...options, tls: '[redacted]' },
+    {
+      server: 'tls',
+      ...options,
+      tls: '[redacted]',
+      ...(options.listener ? { listener: '[net.Server]' } : {}),
+    },
   );
 }
