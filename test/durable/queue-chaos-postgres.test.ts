@@ -19,6 +19,7 @@ it('completes every job while replicas are SIGKILLed and restarted: none lost, d
     maxKills: 5,
     timeout: 50_000,
   });
+  expect(r.notDone).toBe(0);
   expect(r.lost).toBe(0);
   expect(r.kills).toBeGreaterThan(0);
   expect(r.duplicates).toBeLessThanOrEqual(r.bound);

@@ -24,7 +24,9 @@ export interface ChaosResult {
   readonly kind: BackendKind;
   readonly jobs: number;
   readonly kills: number;
-  /** Jobs never done. */
+  /** Jobs not done when the run ended (done, or its hang guard ran out). */
+  readonly notDone: number;
+  /** Jobs neither done nor still in the server: lost. */
   readonly lost: number;
   /** `done` lines beyond the first for a job. */
   readonly duplicates: number;
@@ -87,11 +89,14 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   await Promise.all(live.map((p) => p?.exited));
   let duplicates = 0;
   for (const n of counts.values()) duplicates += n - 1;
+  const notDone = o.jobs - counts.size;
+  const remaining = notDone === 0 ? 0 : await backend.pendingJobs('chaos');
   return {
     kind: backend.kind,
     jobs: o.jobs,
     kills,
-    lost: o.jobs - counts.size,
+    notDone,
+    lost: Math.max(0, notDone - remaining),
     duplicates,
     bound: kills * o.concurrency,
     ms,

@@ -27,6 +27,8 @@ export interface TestBackend {
   create<T>(options: Omit<DurableQueueOptions, 'logger'> & { batchSize?: number }): AnyQueue<T>;
   /** The environment a child process needs to build the same queues. */
   env(): Record<string, string>;
+  /** Jobs of queue `name` not completed yet (waiting, delayed, retrying or leased). */
+  pendingJobs(name: string): Promise<number>;
   /** Drops every server connection of this file's queues (pg_terminate_backend, CLIENT KILL). */
   dropConnections(): Promise<number>;
   cleanup(): Promise<void>;
@@ -62,6 +64,28 @@ export function testBackend(kind: BackendKind): TestBackend {
       return q;
     },
     env: () => ({ XSQ_BACKEND: kind, XSQ_TAG: tag }),
+    async pendingJobs(name: string) {
+      if (kind === 'postgres') {
+        const c = new pg.Client(PG);
+        await c.connect();
+        const { rows } = await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${tag}.job WHERE name = $1 AND state < 'completed'`,
+          [name],
+        );
+        await c.end();
+        return rows[0]!.n;
+      }
+      const r = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+      await r.connect();
+      const key = `${tag}:${name}`;
+      const n =
+        (await r.llen(`${key}:wait`)) +
+        (await r.llen(`${key}:active`)) +
+        (await r.zcard(`${key}:prioritized`)) +
+        (await r.zcard(`${key}:delayed`));
+      r.disconnect();
+      return n;
+    },
     async dropConnections() {
       if (kind === 'postgres') {
         const c = new pg.Client(PG);
