@@ -15,7 +15,7 @@ const app = spawn(
   process.execPath,
   ['--import', 'tsx', fileURLToPath(new URL('app.ts', import.meta.url))],
   {
-    env: { ...process.env, PORT: '0', CONTROL_PORT: '0', SHUTDOWN_DELAY: '800' },
+    env: { ...process.env, PORT: '0', CONTROL_PORT: '0', SHUTDOWN_DELAY: '3000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
@@ -59,13 +59,13 @@ console.log(`during the shutdown delay: /readyz ${during}`);
 const late = await fetch(`${api}/`).then((r) => r.status);
 console.log(`a new request during the delay: ${late}`);
 console.log(`the request in flight: ${await slow}`);
-await new Promise((resolve) => setTimeout(resolve, 50));
+// Once the app has exited, nothing listens any more.
+const [code] = await exited;
 console.log(
   `a new request after the drain: ${await fetch(`${api}/`).then(
     (r) => r.status,
     () => 'refused',
   )}`,
 );
-const [code] = await exited;
 clearTimeout(guard);
 console.log(`app exited with code ${code}`);
