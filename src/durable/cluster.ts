@@ -21,10 +21,13 @@ import type { TreeNode } from '../tree-node.ts';
 export interface ReplicaRecord {
   /** The replica's id (`<hostname>:<pid>:<random>` unless given). */
   readonly id: string;
+  /** The host name of the machine it runs on (`os.hostname()`). */
   readonly host: string;
+  /** Its process id on that host. */
   readonly pid: number;
-  /** When it joined and when it last wrote (`Date.now()`). */
+  /** When it joined (`Date.now()` of that moment). */
   readonly startedAt: number;
+  /** When it last wrote its record (`Date.now()` of that moment); each heartbeat moves it. */
   readonly heartbeatAt: number;
   /** Its root and the root's direct children, with their states. */
   readonly root: {
@@ -53,6 +56,7 @@ export interface ReplicaRecord {
  * ```
  */
 export interface ReplicaRegistry {
+  /** Which server keeps the records. */
   readonly backend: 'postgres' | 'redis';
   /** Writes `record`, listed until `ttl` ms from now unless written again. */
   put(record: ReplicaRecord, ttl: number): Promise<void>;
@@ -60,6 +64,7 @@ export interface ReplicaRegistry {
   list(): Promise<ReplicaRecord[]>;
   /** Forgets a replica at once (it left). */
   remove(id: string): Promise<void>;
+  /** Closes the connections the registry opened (a PostgreSQL `pool` you gave it stays open). */
   close(): Promise<void>;
 }
 
@@ -75,6 +80,7 @@ export interface ReplicaRegistry {
 export interface ClusterView {
   /** This replica's id. */
   readonly self: string;
+  /** Every replica whose record has not expired, this one included. */
   readonly replicas: readonly ReplicaRecord[];
   /** Each singleton's name and the replica holding it (null when none reports holding it). */
   readonly singletons: Readonly<Record<string, string | null>>;
@@ -113,6 +119,7 @@ export interface JoinClusterOptions {
  * ```
  */
 export interface ClusterMember {
+  /** This replica's id in the registry (`joinCluster`'s `replicaId`, or the one it made). */
   readonly replicaId: string;
   /** Reads every replica's record (one round trip). */
   view(): Promise<ClusterView>;

@@ -57,8 +57,11 @@ export interface SingletonOptions {
  * ```
  */
 export interface SingletonDetails {
+  /** The lock this replica holds or waits for, and its role. */
   readonly singleton: {
+    /** The lock's name (`singleton`'s `name`), the same on every replica. */
     readonly name: string;
+    /** Which server keeps the lock. */
     readonly backend: 'postgres' | 'redis';
     /** `holder`: this replica runs the child; `standby`: another does (or none yet). */
     readonly role: 'holder' | 'standby';

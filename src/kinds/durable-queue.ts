@@ -73,10 +73,18 @@ export interface Lease<T> {
  * ```
  */
 export interface DurableQueueStats {
+  /** Jobs waiting to be taken, delayed ones and those waiting for a retry included. */
   readonly queued: number;
+  /** Jobs leased right now, by any replica. */
   readonly inFlight: number;
+  /**
+   * Failed attempts waiting for their retry (PostgreSQL: read from the server; Redis: the
+   * failed attempts this process sent to a retry, as BullMQ keeps them among its delayed jobs).
+   */
   readonly retries: number;
+  /** Jobs whose attempts are spent, kept in the dead-letter destination. */
   readonly deadLetters: number;
+  /** When these counts were read from the server, in milliseconds since the epoch (`Date.now()`). */
   readonly at: number;
 }
 
@@ -100,7 +108,7 @@ export interface DurableQueueStats {
  * ```
  */
 export interface DurableQueue<T> {
-  /** Tells a durable queue from a {@link TaskQueue}. */
+  /** Tells a durable queue from an in-memory {@link index!TaskQueue | TaskQueue}. */
   readonly durable: true;
   /** `postgres`, `redis`, or your own. */
   readonly backend: string;

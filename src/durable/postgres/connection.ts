@@ -18,14 +18,18 @@ import { DurableConnectionError } from '../connection-error.ts';
 export interface PostgresConnection {
   /** `postgres://user:pass@host:port/db`; wins over the parts. */
   connectionString?: string;
-  /** @default '127.0.0.1' */
+  /** The server's host name or address. @default '127.0.0.1' */
   host?: string;
-  /** @default 5432 */
+  /** The server's TCP port. @default 5432 */
   port?: number;
-  /** @default 'postgres' */
+  /** The database to connect to. @default 'postgres' */
   database?: string;
-  /** @default the OS user (as libpq) */
+  /** The role to log in as. @default the OS user (as libpq) */
   user?: string;
+  /**
+   * The role's password; leave it out for trust or peer authentication, or to let the driver
+   * read `PGPASSWORD`. @default none
+   */
   password?: string;
   /** The most connections in the pool the backend makes. @default 10 */
   max?: number;

@@ -9,7 +9,7 @@ export type {
   Lease,
 } from '../../kinds/durable-queue.ts';
 export * from '../cluster-exports.ts';
-export { DurableConnectionError } from '../connection-error.ts';
+export { type DurableBackendName, DurableConnectionError } from '../connection-error.ts';
 export {
   DURABLE_QUEUE_DEFAULTS,
   DurableConfigError,

@@ -40,6 +40,7 @@ import { extendSql, PgLease, type PgLeaseHost, releaseSql, statsSql } from './le
  * ```
  */
 export interface PostgresClient {
+  /** Runs one statement with `$1`-style parameters, as `pg` does; resolves with its rows. */
   query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
@@ -87,8 +88,11 @@ export interface PostgresQueueOptions extends DurableQueueOptions {
 
 /** A dead letter: a job whose attempts are spent, with its last error. */
 export interface DeadLetter<T> {
+  /** The job's id in the dead-letter queue (pg-boss gives the copy its own id). */
   readonly id: string;
+  /** The task as it was enqueued. */
   readonly task: T;
+  /** The last attempt's error as the server keeps it: an object with its `message` and `stack`. */
   readonly error: unknown;
 }
 

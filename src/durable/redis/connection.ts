@@ -17,13 +17,15 @@ import { DurableConnectionError } from '../connection-error.ts';
 export interface RedisConnection {
   /** `redis://[user:pass@]host:port[/db]`; wins over the parts. */
   url?: string;
-  /** @default '127.0.0.1' */
+  /** The server's host name or address. @default '127.0.0.1' */
   host?: string;
-  /** @default 6379 */
+  /** The server's TCP port. @default 6379 */
   port?: number;
+  /** The ACL user to log in as (Redis 6+); leave it out for the `default` user. @default none */
   username?: string;
+  /** The password for `AUTH`; leave it out when the server asks for none. @default none */
   password?: string;
-  /** @default 0 */
+  /** The logical database number to `SELECT`. @default 0 */
   db?: number;
   /** How long to wait for the first connection before it is unreachable. @default 5000 */
   connectTimeout?: number;

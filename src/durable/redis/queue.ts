@@ -52,8 +52,11 @@ export interface RedisQueueOptions extends DurableQueueOptions {
 
 /** A dead letter: a job whose attempts are spent, with its last error. */
 export interface RedisDeadLetter<T> {
+  /** The job's id, as `enqueue` returned it. */
   readonly id: string;
+  /** The task as it was enqueued. */
   readonly task: T;
+  /** The last attempt's error message (BullMQ's `failedReason`). */
   readonly error: string;
 }
 
