@@ -1,0 +1,419 @@
+/**
+ * `createTestSystem()`: a supervision tree run on simulated time, with its reports and logs
+ * kept, for users' tests (SPEC §9).
+ */
+import { type Clock as FakeClock, install } from '@sinonjs/fake-timers';
+import { locate } from '../control/resolve.ts';
+import { toError } from '../errors.ts';
+import { type AnyActorRef, type AnyStateMachine, createActor } from '../internal/xstate.ts';
+import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
+import { shutdown as shutdownTree } from '../shutdown.ts';
+import { getTree, sourceOf } from '../tree.ts';
+import type { TreeNode } from '../tree-node.ts';
+import { captureLogger, type LogRecord } from './capture-logger.ts';
+import { TestSystemError } from './test-system-error.ts';
+import { inState, nodeAt, treeText } from './tree-text.ts';
+
+const REPORT_TYPES: readonly SupervisorReportType[] = [
+  'child.started',
+  'child.failed',
+  'child.restarted',
+  'child.stopped',
+  'child.killed',
+  'supervisor.intensity-exceeded',
+];
+
+/** What is faked: the clock and the timers. Immediates, nextTick and microtasks stay real. */
+const FAKED = [
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'Date',
+  'performance',
+  'hrtime',
+] as const;
+
+/** Real event-loop turns given to promise chains after each step of simulated time. */
+const SETTLE_TURNS = 5;
+/** Timers fired at one simulated instant before the system calls it a runaway loop. */
+const MAX_TIMERS_PER_INSTANT = 100_000;
+
+/**
+ * Options of {@link createTestSystem}.
+ *
+ * @example
+ * ```ts
+ * const t = createTestSystem(root, { now: Date.parse('2026-03-29T00:30:00Z'), timeout: 60_000 });
+ * ```
+ */
+export interface TestSystemOptions {
+  /**
+   * The simulated wall clock at creation (`Date.now()`, `new Date()` and cron read it).
+   * @default the real time at creation
+   */
+  now?: number | Date;
+  /**
+   * The simulated time, in ms, that `start()`, `waitFor()` and `shutdown()` may advance before
+   * they give up with a `WAIT_TIMEOUT` error.
+   * @default 600_000 (ten simulated minutes)
+   */
+  timeout?: number;
+}
+
+/** Options of {@link TestSystem.waitFor}. */
+export interface WaitForOptions {
+  /**
+   * Simulated ms to advance at most before failing with `WAIT_TIMEOUT`.
+   * @default the system's `timeout`
+   */
+  timeout?: number;
+}
+
+/**
+ * A path to a node: ids below the root, as an array or joined with `/` (`'workers/poller'`).
+ * The empty path (`[]` or `''`) is the root.
+ *
+ * @example
+ * ```ts
+ * const path: TreePath = 'workers/poller'; // same as ['workers', 'poller']
+ * ```
+ */
+export type TreePath = string | readonly string[];
+
+/**
+ * A supervision tree running on simulated time. Made by {@link createTestSystem}.
+ *
+ * Gotchas: while it exists, `setTimeout`, `setInterval`, `Date` and `performance.now` of the
+ * whole process are simulated, so only one test system can exist at a time, and the test
+ * runner's own fake timers must be off. Always end it with `shutdown()` (in `afterEach`), which
+ * restores the real clock even when the shutdown fails. Work that waits on real I/O (a socket,
+ * a file) is not driven by simulated time: `advance` gives promises a few real event-loop turns
+ * only.
+ *
+ * @example
+ * ```ts
+ * const t = createTestSystem(root);
+ * await t.start();
+ * await t.advance(60_000);
+ * assert.deepEqual(t.reports.map((r) => r.type), ['child.started']);
+ * await t.shutdown();
+ * ```
+ */
+export interface TestSystem {
+  /** The root actor, once `start()` was called. */
+  readonly actor: AnyActorRef | undefined;
+  /** Every report of the tree, in the order it was emitted (paths relative to the root). */
+  readonly reports: readonly SupervisorReport[];
+  /** Every log record of the tree, in order. */
+  readonly logs: readonly LogRecord[];
+  /** The simulated `Date.now()`. */
+  now(): number;
+  /**
+   * Starts the root and resolves once it is running, advancing simulated time as the starts
+   * need it. Rejects with `ROOT_FAILED` if it fails, `WAIT_TIMEOUT` if `timeout` runs out.
+   */
+  start(): Promise<TreeNode>;
+  /**
+   * Moves simulated time forward by `ms`: fires every timer due up to and including now + ms,
+   * in order, letting the promises each timer starts settle before the next one fires.
+   */
+  advance(ms: number): Promise<void>;
+  /**
+   * Lets the work ready now run to rest without moving simulated time: promise chains, and
+   * timers due at the current instant (a 0 ms delay).
+   */
+  runUntilIdle(): Promise<void>;
+  /** `getTree()` of the root. */
+  tree(): TreeNode;
+  /**
+   * Sends `event` to the node at `path`: a supervised actor gets it through its supervisor
+   * (`child.send`), a service or supervisor directly; then lets it be processed.
+   */
+  send(path: TreePath, event: { type: string; [key: string]: unknown }): Promise<void>;
+  /**
+   * Advances simulated time, timer by timer, until the node at `path` is in `state` (its
+   * lifecycle state such as `'running'`, or a supervised actor's state value), and resolves
+   * with that node. Rejects with `WAIT_TIMEOUT`, the tree in the message, when `timeout`
+   * simulated ms pass first.
+   */
+  waitFor(path: TreePath, state: string, options?: WaitForOptions): Promise<TreeNode>;
+  /**
+   * Stops the tree gracefully, advancing simulated time through grace periods, then restores
+   * the real clock. Safe to call twice and before `start()`.
+   */
+  shutdown(): Promise<void>;
+}
+
+function checkTimeout(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TestSystemError(
+      'INVALID_OPTION',
+      `Invalid option \`${option}\` of createTestSystem: expected a finite number of milliseconds >= 0, got ${JSON.stringify(value) ?? String(value)}.`,
+    );
+  }
+  return value;
+}
+
+function resolveNow(now: unknown): number {
+  if (now === undefined) return Date.now();
+  const ms = now instanceof Date ? now.getTime() : now;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new TestSystemError(
+      'INVALID_OPTION',
+      `Invalid option \`now\` of createTestSystem: expected a Date or ms since the epoch, got ${String(now)}.`,
+    );
+  }
+  return ms;
+}
+
+function checkOptions(options: TestSystemOptions): void {
+  for (const key of Object.keys(options)) {
+    if (key !== 'now' && key !== 'timeout') {
+      throw new TestSystemError(
+        'INVALID_OPTION',
+        `Unknown option \`${key}\` of createTestSystem; known options are now, timeout.`,
+      );
+    }
+  }
+}
+
+function splitPath(path: TreePath): string[] {
+  if (typeof path !== 'string') return [...path];
+  return path === '' ? [] : path.split('/');
+}
+
+/** Real event-loop turns, so promise chains started by a timer run (timers stay simulated). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < SETTLE_TURNS; i++) await new Promise<void>((r) => setImmediate(r));
+}
+
+function installClock(now: number): FakeClock {
+  try {
+    return install({ now, toFake: [...FAKED], loopLimit: MAX_TIMERS_PER_INSTANT });
+  } catch (e) {
+    throw new TestSystemError(
+      'CLOCK_IN_USE',
+      "createTestSystem could not install its simulated clock: fake timers are already installed (another test system not shut down, or the test runner's fake timers, e.g. vi.useFakeTimers() or jest.useFakeTimers()). Shut the other one down first.",
+      { cause: e },
+    );
+  }
+}
+
+/**
+ * Runs the supervision tree `root` (a machine made by `createSupervisor` or `createService`)
+ * on simulated time, with its reports and log records kept, for tests. The fake clock
+ * (`@sinonjs/fake-timers`) is installed at once, so `setTimeout`, `setInterval`, `Date` and
+ * `performance.now` are simulated from here until `shutdown()`: the package's own timers,
+ * croner's fire times and XState's `after` delays all follow `advance()`.
+ *
+ * Gotchas: create the system, then call `start()`; create nothing time-dependent of your own
+ * in between that you expect to run on real time. `setImmediate`, `process.nextTick` and
+ * `queueMicrotask` stay real (faking them stalls promise chains). Needs no test runner: it
+ * works the same under vitest, jest and `node:test`.
+ *
+ * @example
+ * ```ts
+ * import { createTestSystem } from 'xstate-supervisor/testing';
+ *
+ * const t = createTestSystem(root, { now: Date.parse('2026-03-29T00:30:00Z') });
+ * try {
+ *   await t.start();
+ *   await t.advance(60_000); // one simulated minute
+ *   assert.equal(t.tree().children?.[0]?.state, 'running');
+ * } finally {
+ *   await t.shutdown(); // graceful, then the real clock is back
+ * }
+ * ```
+ */
+export function createTestSystem(
+  root: AnyStateMachine,
+  options: TestSystemOptions = {},
+): TestSystem {
+  checkOptions(options);
+  const timeout = checkTimeout(options.timeout ?? 600_000, 'timeout');
+  const start = resolveNow(options.now);
+  const reports: SupervisorReport[] = [];
+  const logs: LogRecord[] = [];
+  const logger = captureLogger(logs);
+  const clock = installClock(start);
+  let actor: AnyActorRef | undefined;
+  let ended = false;
+
+  function live(what: string): void {
+    if (ended)
+      throw new TestSystemError(
+        'SHUT_DOWN',
+        `${what} after shutdown(): the test system has ended.`,
+      );
+  }
+  function started(what: string): AnyActorRef {
+    live(what);
+    if (!actor)
+      throw new TestSystemError(
+        'NOT_STARTED',
+        `${what} before start(): call await t.start() first.`,
+      );
+    return actor;
+  }
+
+  /**
+   * Fires timers one at a time (never past `limit` simulated ms from now) until `done()` holds;
+   * true if it held, false if the time ran out.
+   */
+  async function advanceUntil(done: () => boolean, limit: number): Promise<boolean> {
+    const deadline = clock.now + limit;
+    // A sentinel at the deadline: `nextAsync` never jumps past it.
+    const sentinel = clock.setTimeout(() => {}, limit);
+    try {
+      await settle();
+      let atInstant = 0;
+      let instant = clock.now;
+      while (!done()) {
+        if (clock.now >= deadline) return false;
+        await clock.nextAsync();
+        await settle();
+        if (clock.now === instant && ++atInstant > MAX_TIMERS_PER_INSTANT) {
+          throw new TestSystemError(
+            'RUNAWAY_TIMERS',
+            `More than ${MAX_TIMERS_PER_INSTANT} timers fired at simulated time ${new Date(instant).toISOString()} without time moving: a loop with no delay between its runs?`,
+          );
+        }
+        if (clock.now !== instant) [instant, atInstant] = [clock.now, 0];
+      }
+      return true;
+    } finally {
+      clock.clearTimeout(sentinel);
+    }
+  }
+
+  function timedOut(what: string, limit: number): TestSystemError {
+    const tree = actor ? treeText(getTree(actor)) : '(not started)';
+    return new TestSystemError(
+      'WAIT_TIMEOUT',
+      `${what} did not happen within ${limit} ms of simulated time (now ${new Date(clock.now).toISOString()}). The tree:\n${tree}`,
+    );
+  }
+
+  const system: TestSystem = {
+    get actor() {
+      return actor;
+    },
+    reports,
+    logs,
+    now: () => clock.now,
+
+    async start() {
+      live('start()');
+      if (!actor) {
+        const created = createActor(root, { input: { logger } });
+        if (!sourceOf(created)) {
+          throw new TestSystemError(
+            'INVALID_OPTION',
+            'createTestSystem expects a machine made by createSupervisor or createService as its root.',
+          );
+        }
+        actor = created;
+        for (const type of REPORT_TYPES)
+          created.on(type, (r) => reports.push(r as SupervisorReport));
+        created.start();
+      }
+      const current = actor;
+      const state = () => getTree(current).state;
+      const ok = await advanceUntil(() => state() === 'running' || state() === 'failed', timeout);
+      if (!ok) throw timedOut('start(): the root reaching "running"', timeout);
+      if (state() === 'failed') {
+        const tree = getTree(current);
+        throw new TestSystemError(
+          'ROOT_FAILED',
+          `start(): the root failed instead of running${tree.lastError ? ` (${tree.lastError.message})` : ''}. The tree:\n${treeText(tree)}`,
+        );
+      }
+      return getTree(current);
+    },
+
+    async advance(ms) {
+      live('advance()');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+        throw new TestSystemError(
+          'INVALID_OPTION',
+          `advance(ms) expects a finite number of milliseconds >= 0, got ${String(ms)}.`,
+        );
+      }
+      await settle();
+      await clock.tickAsync(ms);
+      await settle();
+    },
+
+    async runUntilIdle() {
+      live('runUntilIdle()');
+      await settle();
+      await clock.tickAsync(0);
+      await settle();
+    },
+
+    tree() {
+      return getTree(started('tree()'));
+    },
+
+    async send(path, event) {
+      const rootActor = started('send()');
+      const segments = splitPath(path);
+      if (segments.length === 0) rootActor.send(event);
+      else {
+        const found = locate(rootActor, segments);
+        if (!found) {
+          throw new TestSystemError(
+            'UNKNOWN_PATH',
+            `send(): no node at path "${segments.join('/')}". The tree:\n${treeText(getTree(rootActor))}`,
+          );
+        }
+        if (found.record.spec.kind === 'actor') {
+          await found.core.command({ type: 'child.send', id: found.record.id, event });
+        } else found.record.actor?.send(event);
+      }
+      await system.runUntilIdle();
+    },
+
+    async waitFor(path, state, waitOptions = {}) {
+      const rootActor = started('waitFor()');
+      const limit = checkTimeout(waitOptions.timeout ?? timeout, 'timeout');
+      const segments = splitPath(path);
+      const node = () => nodeAt(getTree(rootActor), segments);
+      const ok = await advanceUntil(() => {
+        const n = node();
+        return n !== undefined && inState(n, state);
+      }, limit);
+      const where = segments.length === 0 ? 'the root' : `"${segments.join('/')}"`;
+      if (!ok) throw timedOut(`waitFor(): ${where} reaching "${state}"`, limit);
+      return node()!;
+    },
+
+    async shutdown() {
+      if (ended) return;
+      ended = true;
+      let failure: unknown;
+      try {
+        if (actor) {
+          let stopped = false;
+          const stopping = shutdownTree(actor).then(
+            () => {
+              stopped = true;
+            },
+            (e: unknown) => {
+              stopped = true;
+              failure = toError(e);
+            },
+          );
+          if (!(await advanceUntil(() => stopped, timeout)))
+            failure = timedOut('shutdown()', timeout);
+          else await stopping;
+        }
+      } finally {
+        clock.uninstall();
+      }
+      if (failure) throw failure;
+    },
+  };
+  return system;
+}
