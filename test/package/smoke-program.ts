@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   let runs = 0;
   const flaky = createService({
     id: 'flaky',
-    maxFailures: 1,
+    maxFailures: 0, // the first failure fails the service
     pause: 10,
     iterate() {
       runs += 1;
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   console.error(error);
-  process.exitCode = 1;
+  // The tree may still run: exit, so the test gets the failure instead of a hung process.
+  process.exit(1);
 });
 `;
 
