@@ -7,6 +7,7 @@ export {
   createTestSystem,
   type TestSystem,
   type TestSystemOptions,
+  type TimedReport,
   type TreePath,
   type WaitForOptions,
 } from './test-system.ts';

@@ -61,6 +61,20 @@ export interface TestSystemOptions {
   timeout?: number;
 }
 
+/**
+ * A report as the test system keeps it: the supervisor's report plus the simulated
+ * `Date.now()` at which it was emitted, so a test can check when a decision happened.
+ *
+ * @example
+ * ```ts
+ * const restarts = t.reports.filter((r: TimedReport) => r.type === 'child.restarted').map((r) => r.time);
+ * ```
+ */
+export interface TimedReport extends SupervisorReport {
+  /** The simulated `Date.now()` when the report was emitted. */
+  readonly time: number;
+}
+
 /** Options of {@link TestSystem.waitFor}. */
 export interface WaitForOptions {
   /**
@@ -104,7 +118,7 @@ export interface TestSystem {
   /** The root actor, once `start()` was called. */
   readonly actor: AnyActorRef | undefined;
   /** Every report of the tree, in the order it was emitted (paths relative to the root). */
-  readonly reports: readonly SupervisorReport[];
+  readonly reports: readonly TimedReport[];
   /** Every log record of the tree, in order. */
   readonly logs: readonly LogRecord[];
   /** The simulated `Date.now()`. */
@@ -233,7 +247,7 @@ export function createTestSystem(
   checkOptions(options);
   const timeout = checkTimeout(options.timeout ?? 600_000, 'timeout');
   const start = resolveNow(options.now);
-  const reports: SupervisorReport[] = [];
+  const reports: TimedReport[] = [];
   const logs: LogRecord[] = [];
   const logger = captureLogger(logs);
   const clock = installClock(start);
@@ -258,32 +272,36 @@ export function createTestSystem(
   }
 
   /**
-   * Fires timers one at a time (never past `limit` simulated ms from now) until `done()` holds;
-   * true if it held, false if the time ran out.
+   * Fires timers one at a time, in order, up to and including `deadline`, letting the promises
+   * each one starts settle before the next; stops early (true) once `done()` holds.
    */
-  async function advanceUntil(done: () => boolean, limit: number): Promise<boolean> {
-    const deadline = clock.now + limit;
-    // A sentinel at the deadline: `nextAsync` never jumps past it.
-    const sentinel = clock.setTimeout(() => {}, limit);
-    try {
+  async function runTo(deadline: number, done: () => boolean = () => false): Promise<boolean> {
+    let instant = clock.now;
+    let atInstant = 0;
+    for (;;) {
       await settle();
-      let atInstant = 0;
-      let instant = clock.now;
-      while (!done()) {
-        if (clock.now >= deadline) return false;
-        await clock.nextAsync();
+      if (done()) return true;
+      // A sentinel at the deadline: the earliest timer fires, or it does (nothing else due).
+      let reached = false;
+      const sentinel = clock.setTimeout(
+        () => {
+          reached = true;
+        },
+        Math.max(0, deadline - clock.now),
+      );
+      await clock.nextAsync();
+      if (reached) {
         await settle();
-        if (clock.now === instant && ++atInstant > MAX_TIMERS_PER_INSTANT) {
-          throw new TestSystemError(
-            'RUNAWAY_TIMERS',
-            `More than ${MAX_TIMERS_PER_INSTANT} timers fired at simulated time ${new Date(instant).toISOString()} without time moving: a loop with no delay between its runs?`,
-          );
-        }
-        if (clock.now !== instant) [instant, atInstant] = [clock.now, 0];
+        return done();
       }
-      return true;
-    } finally {
       clock.clearTimeout(sentinel);
+      if (clock.now !== instant) [instant, atInstant] = [clock.now, 0];
+      else if (++atInstant > MAX_TIMERS_PER_INSTANT) {
+        throw new TestSystemError(
+          'RUNAWAY_TIMERS',
+          `More than ${MAX_TIMERS_PER_INSTANT} timers fired at simulated time ${new Date(instant).toISOString()} without time moving: a loop with no delay between its runs?`,
+        );
+      }
     }
   }
 
@@ -315,12 +333,15 @@ export function createTestSystem(
         }
         actor = created;
         for (const type of REPORT_TYPES)
-          created.on(type, (r) => reports.push(r as SupervisorReport));
+          created.on(type, (r) => reports.push({ ...(r as SupervisorReport), time: Date.now() }));
         created.start();
       }
       const current = actor;
       const state = () => getTree(current).state;
-      const ok = await advanceUntil(() => state() === 'running' || state() === 'failed', timeout);
+      const ok = await runTo(
+        clock.now + timeout,
+        () => state() === 'running' || state() === 'failed',
+      );
       if (!ok) throw timedOut('start(): the root reaching "running"', timeout);
       if (state() === 'failed') {
         const tree = getTree(current);
@@ -340,16 +361,12 @@ export function createTestSystem(
           `advance(ms) expects a finite number of milliseconds >= 0, got ${String(ms)}.`,
         );
       }
-      await settle();
-      await clock.tickAsync(ms);
-      await settle();
+      await runTo(clock.now + ms);
     },
 
     async runUntilIdle() {
       live('runUntilIdle()');
-      await settle();
-      await clock.tickAsync(0);
-      await settle();
+      await runTo(clock.now);
     },
 
     tree() {
@@ -380,10 +397,10 @@ export function createTestSystem(
       const limit = checkTimeout(waitOptions.timeout ?? timeout, 'timeout');
       const segments = splitPath(path);
       const node = () => nodeAt(getTree(rootActor), segments);
-      const ok = await advanceUntil(() => {
+      const ok = await runTo(clock.now + limit, () => {
         const n = node();
         return n !== undefined && inState(n, state);
-      }, limit);
+      });
       const where = segments.length === 0 ? 'the root' : `"${segments.join('/')}"`;
       if (!ok) throw timedOut(`waitFor(): ${where} reaching "${state}"`, limit);
       return node()!;
@@ -405,7 +422,7 @@ export function createTestSystem(
               failure = toError(e);
             },
           );
-          if (!(await advanceUntil(() => stopped, timeout)))
+          if (!(await runTo(clock.now + timeout, () => stopped)))
             failure = timedOut('shutdown()', timeout);
           else await stopping;
         }
