@@ -93,6 +93,8 @@ const answers = await Promise.all(
 );
 const accepted = answers.filter((status) => status === 202).length;
 console.log(`posted ${posted.length} orders over HTTP: ${accepted} accepted (202)`);
+const refused = await fetch(`${fronts[0]}/orders`, { method: 'POST', body: '{"id":"seven"}' });
+console.log(`an order without an integer id: ${refused.status}`);
 await sleep(500);
 
 const view = (await (await fetch(`${urls.get('replica-2')}/cluster`)).json()) as {

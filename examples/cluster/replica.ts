@@ -69,10 +69,16 @@ const intake = createHttpService({
     }
     let body = '';
     for await (const chunk of req) body += chunk;
-    const id = (JSON.parse(body || '{}') as { id?: unknown }).id;
+    let id: unknown;
+    try {
+      id = (JSON.parse(body) as { id?: unknown } | null)?.id;
+    } catch {
+      // not JSON: answered 400 below
+    }
     if (!Number.isInteger(id)) {
+      const error = `expected a JSON body {"id": <integer>}, received ${body.slice(0, 100)}`;
       res.writeHead(400, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `id must be an integer, received ${JSON.stringify(id)}` }));
+      res.end(JSON.stringify({ error }));
       return;
     }
     const job = await orders.enqueue({ id: id as number }, { key: `order-${id}` });

@@ -34,6 +34,7 @@ describe('cluster example', () => {
     const { code, stdout, stderr } = run;
     expect(code, stderr).toBe(0);
     expect(stdout).toContain('posted 60 orders over HTTP: 60 accepted (202)');
+    expect(stdout).toContain('an order without an integer id: 400');
     // Delivery is at least once (a SIGKILLed replica's leased orders come back to the others);
     // the idempotent handler makes each order's effect exactly once.
     expect(stdout).toContain('orders: 60 of 60 handled, missing: 0, each effect once: true');
