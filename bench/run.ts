@@ -26,6 +26,7 @@ const BENCHES = [
   'reliability',
   'singleton',
   'durable-queues',
+  'testing',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {

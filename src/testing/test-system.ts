@@ -35,7 +35,7 @@ const FAKED = [
 ] as const;
 
 /** Real event-loop turns given to promise chains after each step of simulated time. */
-const SETTLE_TURNS = 5;
+const SETTLE_TURNS = 3;
 /** Timers fired at one simulated instant before the system calls it a runaway loop. */
 const MAX_TIMERS_PER_INSTANT = 100_000;
 
@@ -289,7 +289,7 @@ export function createTestSystem(
         },
         Math.max(0, deadline - clock.now),
       );
-      await clock.nextAsync();
+      clock.next();
       if (reached) {
         await settle();
         return done();
