@@ -8,7 +8,8 @@ import { XstateSupervisorError } from '../errors.ts';
  * Codes of {@link TestSystemError}:
  * `WAIT_TIMEOUT` (a `waitFor`, `start` or `shutdown` ran out of simulated time; the message
  * holds the tree), `ROOT_FAILED` (the root failed while `start()` waited for it to run),
- * `INVALID_OPTION`, `UNKNOWN_PATH`, `CLOCK_IN_USE` (fake timers are already installed, by
+ * `INVALID_OPTION`, `UNKNOWN_PATH`, `NOT_RUNNING` (`send` to a child with no running
+ * generation), `CLOCK_IN_USE` (fake timers are already installed, by
  * another test system or the test runner), `NOT_STARTED`, `SHUT_DOWN`, `RUNAWAY_TIMERS`
  * (timers kept firing without simulated time moving).
  *
@@ -22,6 +23,7 @@ export type TestSystemErrorCode =
   | 'ROOT_FAILED'
   | 'INVALID_OPTION'
   | 'UNKNOWN_PATH'
+  | 'NOT_RUNNING'
   | 'CLOCK_IN_USE'
   | 'NOT_STARTED'
   | 'SHUT_DOWN'

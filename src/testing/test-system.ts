@@ -387,7 +387,14 @@ export function createTestSystem(
         }
         if (found.record.spec.kind === 'actor') {
           await found.core.command({ type: 'child.send', id: found.record.id, event });
-        } else found.record.actor?.send(event);
+        } else if (found.record.actor && found.record.state === 'running') {
+          found.record.actor.send(event);
+        } else {
+          throw new TestSystemError(
+            'NOT_RUNNING',
+            `send(): "${segments.join('/')}" is not running (${found.record.state}); the event would be lost. The tree:\n${treeText(getTree(rootActor))}`,
+          );
+        }
       }
       await system.runUntilIdle();
     },
