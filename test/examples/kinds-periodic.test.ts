@@ -17,17 +17,21 @@ describe('service kind examples', () => {
       'sampler run 2 starts',
       'sampler run 3 starts',
       'flusher run 0 starts (takes 100 ms)',
-      'skipped 2 slot(s)',
       'sampler: running',
-      'schedule fixed-rate, every 200 ms, skipped 2',
       'schedule fixed-delay, every 300 ms, skipped 0',
       'stopped: stopped',
     ]) {
       expect(stdout).toContain(line);
     }
+    // Run 2 overruns at least two slots (more when the machine is slow); the tree counts the
+    // same number the warning names.
+    const skipped = Number(/skipped (\d+) slot\(s\)/.exec(stdout)?.[1]);
+    expect(skipped).toBeGreaterThanOrEqual(2);
+    expect(stdout).toContain(`schedule fixed-rate, every 200 ms, skipped ${skipped}`);
     // The warning comes when run 2 ends, before run 3 starts on the grid.
-    expect(lineOf(stdout, 'skipped 2 slot(s)')).toBeGreaterThan(lineOf(stdout, 'sampler run 2'));
-    expect(lineOf(stdout, 'skipped 2 slot(s)')).toBeLessThan(lineOf(stdout, 'sampler run 3'));
+    const warning = `skipped ${skipped} slot(s)`;
+    expect(lineOf(stdout, warning)).toBeGreaterThan(lineOf(stdout, 'sampler run 2'));
+    expect(lineOf(stdout, warning)).toBeLessThan(lineOf(stdout, 'sampler run 3'));
   });
 
   it('cron example skips the fire time its slow run overlaps, shows time zones, and exits 0', async () => {
