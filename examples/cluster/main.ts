@@ -22,6 +22,10 @@ const ticks: { at: string; replica: string }[] = [];
 const urls = new Map<string, string>();
 const intakes = new Map<string, string>();
 const children = new Map<string, ChildProcess>();
+// Whatever ends this program (a failed check, an error thrown anywhere), no replica outlives it.
+process.on('exit', () => {
+  for (const child of children.values()) if (child.exitCode === null) child.kill('SIGKILL');
+});
 let holder: string | undefined;
 
 function start(name: string): Promise<void> {
