@@ -23,8 +23,8 @@ import {
   createService,
   createSupervisor,
   getTree,
+  createConsoleLogger,
   shutdown,
-  silentLogger,
 } from '../../src/index.ts';
 
 const name = process.env.REPLICA ?? 'replica';
@@ -35,6 +35,8 @@ const connection = {
   database: process.env.PGDATABASE ?? 'test',
   user: process.env.PGUSER ?? 'postgres',
 };
+// Warnings and errors go to stderr (the driver shows them); the rest is kept quiet.
+const logger = createConsoleLogger({ level: 'warn' });
 const say = (line: string) => process.send?.({ type: 'line', line: `${name}: ${line}` });
 
 const lock = postgresLock({ connection, prefix });
@@ -52,7 +54,7 @@ const orders = createPostgresQueue<Order>({
   connection,
   lease: 2_000,
   statsInterval: 200,
-  logger: silentLogger,
+  logger,
 });
 const db = new pg.Pool({ ...connection, max: 4 });
 
@@ -118,7 +120,7 @@ const sweeper = createService({
 const root = createSupervisor({
   id: name,
   strategy: 'one-for-one',
-  logger: silentLogger,
+  logger,
   children: [
     intake,
     fulfil,
@@ -137,7 +139,7 @@ const root = createSupervisor({
 });
 
 const actor = createActor(root).start();
-const control = await createControlServer(actor, { port: 0, logger: silentLogger });
+const control = await createControlServer(actor, { port: 0, logger });
 const member = await joinCluster(actor, {
   registry,
   replicaId: name,
@@ -148,6 +150,7 @@ const member = await joinCluster(actor, {
 // The intake listens once the tree has started it; its real port is in getTree's details.
 let intakeUrl: unknown;
 for (let i = 0; i < 1_000 && typeof intakeUrl !== 'string'; i++) {
+  if (actor.getSnapshot().status !== 'active') throw new Error(`${name}: the tree did not start`);
   intakeUrl = getTree(actor).children?.find((c) => c.id === 'intake')?.details?.url;
   if (typeof intakeUrl !== 'string') await new Promise((r) => setTimeout(r, 10));
 }

@@ -262,6 +262,16 @@ export function durableQueueContract(kind: BackendKind): void {
     });
   });
 
+  describe(`${kind} queue: several replicas`, () => {
+    it('sets up one queue from several replicas at once on a store that has none of it yet', async () => {
+      // Replicas of an app start together after a deploy; each sets up the same queue.
+      const replicas = Array.from({ length: 6 }, () => backend.create<number>({ name: 'fresh' }));
+      const jobs = await Promise.all(replicas.map((queue, i) => queue.enqueue(i)));
+      expect(jobs.every((id) => typeof id === 'string')).toBe(true);
+      expect(await backend.pendingJobs('fresh')).toBe(6);
+    });
+  });
+
   describe(`${kind} queue worker: connection trouble`, () => {
     it('fails a start with an error naming host and port; its supervisor restarts it until the server answers', async () => {
       const proxy = await tcpProxy(kind === 'postgres' ? PG.port : 6379);

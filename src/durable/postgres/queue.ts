@@ -187,13 +187,21 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     });
     const digest = createHash('sha1').update(`${this.schema}.${this.name}`).digest('hex');
     this.channel = `xsq_${digest.slice(0, 24)}`;
+    this.setupKey = `xstate-supervisor:queue-setup:${this.schema}`;
     this.heartbeat = new Ticker(Math.floor(this.o.lease / 3), () => this.extendHeld());
     this.sweeper = new Ticker(Math.max(500, Math.floor(this.o.lease / 2)), () => this.sweep());
     this.counter = new Ticker(this.o.statsInterval, () => this.readStats());
   }
 
+  /** While the queue is being set up, pg-boss talks through this one session (see `init`). */
+  private setupClient: pg.PoolClient | undefined;
+  private readonly setupKey: string;
+
   private get db(): Executor {
-    return { executeSql: (text, values) => this.pool!.query(text, values as unknown[]) };
+    return {
+      executeSql: (text, values) =>
+        (this.setupClient ?? this.pool!).query(text, values as unknown[]),
+    };
   }
 
   /** Connects, installs pg-boss's schema and the two queues; retried after a failure. */
@@ -215,7 +223,14 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
         migrate: true,
       });
       boss.on('error', (e) => this.logger.warn({ err: toError(e) }, 'pg-boss reported an error'));
+      // Replicas that start together would each create the same queues, and pg-boss's queue
+      // creation deadlocks against itself (PostgreSQL aborts all but one). One advisory lock
+      // per schema, held on the session pg-boss sets up through, puts them one after another.
+      let setup: pg.PoolClient | undefined;
       try {
+        setup = await this.pool.connect();
+        await setup.query('select pg_advisory_lock(hashtextextended($1, 0))', [this.setupKey]);
+        this.setupClient = setup;
         await boss.start();
         const retry = {
           retryLimit: this.o.attempts - 1,
@@ -231,6 +246,9 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
         });
       } catch (e) {
         throw postgresConnectionError(this.connection, e);
+      } finally {
+        this.setupClient = undefined;
+        if (setup) await releaseSetup(setup, this.setupKey);
       }
       this.boss = boss;
       return boss;
@@ -509,4 +527,17 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
  */
 export function createPostgresQueue<T>(options: PostgresQueueOptions): PostgresQueue<T> {
   return new PostgresQueueImpl<T>(options);
+}
+
+/**
+ * Gives the set-up session back with its advisory lock released; a session that cannot
+ * release it (its connection dropped, which released the lock on the server) is discarded.
+ */
+async function releaseSetup(client: pg.PoolClient, key: string): Promise<void> {
+  try {
+    await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+    client.release();
+  } catch (e) {
+    client.release(toError(e));
+  }
 }
