@@ -17,13 +17,13 @@ import {
   singleton,
 } from '../../src/durable/postgres/index.ts';
 import {
+  createConsoleLogger,
   createControlServer,
   createHttpService,
   createQueueWorker,
   createService,
   createSupervisor,
   getTree,
-  createConsoleLogger,
   shutdown,
 } from '../../src/index.ts';
 
