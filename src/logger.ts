@@ -50,9 +50,12 @@ export interface Logger {
   debug: LogFn;
   /** Lifecycle: stops, restarts, signals. */
   info: LogFn;
-  /** Kills, `child.failed` reports, refused commands. */
+  /** Kills, refused commands. */
   warn: LogFn;
-  /** Iteration failures, failed starts, throwing hooks, intensity exceeded, the root failing. */
+  /**
+   * Iteration failures, failed starts, throwing hooks, intensity exceeded, the root failing,
+   * and `child.failed` for a child that does not log its own failures (your own machines).
+   */
   error: LogFn;
   /** A logger that adds `bindings` to every line. */
   child(bindings: Record<string, unknown>): Logger;
@@ -150,8 +153,8 @@ function formatValue(value: unknown): string {
  *
  * An `Error` field (`err`, by convention) is written with its stack (and its `cause`) the
  * first time this logger or one of its children writes that error; later lines about the same
- * error (the supervisor's `child.failed` after the service's own `iteration failed`) carry its
- * message only, so each failure's stack is in the log once.
+ * error carry its message only. (The package itself gives `err` to one line per failure, so
+ * that holds with pino too.)
  *
  * The level comes from `options.level`, else `XSTATE_SUPERVISOR_LOG_LEVEL`, read when the
  * logger is created. `bindings` are fields added to every line. In the pretty format, the
@@ -317,6 +320,36 @@ class ConsoleLogger implements Logger {
       where === '' ? '' : color ? ` ${ANSI.path}[${where}]${ANSI.reset}` : ` [${where}]`;
     return `${time} ${label}${prefix} ${text}${fields.length ? ` ${fields.join(' ')}` : ''}${stack}`;
   }
+}
+
+/** Errors some line has already been given, with their stack, as `err` (decision 0095). */
+const failuresLogged = new WeakSet<object>();
+
+/**
+ * Records that `error` has been logged with its stack (as `err`), so later lines about it
+ * (its supervisor's `child.failed`, the root failing) carry its message only. @internal
+ */
+export function markLogged(error: unknown): void {
+  if (typeof error === 'object' && error !== null) failuresLogged.add(error);
+}
+
+/** Whether {@link markLogged} was called for `error`. @internal */
+export function wasLogged(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && failuresLogged.has(error);
+}
+
+/**
+ * The fields of a line about `error`: `err` (its stack) the first time a line is about it,
+ * then only its message and code, so every failure's stack is in the log once, with any
+ * logger (a pino serialiser writes `err`'s stack each time it is given one). @internal
+ */
+export function errorFields(error: Error): Record<string, unknown> {
+  if (!wasLogged(error)) {
+    failuresLogged.add(error);
+    return { err: error };
+  }
+  const code = (error as { code?: unknown }).code;
+  return code === undefined ? { reason: error.message } : { reason: error.message, code };
 }
 
 /**

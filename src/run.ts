@@ -8,6 +8,7 @@ import { type ControlServer, createControlServer } from './control/server.ts';
 import { CommandError, toError } from './errors.ts';
 import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
+import { errorFields } from './logger.ts';
 import { handOverQueues } from './run-deadline.ts';
 import { type RunOptions, resolveRunOptions } from './run-options.ts';
 import { shutdown } from './shutdown.ts';
@@ -249,7 +250,8 @@ export function run<TMachine extends AnyStateMachine>(
   }
 
   const failRun = (error: Error, message: string) => {
-    logger.error({ err: error }, message);
+    // The root's failure was logged with its stack where it happened: its message only here.
+    logger.error(errorFields(error), message);
     // Mark it before the tree stops, or its `stopped` would read as a clean stop.
     failing = true;
     failReady(error);
@@ -278,7 +280,7 @@ export function run<TMachine extends AnyStateMachine>(
     },
     error: (err) => {
       const error = toError(err);
-      logger.error({ err: error }, 'the root actor crashed; exiting with code 1');
+      logger.error(errorFields(error), 'the root actor crashed; exiting with code 1');
       if (ending) return;
       ending = true;
       void handOverQueues(root, actor, logger, o.discardTimeout, 'the root actor crashed').finally(

@@ -8,7 +8,7 @@ import { KilledError, StartTimeoutError, toError } from '../errors.ts';
 import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
 import { LongTimeout, settlesWithin, Yielder } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
+import { type Logger, markLogged } from '../logger.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
 import { telemetryHooks } from '../telemetry/hooks.ts';
@@ -406,6 +406,8 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
       },
       what,
     );
+    // This line is the failure's one line with its stack: its supervisor's report is not.
+    markLogged(error);
     if (over && !run.failedWith) {
       run.failedWith = error;
       run.halt();
@@ -425,6 +427,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
   startFailed(error: unknown): void {
     const err = toError(error);
     this.logger.error({ generation: this.generation, err }, 'onStart threw; the start failed');
+    markLogged(err);
     this.setExit(failure(err));
   }
 

@@ -13,7 +13,7 @@ import {
   type Clock,
   emitFrom,
 } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
+import { errorFields, type Logger, markLogged, wasLogged } from '../logger.ts';
 import { backoffDelay } from '../machines/backoff.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
 import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
@@ -230,17 +230,22 @@ export class SupervisorCore implements TreeSource, ChildOwner {
           for (let i = started.length - 1; i >= 0; i--) {
             await this.stopAndReport(started[i]!, 'start rolled back');
           }
-          this.setExit(
-            failure(
-              new XstateSupervisorError(
-                'CHILD_START_FAILED',
-                `Supervisor "${this.opts.id}" could not start child "${rec.id}": ${error.message}`,
-                { cause: error },
-              ),
-            ),
+          const startError = new XstateSupervisorError(
+            'CHILD_START_FAILED',
+            `Supervisor "${this.opts.id}" could not start child "${rec.id}": ${error.message}`,
+            { cause: error },
           );
+          this.setExit(failure(startError));
+          // The child's failure was logged with its stack (by the child, or by its report):
+          // this line and the ones about the supervisor's own failure give the message.
+          markLogged(startError);
           this.logger.error(
-            { child: rec.id, err: error },
+            {
+              child: rec.id,
+              rolledBack: started.map((c) => c.id),
+              code: startError.code,
+              reason: error.message,
+            },
             'a child failed to start; started children stopped in reverse order',
           );
           throw this.exit._tag === 'Failure' ? this.exit.error : error;
@@ -513,8 +518,15 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       reason: error,
       restarts: this.window.count(this.clock.now()),
     });
+    // The last failure's stack was logged already; this error's own is the supervisor's.
+    markLogged(error);
     this.logger.error(
-      { err: error },
+      {
+        code: error.code,
+        maxRestarts: this.opts.maxRestarts,
+        restartWindow: this.opts.restartWindow,
+        last: last instanceof Error ? last.message : last,
+      },
       'restart intensity exceeded; stopping all children and failing',
     );
     this.self.send({ type: 'core.escalate' });
@@ -548,8 +560,19 @@ export class SupervisorCore implements TreeSource, ChildOwner {
         ? { type, id, path: [id], generation, restarts }
         : { type, id, path: [id], generation, reason, restarts };
     this.emit(report);
-    if (type === 'child.failed' || type === 'child.killed') {
-      this.logger.warn({ child: id, generation, restarts, err: toError(reason) }, type);
+    if (type === 'child.failed') {
+      // One line per failure (decision 0095): a child that logged its failure with its stack
+      // (a service) has its report at debug; a child that logs nothing of its own (your own
+      // machine) has it here, with the stack.
+      if (reason instanceof Error && !wasLogged(reason)) {
+        this.logger.error({ child: id, generation, restarts, ...errorFields(reason) }, type);
+      } else {
+        const why = reason instanceof Error ? reason.message : reason;
+        this.logger.debug({ child: id, generation, restarts, reason: why }, type);
+      }
+    } else if (type === 'child.killed') {
+      const fields = reason instanceof Error ? errorFields(reason) : { reason };
+      this.logger.warn({ child: id, generation, restarts, ...fields }, type);
     } else if (type === 'child.started') {
       this.logger.debug({ child: id, generation, restarts }, type);
     } else {

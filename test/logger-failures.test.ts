@@ -1,0 +1,203 @@
+/**
+ * One log line per failure, with its stack once (decision 0095), whichever logger the tree
+ * logs through: the console logger (pretty and JSON) and a real pino logger, whose serializer
+ * writes `err`'s stack every time it is given one.
+ */
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { type Actor, setup } from 'xstate';
+import {
+  createConsoleLogger,
+  createService,
+  createSupervisor,
+  type Logger,
+  type RunHandle,
+  run,
+  type SupervisorMachine,
+  supervise,
+} from '../src/index.ts';
+
+/** One event as a logger wrote it: its level (pino's numbers), its message, the whole text. */
+interface Written {
+  readonly level: number;
+  readonly msg: string;
+  readonly raw: string;
+}
+
+const PRETTY_LEVEL: Record<string, number> = { DEBUG: 20, INFO: 30, WARN: 40, ERROR: 50 };
+
+/** The loggers under test, each writing into `out` at level debug (so nothing hides). */
+const LOGGERS: Record<string, (out: Written[]) => Logger> = {
+  'the console logger (pretty)': (out) =>
+    createConsoleLogger({
+      level: 'debug',
+      format: 'pretty',
+      write: (raw) => {
+        const m = /^\S+ (DEBUG|INFO|WARN|ERROR)\s+(?:\[[^\]]*\] )?(.*)/.exec(raw)!;
+        out.push({ level: PRETTY_LEVEL[m[1]!]!, msg: m[2]!, raw });
+      },
+    }),
+  'the console logger (json)': (out) =>
+    createConsoleLogger({
+      level: 'debug',
+      format: 'json',
+      write: (raw) => {
+        const line = JSON.parse(raw) as { level: number; msg: string };
+        out.push({ level: line.level, msg: line.msg, raw });
+      },
+    }),
+  pino: (out) =>
+    pino(
+      { level: 'debug' },
+      {
+        write: (raw: string) => {
+          const line = JSON.parse(raw) as { level: number; msg: string };
+          out.push({ level: line.level, msg: line.msg, raw });
+        },
+      },
+    ),
+};
+
+/** How many times `frame` (a function only the failing code has) is written in the log. */
+function stacksOf(out: readonly Written[], frame: string): number {
+  return out.reduce((n, w) => n + w.raw.split(frame).length - 1, 0);
+}
+
+/** The messages of the lines at warn or above, in order. */
+function loud(out: readonly Written[]): string[] {
+  return out.filter((w) => w.level >= 40).map((w) => w.msg);
+}
+
+/** Resolves at the first `child.restarted` whose path is `path` (bounded by the test). */
+function nextRestart(handle: RunHandle<Actor<SupervisorMachine>>, path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const sub = handle.actor.on('child.restarted', (r) => {
+      if (r.path.join('/') !== path) return;
+      sub.unsubscribe();
+      resolve();
+    });
+  });
+}
+
+function failingOnce(id: string): ReturnType<typeof createService> {
+  let calls = 0;
+  function failTheIteration(): void {
+    throw new Error('upstream down');
+  }
+  return createService({
+    id,
+    pause: 1,
+    maxFailures: 0,
+    iterate() {
+      calls++;
+      if (calls === 1) failTheIteration();
+    },
+  });
+}
+
+async function runUntilRestarted(root: SupervisorMachine, logger: Logger, path: string) {
+  const handle = run(root, { exit: false, logger });
+  await handle.ready;
+  const restarted = nextRestart(handle, path);
+  await restarted;
+  await handle.stop();
+  expect((await handle.done).exitCode).toBe(0);
+}
+
+describe.each(Object.entries(LOGGERS))('with %s', (_name, make) => {
+  it('a service failing under a supervisor gives one line, with the stack once', async () => {
+    const out: Written[] = [];
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      children: [failingOnce('flaky')],
+    });
+    await runUntilRestarted(root, make(out), 'flaky');
+    expect(loud(out)).toEqual([expect.stringMatching(/^iteration failed/)]);
+    expect(stacksOf(out, 'failTheIteration')).toBe(1);
+    // The supervisor's decision is still logged, with the reason's message.
+    const restarted = out.find((w) => w.msg.startsWith('child.restarted'));
+    expect(restarted?.raw).toContain('upstream down');
+  }, 20_000);
+
+  it('a failed start gives its stack once; the rollback and the exit say why without it', async () => {
+    const out: Written[] = [];
+    function refuseTheStart(): never {
+      throw new Error('port taken');
+    }
+    const root = createSupervisor({
+      id: 'root',
+      children: [
+        createService({ id: 'db', pause: 1_000, iterate() {} }),
+        createService({ id: 'api', pause: 1_000, iterate() {}, onStart: refuseTheStart }),
+      ],
+    });
+    const { exitCode } = await run(root, { exit: false, logger: make(out) }).done;
+    expect(exitCode).toBe(1);
+    expect(loud(out)).toEqual([
+      expect.stringMatching(/^onStart threw; the start failed/),
+      expect.stringMatching(/^a child failed to start; started children stopped in reverse order/),
+      expect.stringMatching(/^the root failed; exiting with code 1/),
+    ]);
+    expect(stacksOf(out, 'refuseTheStart')).toBe(1);
+    const exit = out.find((w) => w.msg.startsWith('the root failed'))!;
+    expect(exit.raw).toContain('CHILD_START_FAILED');
+    expect(exit.raw).toContain('port taken');
+  }, 20_000);
+
+  it('an escalation keeps its own line, without repeating the stack', async () => {
+    const out: Written[] = [];
+    const workers = createSupervisor({
+      id: 'workers',
+      strategy: 'one-for-one',
+      maxRestarts: 0,
+      children: [failingOnce('flaky')],
+    });
+    const root = createSupervisor({ id: 'root', strategy: 'one-for-one', children: [workers] });
+    await runUntilRestarted(root, make(out), 'workers');
+    expect(loud(out)).toEqual([
+      expect.stringMatching(/^iteration failed/),
+      expect.stringMatching(/^restart intensity exceeded; stopping all children and failing/),
+    ]);
+    expect(stacksOf(out, 'failTheIteration')).toBe(1);
+    expect(out.find((w) => w.msg.startsWith('restart intensity exceeded'))?.raw).toContain(
+      'INTENSITY_EXCEEDED',
+    );
+  }, 20_000);
+
+  it('your own machine failing is logged by its supervisor, with the stack, once', async () => {
+    const out: Written[] = [];
+    let starts = 0;
+    function dropTheConnection(): void {
+      throw new Error('connection dropped');
+    }
+    const connection = setup({
+      actions: {
+        count: () => {
+          starts++;
+        },
+        drop: () => {
+          if (starts === 1) dropTheConnection();
+        },
+      },
+    }).createMachine({
+      id: 'connection',
+      initial: 'connected',
+      entry: 'count',
+      states: {
+        connected: { tags: ['ready'], after: { 5: 'dropping' } },
+        dropping: { entry: 'drop', always: 'idle' },
+        idle: { tags: ['ready'] },
+      },
+    });
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      children: [supervise(connection, { ready: 'ready' })],
+    });
+    await runUntilRestarted(root, make(out), 'connection');
+    expect(loud(out)).toEqual([expect.stringMatching(/^child\.failed/)]);
+    expect(out.find((w) => w.msg.startsWith('child.failed'))?.level).toBe(50);
+    expect(stacksOf(out, 'dropTheConnection')).toBe(1);
+  }, 20_000);
+});
