@@ -43,18 +43,16 @@ export function clock(at: number): string {
 }
 
 /**
- * The figures shown after a node's state in the tree: iterations and failures for a
- * service, strategy and restarts for a supervisor, nothing for other actors.
+ * The figures shown after a node's key figure in the tree: failures for a service, strategy
+ * and restarts for a supervisor, nothing for other actors.
  *
  * @example
  * ```ts
- * figures(service); // ['it 1204', 'fail 0/10']
+ * figures(service); // ['fail 0/10']
  * ```
  */
 export function figures(node: InspectorNode): string[] {
-  if (node.kind === 'service') {
-    return [`it ${node.iterations ?? 0}`, `fail ${node.failures ?? 0}/${limit(node.maxFailures)}`];
-  }
+  if (node.kind === 'service') return [`fail ${node.failures ?? 0}/${limit(node.maxFailures)}`];
   if (node.kind === 'supervisor') {
     const window = node.restartWindow === undefined ? '' : ` in ${duration(node.restartWindow)}`;
     return [

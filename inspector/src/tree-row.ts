@@ -3,6 +3,7 @@
  * each through a {@link Slot}, so rewriting an unchanged value touches nothing.
  */
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
+import { kindFigure } from '../../src/inspector/service-kind.ts';
 import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
 import { figures, generationText } from './node-text.ts';
 
@@ -23,6 +24,7 @@ export interface Line {
 /** What a row remembers writing, one slot per attribute. */
 const SLOTS = [
   'kind',
+  'serviceKind',
   'state',
   'status',
   'gen',
@@ -45,8 +47,8 @@ export interface Row {
 
 /** A new, empty row for the node `key` (filled by {@link fill}, placed by {@link place}). */
 export function createRow(key: string, selected: boolean): Row {
-  const cells = ['node-id', 'node-state', 'node-gen', 'node-figs'].map((c) =>
-    h('span', { class: c }),
+  const cells = ['node-id', 'node-badge', 'node-state', 'node-gen', 'node-key', 'node-figs'].map(
+    (c) => h('span', { class: c }),
   );
   const el = h(
     'div',
@@ -84,6 +86,15 @@ export function fill(row: Row, node: InspectorNode): void {
   writeAttr(el, 'data-path', slots.path, node.path ? node.path.join('/') : null);
   const name = node.path && node.path.length > 0 ? node.path.join('/') : node.id;
   writeAttr(el, 'data-testid', slots.testid, `node-${name}`);
-  const values = [node.id, node.state, generationText(node), figures(node).join('  ·  ')];
+  const kind = kindFigure(node);
+  writeAttr(el, 'data-service-kind', slots.serviceKind, kind ? kind.kind : null);
+  const values = [
+    node.id,
+    kind ? kind.kind : node.kind === 'supervisor' ? 'sup' : '',
+    node.state,
+    generationText(node),
+    kind ? kind.figure : '',
+    figures(node).join('  ·  '),
+  ];
   for (const [i, text] of values.entries()) writeText(cells[i]!, texts[i]!, text);
 }

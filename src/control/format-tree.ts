@@ -2,6 +2,7 @@
  * `formatTree()`: the supervision tree as a listing a person reads at a terminal (the CLI's
  * `tree`, `service` and `send` output).
  */
+import { kindFigure } from '../inspector/service-kind.ts';
 import type { TreeNode } from '../tree-node.ts';
 
 function cellsOf(node: TreeNode, depth: number): string[] {
@@ -12,6 +13,10 @@ function cellsOf(node: TreeNode, depth: number): string[] {
     `gen ${node.generation}`,
   ];
   if (node.kind === 'supervisor') cells.push(`restarts ${node.restarts}`);
+  const kind = kindFigure(node);
+  // A plain loop (no details) has nothing to add: its figure is its iterations, listed below.
+  if (kind && kind.kind !== 'loop')
+    cells.push(`[${kind.kind}]${kind.figure ? ` ${kind.figure}` : ''}`);
   if (node.value !== undefined) {
     cells.push(`value ${typeof node.value === 'string' ? node.value : JSON.stringify(node.value)}`);
   }
@@ -30,11 +35,16 @@ function cellsOf(node: TreeNode, depth: number): string[] {
  *
  * ```text
  * root        supervisor  running  gen 0  restarts 0
+ *   api       service     running  gen 0  [http] http://127.0.0.1:8080 · 2 conn  iterations 1
  *   workers   supervisor  running  gen 0  restarts 1
  *     poller  service     running  gen 2  iterations 17  failures 1  last error: ECONNRESET
+ *     jobs    service     running  gen 0  [queue] queued 3 · in flight 1  iterations 40
  * ```
  *
- * Supervisors show `restarts`, services `iterations`, machines under `supervise()` their state
+ * Supervisors show `restarts`; services of a kind (a queue worker, a server, a scheduled job,
+ * a process, ...) that kind in brackets and its key figure (a queue's depth and tasks in
+ * flight, a server's URL and connections, the next run, a pid: the inspector's rows show the
+ * same), then every service its `iterations`; machines under `supervise()` their state
  * `value` (nested values as JSON); `failures` and the first line of the last error appear only
  * when there are any. Ends with a newline.
  *

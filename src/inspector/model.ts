@@ -52,6 +52,8 @@ export const TIMELINE_PER_DELTA = 100;
 export const EVENTS_PER_NODE = 30;
 /** At most this many events go into one delta (the rest stay in the per-node windows). */
 const EVENTS_PER_DELTA = 500;
+/** A service's rate (iterations per second) is measured over windows of at least this (ms). */
+export const RATE_WINDOW = 1_000;
 /** More inspection events than this in one batch is a storm: inspection pauses. */
 export const STORM_EVENTS = 1_000;
 /** Inspection resumes once this long has passed without a storm. */
@@ -78,6 +80,7 @@ const PLAIN_FIELDS = [
   'status',
   'generation',
   'iterations',
+  'rate',
   'failures',
   'restarts',
 ] as const satisfies ReadonlyArray<keyof InspectorNode>;
@@ -223,6 +226,8 @@ export class InspectorModel {
   /** Reports since the last delta: the newest of them go into it, the rest are counted. */
   private reportsSinceDelta = 0;
   private readonly events = new Map<string, NodeEvent[]>();
+  /** Per service: the iterations and time the current rate window started at. */
+  private readonly rateWindows = new Map<string, { at: number; iterations: number }>();
   private pendingEvents: NodeEvent[] = [];
   private readonly dirty = new Set<string>();
   private structureDirty = true;
@@ -261,6 +266,7 @@ export class InspectorModel {
       this.pausedUntil = undefined;
       for (const entry of this.entries.values()) this.follow(entry, false);
       this.events.clear();
+      this.rateWindows.clear();
       this.pendingEvents = [];
     }
   }
@@ -493,7 +499,10 @@ export class InspectorModel {
       node.state = tree.state;
       node.generation = tree.generation;
       node.failures = tree.failures;
-      if (tree.iterations !== undefined) node.iterations = tree.iterations;
+      if (tree.iterations !== undefined) {
+        node.iterations = tree.iterations;
+        this.measureRate(node, tree.iterations);
+      }
       if (node.kind === 'supervisor') node.restarts = tree.restarts;
       if (tree.lastError) node.lastError = tree.lastError;
       if (tree.details) node.details = jsonSafe(tree.details, 4) as Record<string, unknown>;
@@ -505,6 +514,24 @@ export class InspectorModel {
     }
     if (!entry) this.addStatic(node, actor, ours?.source);
     return node;
+  }
+
+  /**
+   * Sets `node.rate` once a window of {@link RATE_WINDOW} has passed: the iterations in it per
+   * second (a restart's reset to 0 counts the new generation's from 0).
+   */
+  private measureRate(node: InspectorNode, iterations: number): void {
+    const now = Date.now();
+    const window = this.rateWindows.get(node.key);
+    if (!window) {
+      this.rateWindows.set(node.key, { at: now, iterations });
+      return;
+    }
+    if (now - window.at < RATE_WINDOW) return;
+    const done = iterations >= window.iterations ? iterations - window.iterations : iterations;
+    node.rate = Math.round((done * 10_000) / (now - window.at)) / 10;
+    window.at = now;
+    window.iterations = iterations;
   }
 
   /**
@@ -566,6 +593,7 @@ export class InspectorModel {
         this.follow(entry, false);
         this.entries.delete(key);
         this.events.delete(key);
+        this.rateWindows.delete(key);
       }
     }
     for (const [actor, off] of this.reportListeners) {

@@ -89,6 +89,11 @@ export interface InspectorNode {
   generation?: number;
   /** Services: iterations of the current generation. */
   iterations?: number;
+  /**
+   * Services: iterations per second, measured by the inspector over about the last second
+   * while a page is open (absent until measured).
+   */
+  rate?: number;
   /** Ours: failures in the current generation. */
   failures?: number;
   /** Services: the `maxFailures` they fail at (`null` for no limit). */
