@@ -7,6 +7,14 @@ export { ReadyTimeoutError } from './actors/actor-child.ts';
 export type { TaskOptions } from './actors/graceful-tasks.ts';
 export type { LastError, LoopReport } from './actors/loop.ts';
 export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
+export {
+  type ContextGetOptions,
+  type ContextKey,
+  createContextKey,
+  type SharedContext,
+  SharedContextError,
+  sharedContextOf,
+} from './actors/shared-context.ts';
 export type { SupervisorCommand } from './actors/supervisor-commands.ts';
 export { IntensityExceededError } from './actors/supervisor-core.ts';
 export { ActionError } from './control/action-error.ts';

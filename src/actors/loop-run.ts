@@ -7,6 +7,7 @@ import type { Clock } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
 import { type TaskOptions, TaskSet } from './graceful-tasks.ts';
+import { type SharedContext, serviceContextView } from './shared-context.ts';
 
 /** What a generation needs from the runtime that owns it. */
 export interface LoopOwner {
@@ -76,6 +77,18 @@ export class IterationContext implements MutableContext {
       run.rt.recordFailure(run, toError(e), 'graceful task failed');
     });
   };
+  /** The tree's shared context: waits bounded by `signal`, values cleared when this generation ends. */
+  get context(): SharedContext {
+    const run = this.run;
+    // Before its loop starts (`report` unset), the generation is in its start (`onStart`).
+    return serviceContextView(
+      run.rt,
+      this.id,
+      () => this.signal,
+      () => run.signal(),
+      () => run.report === undefined,
+    );
+  }
   /** Per-actor state of a service kind; not part of the public context. @internal */
   get local(): unknown {
     return this.run.rt.local;

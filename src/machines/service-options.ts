@@ -3,6 +3,7 @@
  */
 
 import type { TaskOptions } from '../actors/graceful-tasks.ts';
+import type { SharedContext } from '../actors/shared-context.ts';
 import { ServiceConfigError } from '../errors.ts';
 import type { RestartType } from '../internal/exit-reason.ts';
 import {
@@ -85,6 +86,12 @@ export interface ServiceContext<Config = ServiceConfig> {
    * returned promise may be awaited or ignored.
    */
   task<T>(fn: (signal: AbortSignal) => T | PromiseLike<T>, options?: TaskOptions): Promise<T>;
+  /**
+   * The context shared by every service of the tree (aiomisc's entrypoint context):
+   * `await ctx.context.get(DB)` waits, bounded by `ctx.signal`, for the value another service
+   * `set`s; what this generation sets is cleared when it ends. See `createContextKey`.
+   */
+  readonly context: SharedContext;
 }
 
 /**

@@ -4,6 +4,7 @@
  * state by subscribing, so the same machine runs alone or under a supervisor.
  */
 import { ServiceRuntime } from '../actors/loop.ts';
+import { attachSharedContext } from '../actors/shared-context.ts';
 import { toError } from '../errors.ts';
 import { attachSpec, describeOptions } from '../internal/child-spec.ts';
 import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
@@ -185,6 +186,7 @@ const serviceMachine = serviceSetup.createMachine({
       input?.generation ?? -1,
     );
     rt.autoStart = input?.autoStart ?? true;
+    attachSharedContext(rt, self);
     self.subscribe(new ActorStopObserver(rt));
     return { rt };
   },

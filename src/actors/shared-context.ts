@@ -1,0 +1,412 @@
+/**
+ * The context shared by the services of one tree (aiomisc's entrypoint `context`): a service
+ * awaits a value (`await ctx.context.get(db)`) that another service sets, in any start order.
+ * One store per actor system, so two trees in one process never see each other's values.
+ */
+import { describeValue, XstateSupervisorError } from '../errors.ts';
+import { type AnyActorRef, parentOf } from '../internal/xstate.ts';
+import { lifecycleOf, sourceOf } from '../tree.ts';
+
+declare const valueType: unique symbol;
+
+/**
+ * A typed key of the shared context: `createContextKey<Pool>('db')`. Keys are compared by
+ * `name`, so two keys with one name are one slot (and a plain `'db'` reaches it too).
+ *
+ * @example
+ * ```ts
+ * import type { Pool } from 'pg';
+ * export const DB = createContextKey<Pool>('db');
+ * ```
+ */
+export interface ContextKey<T> {
+  /** The slot's name, as errors and logs show it. */
+  readonly name: string;
+  /** Carries `T` for the type checker only; never present at run time. */
+  readonly [valueType]?: T;
+}
+
+/**
+ * Makes a typed key of the shared context. Declare it once, in a module both the setter and
+ * the getters import, so `ctx.context.get(DB)` is typed `Promise<Pool>` and a misspelt key is
+ * a compile error instead of a wait.
+ *
+ * @example
+ * ```ts
+ * const DB = createContextKey<{ query(sql: string): Promise<unknown> }>('db');
+ * const api = createService({
+ *   id: 'api',
+ *   async iterate(ctx) {
+ *     const db = await ctx.context.get(DB); // typed, waits until the db service set it
+ *     await db.query('select 1');
+ *   },
+ * });
+ * ```
+ */
+export function createContextKey<T>(name: string): ContextKey<T> {
+  return Object.freeze({ name: checkName(name) }) as ContextKey<T>;
+}
+
+/** Options of {@link SharedContext.get}. */
+export interface ContextGetOptions {
+  /**
+   * Gives up waiting when aborted, rejecting with the signal's reason. A value already set
+   * is returned even when the signal is aborted (nothing waits).
+   * @default the calling service's `ctx.signal`
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Thrown by the shared context. `code`: `CONTEXT_KEY_NEVER_SET` (the tree runs and no service
+ * set the key during the start), `CONTEXT_KEY_NOT_SET_AT_START` (a service's `onStart` asks for
+ * a key not set yet: the services that could set it start after it), `CONTEXT_KEY_INVALID` (a key that is not a non-empty string
+ * or a {@link ContextKey}), `CONTEXT_VALUE_UNDEFINED` (`set(key, undefined)`),
+ * `CONTEXT_SETTER_STOPPING` (`set` from a generation that is stopping),
+ * `NOT_A_SUPERVISED_ACTOR` (`sharedContextOf` given something else).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await ctx.context.get('cache');
+ * } catch (e) {
+ *   if (e instanceof SharedContextError && e.code === 'CONTEXT_KEY_NEVER_SET') ctx.logger.warn(e.message);
+ * }
+ * ```
+ */
+export class SharedContextError extends XstateSupervisorError {
+  /** The key concerned, when there is one. */
+  readonly key: string | undefined;
+  constructor(code: string, message: string, key?: string) {
+    super(code, message);
+    this.key = key;
+  }
+}
+
+/**
+ * The context shared by every service of one tree, as `ctx.context` (each service's view) or
+ * {@link sharedContextOf} (from outside the tree). `get` waits for a value another service
+ * sets; the start order does not matter, as long as the key is set before the tree runs.
+ *
+ * Gotchas: a value a service set is cleared when that service's generation ends (a stop, a
+ * restart, a failure), so no one is handed a pool that is being closed; `get` then waits for
+ * the next generation to set it again. A key no one set by the time the root supervisor is
+ * `running` rejects every waiter with `CONTEXT_KEY_NEVER_SET`. In `onStart`, `get` does not
+ * wait: children start one after another, so an unset key rejects at once with
+ * `CONTEXT_KEY_NOT_SET_AT_START` (set keys in `onStart`, await them in `iterate`).
+ *
+ * @example
+ * ```ts
+ * const DB = createContextKey<Pool>('db');
+ * const db = createService({
+ *   id: 'db',
+ *   async onStart(ctx) { ctx.context.set(DB, await connect()); },
+ *   iterate() {},
+ * });
+ * const api = createService({
+ *   id: 'api',
+ *   async iterate(ctx) { const pool = await ctx.context.get(DB); await pool.query('select 1'); },
+ * });
+ * createSupervisor({ id: 'root', children: [api, db] }); // api before db is fine
+ * ```
+ */
+export interface SharedContext {
+  /** Resolves with the key's value, waiting (bounded by the signal) until it is set. */
+  get<T>(key: ContextKey<T>, options?: ContextGetOptions): Promise<T>;
+  /** Resolves with the key's value, untyped; prefer a {@link ContextKey}. */
+  get(key: string, options?: ContextGetOptions): Promise<unknown>;
+  /** Sets the key (replacing any value) and wakes every waiter. */
+  set<T>(key: ContextKey<T>, value: T): void;
+  /** Sets the key, untyped; prefer a {@link ContextKey}. */
+  set(key: string, value: unknown): void;
+  /** Whether the key holds a value now. */
+  has(key: ContextKey<unknown> | string): boolean;
+  /** The names of the keys that hold a value now. */
+  keys(): string[];
+}
+
+type Key = ContextKey<unknown> | string;
+
+interface Waiter {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  /** Set at least once: a cleared slot waits for the next value instead of failing. */
+  known: boolean;
+  has: boolean;
+  value: unknown;
+  /** The generation signal of the service that set it; undefined when set from outside. */
+  owner: AbortSignal | undefined;
+  waiters: Set<Waiter>;
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || name === '') {
+    throw new SharedContextError(
+      'CONTEXT_KEY_INVALID',
+      `A shared context key must be a non-empty string or a key made by createContextKey(), got ${describeValue(name)}.`,
+    );
+  }
+  return name;
+}
+
+function nameOf(key: unknown): string {
+  if (typeof key === 'object' && key !== null && 'name' in key) {
+    return checkName((key as { name: unknown }).name);
+  }
+  return checkName(key);
+}
+
+/** The store of one tree: its slots and whether its root runs. */
+class TreeContext {
+  private readonly slots = new Map<string, Slot>();
+  /** The root is `running`: a key never set now fails instead of waiting. */
+  private running = false;
+  /** Keys each setter generation owns, cleared when its signal aborts. */
+  private readonly owned = new WeakMap<AbortSignal, Set<string>>();
+
+  constructor(root: AnyActorRef) {
+    const observe = (value: unknown) => {
+      const running = lifecycleOf(value) === 'running';
+      if (running && !this.running) {
+        this.running = true;
+        this.failNeverSet();
+      } else if (!running) this.running = false;
+    };
+    observe((root.getSnapshot() as { value?: unknown } | undefined)?.value);
+    root.subscribe({
+      next: (snapshot) => observe((snapshot as { value: unknown }).value),
+      error: () => {},
+    });
+  }
+
+  private slot(name: string): Slot {
+    let slot = this.slots.get(name);
+    if (!slot) {
+      slot = { known: false, has: false, value: undefined, owner: undefined, waiters: new Set() };
+      this.slots.set(name, slot);
+    }
+    return slot;
+  }
+
+  private neverSet(name: string): SharedContextError {
+    const set = this.keys();
+    return new SharedContextError(
+      'CONTEXT_KEY_NEVER_SET',
+      `No service set the shared context key "${name}" before the tree was running; set it in a service's onStart (keys set: ${set.length === 0 ? 'none' : set.map((k) => `"${k}"`).join(', ')}).`,
+      name,
+    );
+  }
+
+  private notSetAtStart(name: string, service: string): SharedContextError {
+    return new SharedContextError(
+      'CONTEXT_KEY_NOT_SET_AT_START',
+      `Service "${service}" awaits the shared context key "${name}" in its onStart, but no service started before it has set it. Children start one after another, so a service started after "${service}" cannot set it until this start ends: await it in iterate, or declare the service that sets it earlier in children.`,
+      name,
+    );
+  }
+
+  private failNeverSet(): void {
+    for (const [name, slot] of this.slots) {
+      if (slot.known || slot.waiters.size === 0) continue;
+      const error = this.neverSet(name);
+      for (const w of slot.waiters) w.reject(error);
+      slot.waiters.clear();
+    }
+  }
+
+  /** `starting`: the id of the service asking from its own start (`onStart`), if it is. */
+  get(key: unknown, signal: AbortSignal | undefined, starting?: string): Promise<unknown> {
+    let name: string;
+    try {
+      name = nameOf(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const slot = this.slots.get(name);
+    if (slot?.has) return Promise.resolve(slot.value);
+    if (this.running && !slot?.known) return Promise.reject(this.neverSet(name));
+    if (starting !== undefined) return Promise.reject(this.notSetAtStart(name, starting));
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const waiting = slot ?? this.slot(name);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        waiting.waiters.delete(waiter);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        resolve: (value) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+      waiting.waiters.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  set(key: unknown, value: unknown, owner: AbortSignal | undefined): void {
+    const name = nameOf(key);
+    if (value === undefined) {
+      throw new SharedContextError(
+        'CONTEXT_VALUE_UNDEFINED',
+        `ctx.context.set("${name}", undefined): a shared value cannot be undefined; set the value itself (null if there is none).`,
+        name,
+      );
+    }
+    if (owner?.aborted) {
+      throw new SharedContextError(
+        'CONTEXT_SETTER_STOPPING',
+        `ctx.context.set("${name}") called by a service generation that is stopping; its values are cleared when it stops, so set them while it runs (onStart, iterate).`,
+        name,
+      );
+    }
+    const slot = this.slot(name);
+    slot.known = true;
+    slot.has = true;
+    slot.value = value;
+    slot.owner = owner;
+    if (owner) this.own(owner, name);
+    const waiters = [...slot.waiters];
+    slot.waiters.clear();
+    for (const w of waiters) w.resolve(value);
+  }
+
+  /** Clears the keys `owner` set (and still holds) when its generation ends. */
+  private own(owner: AbortSignal, name: string): void {
+    let names = this.owned.get(owner);
+    if (!names) {
+      const mine = new Set<string>();
+      names = mine;
+      this.owned.set(owner, mine);
+      owner.addEventListener(
+        'abort',
+        () => {
+          for (const n of mine) {
+            const slot = this.slots.get(n);
+            if (slot?.owner === owner) {
+              slot.has = false;
+              slot.value = undefined;
+              slot.owner = undefined;
+            }
+          }
+        },
+        { once: true },
+      );
+    }
+    names.add(name);
+  }
+
+  has(key: unknown): boolean {
+    return this.slots.get(nameOf(key))?.has ?? false;
+  }
+
+  keys(): string[] {
+    return [...this.slots].filter(([, s]) => s.has).map(([name]) => name);
+  }
+}
+
+const contexts = new WeakMap<object, TreeContext>();
+const attached = new WeakMap<object, AnyActorRef>();
+
+/** The topmost actor of ours above `actor` (the root supervisor, or a lone service). */
+function rootOf(actor: AnyActorRef): AnyActorRef {
+  let root = actor;
+  for (let p = parentOf(root); p !== undefined && sourceOf(p); p = parentOf(p)) root = p;
+  return root;
+}
+
+function treeContextOf(actor: AnyActorRef): TreeContext {
+  const system = actor.system as object;
+  let context = contexts.get(system);
+  if (!context) {
+    context = new TreeContext(rootOf(actor));
+    contexts.set(system, context);
+  }
+  return context;
+}
+
+/** A view of `tree` whose waits default to `signal()` and whose values `owner()` clears. */
+function view(
+  tree: TreeContext,
+  signal: () => AbortSignal | undefined,
+  owner: () => AbortSignal | undefined,
+  starting: () => string | undefined = () => undefined,
+): SharedContext {
+  return {
+    get: (key: Key, options?: ContextGetOptions) =>
+      tree.get(key, options?.signal ?? signal(), starting()) as Promise<never>,
+    set: (key: Key, value: unknown) => tree.set(key, value, owner()),
+    has: (key: Key) => tree.has(key),
+    keys: () => tree.keys(),
+  };
+}
+
+/**
+ * Remembers the service actor a runtime belongs to, so its `ctx.context` finds its tree.
+ * @internal
+ */
+export function attachSharedContext(runtime: object, actor: AnyActorRef): void {
+  attached.set(runtime, actor);
+}
+
+/**
+ * `ctx.context` of a generation: waits default to `signal()`, values are cleared when
+ * `generationSignal()` aborts, and a get while `inStart()` (its loop has not begun) never waits.
+ * @internal
+ */
+export function serviceContextView(
+  runtime: object,
+  id: string,
+  signal: () => AbortSignal,
+  generationSignal: () => AbortSignal,
+  inStart: () => boolean,
+): SharedContext {
+  const actor = attached.get(runtime);
+  if (!actor) {
+    throw new SharedContextError(
+      'NOT_A_SUPERVISED_ACTOR',
+      'ctx.context is only available to services running in a tree.',
+    );
+  }
+  const starting = () => (inStart() ? id : undefined);
+  return view(treeContextOf(actor), signal, generationSignal, starting);
+}
+
+/**
+ * The shared context of the tree `actor` belongs to (any actor of it: the root, usually), for
+ * code outside the services: main code that sets configuration before the tree starts, a
+ * test that reads what a service set. Values set here are never cleared by a stop; `get`
+ * waits without a bound unless given a `signal`.
+ *
+ * @example
+ * ```ts
+ * const handle = run(root);
+ * sharedContextOf(handle.actor).set(SETTINGS, { region: 'eu' });
+ * const pool = await sharedContextOf(handle.actor).get(DB, { signal: AbortSignal.timeout(5_000) });
+ * ```
+ */
+export function sharedContextOf(actor: AnyActorRef): SharedContext {
+  if (
+    typeof actor !== 'object' ||
+    actor === null ||
+    typeof (actor as { getSnapshot?: unknown }).getSnapshot !== 'function' ||
+    !sourceOf(actor)
+  ) {
+    throw new SharedContextError(
+      'NOT_A_SUPERVISED_ACTOR',
+      `sharedContextOf() expects an actor of a service or supervisor, got ${describeValue(actor)}.`,
+    );
+  }
+  return view(
+    treeContextOf(actor),
+    () => undefined,
+    () => undefined,
+  );
+}
