@@ -144,6 +144,14 @@ export {
 export { createTcpService, type TcpServiceOptions } from './kinds/servers/tcp-service.ts';
 export { createTlsService, type TlsServiceOptions } from './kinds/servers/tls-service.ts';
 export { createUdpService, type UdpServiceOptions } from './kinds/servers/udp-service.ts';
+export { createTaskPool } from './kinds/task-pool.ts';
+export {
+  TASK_POOL_DEFAULTS,
+  type TaskPool,
+  TaskPoolConfigError,
+  type TaskPoolOptions,
+  type TaskPoolStats,
+} from './kinds/task-pool-options.ts';
 export {
   type ConsoleLoggerOptions,
   createConsoleLogger,

@@ -107,6 +107,46 @@ export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
     'Durable queue: jobs whose attempts are spent, kept as dead letters.',
     detail('deadLetters'),
   );
+  // Task pools shared by queue workers: each worker's details carry its pool's figures; one
+  // series per pool name (every worker of a pool shows the same figures).
+  const pools = () => {
+    const byName = new Map<string, { inUse: number; limit: number; waiting: object }>();
+    eachNode(tree(), (node) => {
+      const pool = node.details?.pool as { name?: unknown } | undefined;
+      if (typeof pool === 'object' && pool !== null && typeof pool.name === 'string')
+        byName.set(pool.name, pool as { inUse: number; limit: number; waiting: object });
+    });
+    return byName;
+  };
+  const perPool = (name: string, help: string, key: 'inUse' | 'limit') =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['pool'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [pool, figures] of pools()) this.set({ pool }, figures[key]);
+      },
+    });
+  perPool(
+    'xstate_supervisor_pool_in_use',
+    'Task pool slots in use (unthrottled tasks may exceed the limit).',
+    'inUse',
+  );
+  perPool('xstate_supervisor_pool_limit', "Task pool's concurrency limit.", 'limit');
+  new Gauge({
+    name: 'xstate_supervisor_pool_waiting',
+    help: 'Tasks held back by a task pool, by priority (queued in workers waiting for a slot).',
+    labelNames: ['pool', 'priority'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [pool, figures] of pools())
+        for (const [priority, n] of Object.entries(figures.waiting))
+          this.set({ pool, priority }, n as number);
+    },
+  });
   const reports = new Counter({
     name: 'xstate_supervisor_reports_total',
     help: 'Supervisor decisions, by report type and path of the child.',

@@ -5,8 +5,9 @@
  */
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { TaskQueue } from './queue.ts';
+import type { MemoryQueue, TaskQueue } from './queue.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';
+import type { Pool, PoolSource } from './task-pool.ts';
 
 /** The settings a generation needs from the worker's options. @internal */
 export interface QueueSettings<T> {
@@ -49,8 +50,11 @@ export function abandonerOf(machine: unknown): AbandonQueue | undefined {
   return (machine as { [ABANDON]?: AbandonQueue })[ABANDON];
 }
 
-/** The queue of one worker definition, shared by all its actors. @internal */
-export class QueueDefinition<T> {
+/**
+ * The queue of one worker definition, shared by all its actors. In a task pool it is the
+ * pool's source of tasks: the pool sees its next priority and takes from it. @internal
+ */
+export class QueueDefinition<T> implements PoolSource<T> {
   readonly id: string;
   readonly queue: TaskQueue<T>;
   /** Tasks taken whose handler was aborted; taken again before the queue. */
@@ -66,14 +70,22 @@ export class QueueDefinition<T> {
   /** A durable queue's hand-back: a task not processed goes back to the server, not orphans. */
   private readonly giveBack: ((task: T, logger: Logger) => void) | undefined;
 
+  /** The task pool its actors share with other workers, and its queue (the built-in one). */
+  readonly pool: Pool | undefined;
+  private readonly memory: MemoryQueue<T> | undefined;
+
   constructor(
     id: string,
     queue: TaskQueue<T>,
     onDiscard: ((tasks: T[]) => unknown) | undefined,
     giveBack?: (task: T, logger: Logger) => void,
+    pool?: { pool: Pool; queue: MemoryQueue<T> },
   ) {
     this.id = id;
     this.queue = queue;
+    this.pool = pool?.pool;
+    this.memory = pool?.queue;
+    pool?.queue.stampWith(pool.pool.arrival);
     this.onDiscard = onDiscard;
     this.giveBack = giveBack;
   }
@@ -82,11 +94,44 @@ export class QueueDefinition<T> {
   keep(task: T, logger: Logger): void {
     if (this.giveBack) this.giveBack(task, logger);
     else this.orphans.push(task);
+    this.pool?.pump();
   }
 
   /** Puts at once if there is room and nobody waits before us. */
   tryPut(task: T, priority: number): boolean {
-    return this.waiters.length === 0 && this.queue.put(task, priority);
+    if (this.waiters.length > 0 || !this.queue.put(task, priority)) return false;
+    // A new task may be the most urgent one waiting for the pool.
+    this.pool?.pump();
+    return true;
+  }
+
+  /**
+   * The pool's view: the priority of the next task. A task handed back (orphan) goes first,
+   * at the priority of the queue's head (its own is not kept), or 0.
+   */
+  nextPriority(): number | undefined {
+    const head = this.memory!.headPriority();
+    return this.orphans.length > 0 ? (head ?? 0) : head;
+  }
+
+  /** A task handed back was taken before: it goes before any still queued. */
+  nextArrival(): number {
+    return this.orphans.length > 0 ? Number.NEGATIVE_INFINITY : this.memory!.headStamp();
+  }
+
+  /** The pool gave a slot: the next task, synchronously (nextPriority() was defined). */
+  takeNext(): T {
+    const task = this.orphans.length > 0 ? this.orphans.shift()! : this.memory!.takeNow();
+    this.flushWaiters();
+    return task;
+  }
+
+  countByPriority(into: Map<number, number>): void {
+    this.memory!.countByPriority(into);
+    if (this.orphans.length > 0) {
+      const p = this.memory!.headPriority() ?? 0;
+      into.set(p, (into.get(p) ?? 0) + this.orphans.length);
+    }
   }
 
   /** Waits for room (backpressure); rejects with `signal.reason` if it aborts first. */
@@ -111,13 +156,16 @@ export class QueueDefinition<T> {
 
   /** Moves waiting putters into the queue while it has room, in the order they came. */
   flushWaiters(): void {
+    let moved = false;
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
-      if (!this.queue.put(w.task, w.priority)) return;
+      if (!this.queue.put(w.task, w.priority)) break;
+      moved = true;
       this.waiters.shift();
       w.cleanup();
       w.resolve();
     }
+    if (moved) this.pool?.pump();
   }
 
   /** The next task: an orphan first, else the queue's (which may wait). */
@@ -149,6 +197,7 @@ export class QueueDefinition<T> {
       return;
     }
     this.orphans.push(task);
+    this.pool?.pump();
     if (this.active === 0) {
       logger.warn({ unprocessed: 1 }, 'handler aborted; its task stays queued (worker.pending())');
     }

@@ -11,6 +11,7 @@ import type {
   QueueSettings,
 } from './queue-worker-definition.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';
+import { NOTHING, type Pool } from './task-pool.ts';
 
 /** Resolves once `signal` aborts (at once if it has). */
 function aborted(signal: AbortSignal): Promise<void> {
@@ -24,6 +25,8 @@ function aborted(signal: AbortSignal): Promise<void> {
 interface Handling<T> {
   readonly task: T;
   givenUp: boolean;
+  /** It holds a slot of the worker's task pool. */
+  readonly pooled: boolean;
 }
 
 /** Per-actor state (`LocalState`): `getTree()` counters, the current generation. @internal */
@@ -94,6 +97,8 @@ export class Generation<T> implements AbandonableGeneration {
   async dispatch(): Promise<void> {
     const signal = this.ctx.signal;
     if (this.inFlight >= this.settings.concurrency) await this.slot(signal);
+    const pool = this.def.pool;
+    if (pool !== undefined) return this.dispatchPooled(pool, signal);
     const task = await this.def.take(signal);
     if (this.closed) {
       // Abandoned at run()'s deadline while still running: keep the task, take no more.
@@ -103,6 +108,20 @@ export class Generation<T> implements AbandonableGeneration {
       // Taken just as the stop began: the keeper decides (drain, or keep it queued).
       this.carry.push(task);
     } else this.launch(task);
+  }
+
+  /**
+   * In a task pool: wait for the pool to give a slot with the next task. A stop while waiting
+   * takes nothing (the task stays queued); a task given just as the stop began goes back,
+   * first in line, with its slot.
+   */
+  private async dispatchPooled(pool: Pool, signal: AbortSignal): Promise<void> {
+    const task = (await pool.acquire(this.def, signal)) as T;
+    if (this.closed || signal.aborted) {
+      pool.release();
+      this.def.keep(task, this.ctx.logger);
+      if (this.closed) await aborted(signal);
+    } else this.launch(task, true);
   }
 
   /**
@@ -174,6 +193,24 @@ export class Generation<T> implements AbandonableGeneration {
         }
       }
       if (signal.aborted || this.closed) return;
+      const pool = this.def.pool;
+      if (pool !== undefined) {
+        if (!this.def.hasReady()) return;
+        let got: T | typeof NOTHING;
+        try {
+          got = (await pool.acquire(this.def, signal, true)) as T | typeof NOTHING;
+        } catch {
+          return;
+        }
+        if (got === NOTHING) return;
+        if (signal.aborted || this.closed) {
+          pool.release();
+          this.def.keep(got, this.ctx.logger);
+          return;
+        }
+        this.launch(got, true);
+        continue;
+      }
       let task: T;
       if (this.carry.length > 0) task = this.carry.shift()!;
       else if (!this.def.hasReady()) return;
@@ -189,8 +226,8 @@ export class Generation<T> implements AbandonableGeneration {
     }
   }
 
-  private launch(task: T): void {
-    const h: Handling<T> = { task, givenUp: false };
+  private launch(task: T, pooled = false): void {
+    const h: Handling<T> = { task, givenUp: false, pooled };
     this.running.add(h);
     this.local.inFlight++;
     void this.run(h);
@@ -226,6 +263,7 @@ export class Generation<T> implements AbandonableGeneration {
   private release(h: Handling<T>): void {
     if (!this.running.delete(h)) return;
     this.local.inFlight--;
+    if (h.pooled) this.def.pool!.release();
     const onSlot = this.onSlot;
     this.onSlot = undefined;
     onSlot?.();

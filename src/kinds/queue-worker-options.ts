@@ -7,6 +7,7 @@ import type { ServiceMachine } from '../machines/service.ts';
 import type { ServiceOptions } from '../machines/service-options.ts';
 import type { DurableQueue } from './durable-queue.ts';
 import type { TaskQueue } from './queue.ts';
+import type { TaskPool } from './task-pool-options.ts';
 
 /**
  * What a queue worker's `handle(task, ctx)` receives besides its task.
@@ -139,6 +140,14 @@ export interface QueueWorkerOptions<T> extends CommonOptions {
    * @default undefined (keep them queued, log at warn)
    */
   onDiscard?: (tasks: T[]) => unknown;
+  /**
+   * A {@link TaskPool} shared with other workers: a handler starts only when the pool gives
+   * it a slot (by priority, then by arrival, across the workers), on top of this worker's own
+   * `concurrency`. Only with the built-in queue (not with `queue`). Its figures show in
+   * `getTree()` details as `pool: { name, inUse, limit, waiting }`.
+   * @default undefined (no shared limit)
+   */
+  pool?: TaskPool;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
   type ServiceContext,
 } from '../machines/service-options.ts';
 import { type DurableQueue, isDurableQueue, type Lease } from './durable-queue.ts';
-import { createMemoryQueue, type TaskQueue } from './queue.ts';
+import { createMemoryQueue, MemoryQueue, type TaskQueue } from './queue.ts';
 import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';
 import { bindDurable, type DurableBinding } from './queue-worker-durable.ts';
 import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
@@ -34,9 +34,19 @@ import {
   type QueueWorkerMachine,
   type QueueWorkerOptions,
 } from './queue-worker-options.ts';
+import { Pool } from './task-pool.ts';
 
 const COMMON = COMMON_SERVICE_OPTIONS;
-const OWN = ['handle', 'concurrency', 'capacity', 'onFull', 'stopPolicy', 'queue', 'onDiscard'];
+const OWN = [
+  'handle',
+  'concurrency',
+  'capacity',
+  'onFull',
+  'stopPolicy',
+  'queue',
+  'onDiscard',
+  'pool',
+];
 const KNOWN: readonly string[] = [...COMMON, ...OWN];
 
 function unknownOption(options: object, option: string, owner: string | undefined): never {
@@ -87,6 +97,23 @@ function checkDurable(options: QueueWorkerOptions<unknown>, fail: Fail): void {
       expected: `no \`${option}\` with a durable queue (jobs not handled stay in the server; use its dead letters)`,
     });
   }
+}
+
+/** A pool takes from the built-in queue: it must see the next task's priority. */
+function checkPool(pool: unknown, queue: unknown, fail: Fail): Pool | undefined {
+  if (pool === undefined) return undefined;
+  if (!(pool instanceof Pool)) {
+    fail({ option: 'pool', received: pool, expected: 'a task pool made by createTaskPool()' });
+  }
+  if (queue !== undefined && !(queue instanceof MemoryQueue)) {
+    fail({
+      option: 'pool',
+      received: pool.name,
+      expected:
+        'no `pool` together with a durable or custom `queue` (a pool works with the built-in queue: set `capacity` instead)',
+    });
+  }
+  return pool;
 }
 
 /**
@@ -142,11 +169,12 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   };
   checkObject(options, 'options', fail);
   checkKnown(options, KNOWN, (option) => unknownOption(options, option, owner));
-  const { handle, concurrency, capacity, onFull, stopPolicy, queue, onDiscard, ...common } =
+  const { handle, concurrency, capacity, onFull, stopPolicy, queue, onDiscard, pool, ...common } =
     options;
   checkFunction(handle, 'handle', fail, true);
   checkFunction(onDiscard, 'onDiscard', fail);
   checkQueue(queue, fail);
+  const taskPool = checkPool(pool, queue, fail);
   const durable = isDurableQueue(queue) ? (queue as DurableQueue<T>) : undefined;
   if (durable) checkDurable(options as QueueWorkerOptions<unknown>, fail);
   if (queue !== undefined && capacity !== undefined) {
@@ -185,6 +213,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
     taskQueue,
     onDiscard as ((tasks: Item[]) => unknown) | undefined,
     binding?.giveBack as ((item: Item, logger: Logger) => void) | undefined,
+    taskPool && { pool: taskPool, queue: taskQueue as MemoryQueue<Item> },
   );
 
   const stateOf = (ctx: ServiceContext) =>
@@ -211,6 +240,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
         inFlight: s.inFlight,
         processed: s.processed,
         capacity: shownCapacity(),
+        ...(taskPool ? { pool: taskPool.stats() } : {}),
       };
     }
     // The server's counts (every replica's jobs), read every statsInterval; null before.
@@ -281,6 +311,7 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       onFull: full,
       stopPolicy: settings.stopPolicy,
       ...(durable ? { backend: durable.backend, queue: durable.name } : {}),
+      ...(taskPool ? { pool: taskPool.name } : {}),
     }),
   );
 

@@ -65,11 +65,21 @@ export interface MemoryQueueOptions {
 class Bucket<T> {
   private items: T[] = [];
   private head = 0;
+  /** When the queue is stamped (in a task pool): each item's arrival number, in step. */
+  private stamps: number[] | undefined;
+  constructor(stamped: boolean) {
+    if (stamped) this.stamps = [];
+  }
   get size(): number {
     return this.items.length - this.head;
   }
-  push(item: T): void {
+  push(item: T, stamp: number): void {
     this.items.push(item);
+    this.stamps?.push(stamp);
+  }
+  /** The arrival number of the first item (0 when not stamped). */
+  firstStamp(): number {
+    return this.stamps?.[this.head] ?? 0;
   }
   shift(): T {
     const item = this.items[this.head] as T;
@@ -77,9 +87,11 @@ class Bucket<T> {
     this.head++;
     if (this.head === this.items.length) {
       this.items = [];
+      if (this.stamps) this.stamps = [];
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);
+      if (this.stamps) this.stamps = this.stamps.slice(this.head);
       this.head = 0;
     }
     return item;
@@ -96,13 +108,19 @@ interface Taker<T> {
   onAbort: () => void;
 }
 
-class MemoryQueue<T> implements TaskQueue<T> {
+/**
+ * The in-memory queue. Exported for the task pool, which needs to see a queue's next priority
+ * and take from it synchronously; not part of the package's API. @internal
+ */
+export class MemoryQueue<T> implements TaskQueue<T> {
   readonly capacity: number;
   private count = 0;
   /** One bucket per priority present, and those priorities in descending order. */
   private readonly buckets = new Map<number, Bucket<T>>();
   private readonly priorities: number[] = [];
   private readonly takers: Taker<T>[] = [];
+  /** Numbers the tasks as they arrive, when a task pool orders several queues' tasks. */
+  private stamp: (() => number) | undefined;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -126,11 +144,11 @@ class MemoryQueue<T> implements TaskQueue<T> {
     if (this.count >= this.capacity) return false;
     let bucket = this.buckets.get(priority);
     if (!bucket) {
-      bucket = new Bucket<T>();
+      bucket = new Bucket<T>(this.stamp !== undefined);
       this.buckets.set(priority, bucket);
       this.priorities.splice(this.insertionIndex(priority), 0, priority);
     }
-    bucket.push(task);
+    bucket.push(task, this.stamp === undefined ? 0 : this.stamp());
     this.count++;
     return true;
   }
@@ -166,6 +184,43 @@ class MemoryQueue<T> implements TaskQueue<T> {
     const all: T[] = [];
     for (const p of this.priorities) all.push(...this.buckets.get(p)!.values());
     return all;
+  }
+
+  /**
+   * From now on, numbers each task put with `stamp()` (a task pool's arrival counter shared
+   * by its queues), so `headStamp()` says which of two queues' heads came first; tasks already
+   * queued are numbered now, in their order. @internal
+   */
+  stampWith(stamp: () => number): void {
+    this.stamp = stamp;
+    for (const p of this.priorities) {
+      // Tasks put before: stamped now, in their order.
+      const bucket = this.buckets.get(p)!;
+      const fresh = new Bucket<T>(true);
+      for (const task of bucket.values()) fresh.push(task, stamp());
+      this.buckets.set(p, fresh);
+    }
+  }
+
+  /** The priority of the task `take` would give next, or undefined when empty. @internal */
+  headPriority(): number | undefined {
+    return this.priorities[0];
+  }
+
+  /** The arrival number of the task `take` would give next (see `stampWith`). @internal */
+  headStamp(): number {
+    const top = this.priorities[0];
+    return top === undefined ? 0 : this.buckets.get(top)!.firstStamp();
+  }
+
+  /** Removes and returns the next task; only when `size > 0`. @internal */
+  takeNow(): T {
+    return this.shift();
+  }
+
+  /** How many tasks wait at each priority, greatest first. @internal */
+  countByPriority(into: Map<number, number>): void {
+    for (const p of this.priorities) into.set(p, (into.get(p) ?? 0) + this.buckets.get(p)!.size);
   }
 
   private shift(): T {
