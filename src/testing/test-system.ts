@@ -34,8 +34,16 @@ const FAKED = [
   'hrtime',
 ] as const;
 
-/** Real event-loop turns given to promise chains after each step of simulated time. */
-const SETTLE_TURNS = 3;
+/**
+ * Real event-loop turns at most given to the work a step of simulated time started, while
+ * some of it still waits on a `setImmediate` (a back-to-back loop never stops yielding).
+ */
+const MAX_SETTLE_TURNS = 1_000;
+/** The part of @sinonjs/fake-timers' internal timer heap read to find the next timer. */
+interface TimerHeap {
+  peek(): { callAt: number } | undefined;
+}
+
 /** Timers fired at one simulated instant before the system calls it a runaway loop. */
 const MAX_TIMERS_PER_INSTANT = 100_000;
 
@@ -197,9 +205,22 @@ function splitPath(path: TreePath): string[] {
   return path === '' ? [] : path.split('/');
 }
 
-/** Real event-loop turns, so promise chains started by a timer run (timers stay simulated). */
+/** True while some `setImmediate` callback (not unref'ed) is waiting to run. */
+function immediatePending(): boolean {
+  return process.getActiveResourcesInfo().includes('Immediate');
+}
+
+/**
+ * Real event-loop turns, until no `setImmediate` is pending any more: the promise chains a
+ * timer started run to their end, including the hops through `setImmediate` that the
+ * supervisor's restarts take (timers stay simulated). Each turn drains every microtask and
+ * `nextTick` first (decision 0115).
+ */
 async function settle(): Promise<void> {
-  for (let i = 0; i < SETTLE_TURNS; i++) await new Promise<void>((r) => setImmediate(r));
+  for (let i = 0; i < MAX_SETTLE_TURNS; i++) {
+    await new Promise<void>((r) => setImmediate(r));
+    if (!immediatePending()) return;
+  }
 }
 
 function installClock(now: number): FakeClock {
@@ -272,8 +293,71 @@ export function createTestSystem(
   }
 
   /**
-   * Fires timers one at a time, in order, up to and including `deadline`, letting the promises
-   * each one starts settle before the next; stops early (true) once `done()` holds.
+   * Fires the earliest timer due by `deadline` (true), or moves the clock to `deadline` when
+   * none is (false). The clock's own timer heap says which when it has one (@sinonjs/fake-timers
+   * 15); else a sentinel timer at the deadline does: it fires only when nothing else is due
+   * before it, since equal times fire in creation order (decision 0115).
+   */
+  function fireNext(deadline: number): boolean {
+    const heap = (clock as { timerHeap?: TimerHeap }).timerHeap;
+    if (heap && typeof heap.peek === 'function') {
+      const first = heap.peek();
+      if (first === undefined || first.callAt > deadline) {
+        if (deadline > clock.now) clock.tick(deadline - clock.now);
+        return false;
+      }
+      clock.next();
+      return true;
+    }
+    let reached = false;
+    const sentinel = clock.setTimeout(
+      () => {
+        reached = true;
+      },
+      Math.max(0, deadline - clock.now),
+    );
+    clock.next();
+    if (reached) return false;
+    clock.clearTimeout(sentinel);
+    return true;
+  }
+
+  /**
+   * Fires the other timers due at the current instant, one at a time, each once the promise
+   * chains (and `process.nextTick` callbacks) the previous one started have run, as Node runs
+   * them between two timers of one instant; stops early (true) once `done()` holds. Each step is
+   * a `nextTick` queued from a microtask, so it runs after the microtask queue is drained,
+   * without a turn of the event loop (decision 0115).
+   */
+  function drainInstant(done: () => boolean): Promise<boolean> {
+    const instant = clock.now;
+    let fired = 1;
+    return new Promise<boolean>((resolve, reject) => {
+      const step = (): void => {
+        try {
+          if (done()) resolve(true);
+          else if (!fireNext(instant)) resolve(false);
+          else if (++fired > MAX_TIMERS_PER_INSTANT) reject(runaway(instant));
+          else queueMicrotask(() => process.nextTick(step));
+        } catch (e) {
+          reject(e);
+        }
+      };
+      queueMicrotask(() => process.nextTick(step));
+    });
+  }
+
+  function runaway(instant: number): TestSystemError {
+    return new TestSystemError(
+      'RUNAWAY_TIMERS',
+      `More than ${MAX_TIMERS_PER_INSTANT} timers fired at simulated time ${new Date(instant).toISOString()} without time moving: a loop with no delay between its runs?`,
+    );
+  }
+
+  /**
+   * Fires timers in order up to and including `deadline`: at each instant, one at a time with
+   * their promise chains run in between (see drainInstant), then a few real event-loop turns
+   * before time moves on; stops early (true) once `done()` holds.
    */
   async function runTo(deadline: number, done: () => boolean = () => false): Promise<boolean> {
     let instant = clock.now;
@@ -281,27 +365,13 @@ export function createTestSystem(
     for (;;) {
       await settle();
       if (done()) return true;
-      // A sentinel at the deadline: the earliest timer fires, or it does (nothing else due).
-      let reached = false;
-      const sentinel = clock.setTimeout(
-        () => {
-          reached = true;
-        },
-        Math.max(0, deadline - clock.now),
-      );
-      clock.next();
-      if (reached) {
+      if (!fireNext(deadline)) {
         await settle();
         return done();
       }
-      clock.clearTimeout(sentinel);
       if (clock.now !== instant) [instant, atInstant] = [clock.now, 0];
-      else if (++atInstant > MAX_TIMERS_PER_INSTANT) {
-        throw new TestSystemError(
-          'RUNAWAY_TIMERS',
-          `More than ${MAX_TIMERS_PER_INSTANT} timers fired at simulated time ${new Date(instant).toISOString()} without time moving: a loop with no delay between its runs?`,
-        );
-      }
+      else if (++atInstant > MAX_TIMERS_PER_INSTANT) throw runaway(instant);
+      if (await drainInstant(done)) return true;
     }
   }
 

@@ -160,6 +160,39 @@ describe('simulated time of a test system', () => {
     expect(starts).toEqual([0, 1_000, 3_000]);
   });
 
+  it('restarts ten children that fail at one instant all after the same backoff, not later', async () => {
+    // Each restart hops through the event loop: all ten are decided before time moves on.
+    const flaky = Array.from({ length: 10 }, (_, i) =>
+      createService({
+        id: `flaky-${i}`,
+        minPeriod: 1_000,
+        maxFailures: 0,
+        iterate(ctx) {
+          if (ctx.iteration === 2) throw new Error('down');
+        },
+      }),
+    );
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      maxRestarts: 100,
+      restartWindow: 60_000,
+      backoff: { initial: 1_000, max: 10_000, jitter: 0 },
+      children: flaky,
+    });
+    t = createTestSystem(root, { now: 0 });
+    await t.start();
+    await t.advance(2_999);
+    expect(t.reports.filter((r) => r.type === 'child.failed').map((r) => r.time)).toEqual(
+      Array(10).fill(2_000),
+    );
+    expect(t.reports.filter((r) => r.type === 'child.restarted')).toEqual([]);
+    await t.advance(1);
+    expect(t.reports.filter((r) => r.type === 'child.restarted').map((r) => r.time)).toEqual(
+      Array(10).fill(3_000),
+    );
+  });
+
   it('escalates a restart storm once maxRestarts is exceeded within restartWindow, not before', async () => {
     const poller = createService({
       id: 'poller',
