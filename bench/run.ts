@@ -27,6 +27,7 @@ const BENCHES = [
   'singleton',
   'durable-queues',
   'testing',
+  'task-pool',
 ] as const;
 
 function runOne(name: string): Promise<{ code: number; message: BenchMessage | undefined }> {

@@ -91,6 +91,13 @@ export class Pool implements TaskPool {
     leaveIfEmpty = false,
   ): Promise<T | typeof NOTHING> {
     if (signal.aborted) return Promise.reject(signal.reason);
+    // After every pump no waiting task may start, so one that may start now outranks them all
+    // (a reserve never admits a lower priority where it refuses a higher one): no need to wait.
+    const priority = source.nextPriority();
+    if (priority !== undefined && !this.pumping && this.admits(priority)) {
+      this.inUse++;
+      return Promise.resolve(source.takeNext());
+    }
     return new Promise<T | typeof NOTHING>((resolve, reject) => {
       const waiter: Waiter<T> = { source, resolve, leaveIfEmpty, cleanup: () => {} };
       const onAbort = () => {
@@ -108,7 +115,7 @@ export class Pool implements TaskPool {
   /** A handler ended (or was given up): its slot is free. */
   release(): void {
     this.inUse--;
-    if (this.waiters.length > 0) this.pump();
+    this.pump();
   }
 
   /**
@@ -117,6 +124,7 @@ export class Pool implements TaskPool {
    * other has a lower priority (reserves only grow as priority falls) or an equal one.
    */
   pump(): void {
+    if (this.waiters.length === 0) return;
     if (this.pumping) {
       this.again = true;
       return;
