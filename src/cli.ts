@@ -14,6 +14,7 @@ import {
   sendCommand,
   serviceCommand,
   shutdownCommand,
+  startCommand,
   treeCommand,
   UsageError,
 } from './control/cli-commands.ts';
@@ -58,6 +59,8 @@ Commands:
   send <path> <event>                   Send an event to a supervised actor: a type or a JSON object
   health                                Show liveness (/healthz) and readiness (/readyz)
   shutdown                              Stop the whole tree gracefully
+  start <config> [--check]              Run the tree a JSON or YAML config file describes;
+                                        --check only validates it and prints the tree
 
   <path> is the ids below the root joined by "/", e.g. workers/poller.
   Put -- before [json-data] that starts with "-", e.g. perform db add -- -1
@@ -67,10 +70,13 @@ Options:
   --token <token>    Its bearer token (or env XSTATE_SUPERVISOR_TOKEN, which keeps it out of ps)
   --timeout <ms>     Give up after this many milliseconds (default ${DEFAULT_CONTROL_TIMEOUT})
   --json             Print raw JSON (tree, service, send, health, shutdown)
+  --check            start: validate the config and load its modules, start nothing
   -h, --help         Show this help
   --version          Print the version
 
 Exit codes: 0 ok, 1 the server answered an error, 2 usage error, 3 no answer (network, timeout)
+  start exits as run() does: 0 stopped by a signal, 1 the root failed, 70 shutdown overran;
+  2 the config is invalid
 
 Examples:
   xstate-supervisor tree --url http://127.0.0.1:8080
@@ -78,6 +84,7 @@ Examples:
   xstate-supervisor perform workers/poller echo '{"hello":"world"}'
   xstate-supervisor send db db.ping
   xstate-supervisor send db '{"type":"db.query","sql":"select 1"}'
+  xstate-supervisor start app.yaml --check
 `;
 
 /** Each command and the arguments it takes, as a usage error shows them. */
@@ -88,6 +95,7 @@ const COMMANDS: Readonly<Record<string, string>> = {
   send: 'send <path> <event>',
   health: 'health [--json]',
   shutdown: 'shutdown [--json]',
+  start: 'start <config.json|config.yaml> [--check]',
 };
 
 const MORE_HELP = 'Run "xstate-supervisor --help" for every command and option.\n';
@@ -97,6 +105,7 @@ const OPTIONS = {
   token: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
+  check: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -104,7 +113,8 @@ const OPTIONS = {
 /**
  * Runs the CLI with `argv` (the arguments after the script, `process.argv.slice(2)`) and
  * resolves to the exit code: 0 ok, 1 the server answered an error, 2 usage error, 3 no
- * answer (network or timeout). It never rejects and never calls `process.exit`, so tests run
+ * answer (network or timeout). It never rejects and never calls `process.exit` (but for
+ * `start` without `--check`, whose `run()` ends the process as it documents), so tests run
  * it in-process with their own `io`.
  *
  * @example
@@ -182,9 +192,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 async function runCommand(
   command: string,
   args: readonly string[],
-  values: { url?: string; token?: string; timeout?: string; json?: boolean },
+  values: { url?: string; token?: string; timeout?: string; json?: boolean; check?: boolean },
   io: CliIo,
 ): Promise<number> {
+  if (command === 'start') {
+    // No server to ask: the tree runs here.
+    expectArgs(args, 1, 1);
+    return startCommand(args[0]!, values.check ?? false, io);
+  }
+  if (values.check) throw new UsageError('--check goes with start only.');
   const context: CommandContext = {
     url: readUrl(values.url ?? io.env.XSTATE_SUPERVISOR_URL),
     token: readToken(values.token ?? (io.env.XSTATE_SUPERVISOR_TOKEN || undefined)),

@@ -8,6 +8,8 @@ import { type ControlResponse, controlRequest, readErrorBody } from './client.ts
 import { actionRoute, SERVICE_COMMANDS, sendRoute, serviceRoute } from './client-routes.ts';
 import { meant } from './did-you-mean.ts';
 import { formatTree } from './format-tree.ts';
+import { describePlan, type LaunchPlan, launch, planLaunch } from './launcher.ts';
+import { LauncherConfigError } from './launcher-config.ts';
 
 /** Wrong arguments or options: exit 2 with the message and the command's form. */
 export class UsageError extends Error {
@@ -274,4 +276,34 @@ export async function healthCommand(context: CommandContext): Promise<number> {
     );
   }
   return healthz.status === 200 && readyz.status === 200 ? 0 : 1;
+}
+
+/**
+ * `start <config> [--check]`: reads the config file, loads its modules and runs the tree with
+ * `run()` (which exits the process with its code once the run ends by a signal, a failure or
+ * an overrun). `--check` stops after the loading and prints the tree: 0 valid, 2 not.
+ */
+export async function startCommand(
+  file: string,
+  check: boolean,
+  io: {
+    readonly stdout: { write(text: string): unknown };
+    readonly stderr: { write(text: string): unknown };
+    readonly env: Readonly<Record<string, string | undefined>>;
+  },
+): Promise<number> {
+  let plan: LaunchPlan;
+  try {
+    plan = await planLaunch(file, io.env);
+  } catch (error) {
+    if (!(error instanceof LauncherConfigError)) throw error;
+    io.stderr.write(`xstate-supervisor: ${error.message}\n`);
+    return 2;
+  }
+  if (check) {
+    io.stdout.write(describePlan(plan));
+    return 0;
+  }
+  const { exitCode } = await launch(plan).done;
+  return exitCode;
 }
