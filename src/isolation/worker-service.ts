@@ -4,6 +4,7 @@
  * `gracePeriod` or a hard reset really ends it (`terminate()`), even a synchronous infinite
  * loop, and the main event loop never stalls. Pacing, failures and supervision are the core's.
  */
+import { channel } from 'node:diagnostics_channel';
 import type { ResourceLimits } from 'node:worker_threads';
 import { toError } from '../errors.ts';
 import { type ScheduledCommonOptions, splitOptions } from '../kinds/scheduled-options.ts';
@@ -112,15 +113,34 @@ function slotOf(ctx: ServiceContext): WorkerSlot {
   return (ctx as ServiceContext & { readonly local: WorkerSlot }).local;
 }
 
-/** The live threads of each worker-thread service definition, for tests. */
-const LIVE = new WeakMap<object, ReadonlySet<ThreadHandle>>();
-
 /**
- * How many threads of this worker-thread service definition are alive (all its actors).
+ * Each thread a worker-thread service starts, published only while someone subscribes (the
+ * testing entry's `liveWorkerThreads` does), so production pays one property read per thread.
+ * The message is a {@link WorkerThreadStarted}.
+ *
+ * @example
+ * ```ts
+ * subscribe(WORKER_THREAD_CHANNEL, (m) => console.log('thread of', (m as WorkerThreadStarted).machine));
+ * ```
  * @internal
  */
-export function liveWorkerThreads(machine: ServiceMachine): number {
-  return LIVE.get(machine)?.size ?? 0;
+export const WORKER_THREAD_CHANNEL = 'xstate-supervisor:worker-thread';
+const threadStarts = channel(WORKER_THREAD_CHANNEL);
+
+/**
+ * What {@link WORKER_THREAD_CHANNEL} carries.
+ *
+ * @example
+ * ```ts
+ * const started: WorkerThreadStarted = { machine, gone: thread.whenGone() };
+ * ```
+ * @internal
+ */
+export interface WorkerThreadStarted {
+  /** The service definition (the machine `createWorkerService` returned). */
+  readonly machine: object;
+  /** Resolves once the thread has exited. */
+  readonly gone: Promise<void>;
 }
 
 /**
@@ -171,7 +191,6 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
   const grace = resolved.gracePeriod;
   const userStart = resolved.onStart;
   const userStop = resolved.onStop;
-  const live = new Set<ThreadHandle>();
   const entry = new URL(
     `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
     import.meta.url,
@@ -192,8 +211,9 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
         },
       },
     });
-    live.add(t);
-    void t.whenGone().then(() => live.delete(t));
+    if (threadStarts.hasSubscribers) {
+      threadStarts.publish({ machine, gone: t.whenGone() } satisfies WorkerThreadStarted);
+    }
     slot.thread = t;
     slot.generation = ctx.generation;
     // The core bounds the start by `startTimeout` (and a stop during it by `gracePeriod`): both
@@ -290,6 +310,5 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
     },
     { ...options, module },
   );
-  LIVE.set(machine, live);
   return machine;
 }

@@ -12,3 +12,4 @@ export {
   type WaitForOptions,
 } from './test-system.ts';
 export { TestSystemError, type TestSystemErrorCode } from './test-system-error.ts';
+export { liveWorkerThreads } from './worker-threads.ts';

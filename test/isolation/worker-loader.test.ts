@@ -8,7 +8,8 @@ import { BroadcastChannel } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createSupervisor, getTree, shutdown, silentLogger } from '../../src/index.ts';
-import { createWorkerService, liveWorkerThreads } from '../../src/isolation/worker-service.ts';
+import { createWorkerService } from '../../src/isolation/worker-service.ts';
+import { liveWorkerThreads } from '../../src/testing/index.ts';
 import { childProcesses, until } from './process-helpers.ts';
 
 const esbuilds = () => childProcesses().filter((c) => c.comm === 'esbuild');

@@ -10,10 +10,10 @@ import {
 } from '../../src/index.ts';
 import {
   createWorkerService,
-  liveWorkerThreads,
   type WorkerServiceOptions,
 } from '../../src/isolation/worker-service.ts';
 import type { ServiceMachine } from '../../src/machines/service.ts';
+import { liveWorkerThreads } from '../../src/testing/index.ts';
 import { sleep } from '../helpers/async.ts';
 import { HANG_GUARD, TIMER_EPSILON } from '../helpers/real-time.ts';
 
