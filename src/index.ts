@@ -16,7 +16,7 @@ export {
   sharedContextOf,
 } from './actors/shared-context.ts';
 export type { SupervisorCommand } from './actors/supervisor-commands.ts';
-export { IntensityExceededError } from './actors/supervisor-core.ts';
+export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-core.ts';
 export { ActionError } from './control/action-error.ts';
 export {
   type ControlRequestOptions,
@@ -194,6 +194,7 @@ export {
   type AutoShutdown,
   type Strategy,
   SUPERVISOR_DEFAULTS,
+  type SupervisorHookContext,
   type SupervisorOptions,
 } from './machines/supervisor-options.ts';
 export type { SupervisorReport, SupervisorReportType } from './reports.ts';

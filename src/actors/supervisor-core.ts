@@ -16,13 +16,17 @@ import {
 import { errorFields, type Logger, markLogged, wasLogged } from '../logger.ts';
 import { backoffDelay } from '../machines/backoff.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
-import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
+import type {
+  ResolvedSupervisorOptions,
+  SupervisorHookContext,
+} from '../machines/supervisor-options.ts';
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { ActorChild } from './actor-child.ts';
 import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract.ts';
 import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
+import { isAbortError, isThenable } from './loop-run.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 
 /**
@@ -51,6 +55,35 @@ export class IntensityExceededError extends XstateSupervisorError {
     );
   }
 }
+
+/**
+ * The error a supervisor fails with when its `onStart` vetoes its start: it threw, returned
+ * `false`, or overran `hookTimeout`. No child was started and nothing is left running. `code`
+ * is `SUPERVISOR_START_VETOED`; `cause` is what `onStart` threw (a `HookError` when it was a
+ * list of hooks). Its parent sees it as a child failure and applies its strategy; at the root,
+ * `run()` ends with code 1 and this error.
+ *
+ * @example
+ * ```ts
+ * const { error } = await run(root, { exit: false }).done;
+ * if (error instanceof SupervisorStartVetoedError) console.error(error.message, error.cause);
+ * ```
+ */
+export class SupervisorStartVetoedError extends XstateSupervisorError {
+  /** The supervisor whose `onStart` vetoed. */
+  readonly supervisor: string;
+  constructor(id: string, how: string, cause?: unknown) {
+    super(
+      'SUPERVISOR_START_VETOED',
+      `Supervisor "${id}" did not start: its onStart ${how}; no child was started.`,
+      cause === undefined ? undefined : { cause },
+    );
+    this.supervisor = id;
+  }
+}
+
+/** What a hook that overran `hookTimeout` resolves to. */
+const TIMED_OUT: unique symbol = Symbol('timed out');
 
 const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 
@@ -90,6 +123,11 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   private startAborted = false;
   /** Restarts waiting out a backoff. */
   private readonly backoffTimers = new Set<LongTimeout>();
+  /** The context of this start's `onStart` / `onStop` (with hooks only). */
+  private hookCtx: SupervisorHookContext | undefined;
+  private hookAbort: AbortController | undefined;
+  /** `onStart` completed and `onStop` has not run yet: the pairing of decision 0096. */
+  private sessionOpen = false;
 
   constructor(
     opts: ResolvedSupervisorOptions,
@@ -213,6 +251,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       this.failures = 0;
       this.exit = SHUTDOWN;
       this.startAborted = false;
+      if (!(await this.openSession())) return;
       const started: SupervisedChild[] = [];
       for (const rec of this.children) {
         const ok = await this.startChild(rec, 'child.started');
@@ -248,6 +287,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
             },
             'a child failed to start; started children stopped in reverse order',
           );
+          await this.closeSession();
           throw this.exit._tag === 'Failure' ? this.exit.error : error;
         }
         // Every child that started, even one that has already begun to fail on its own: a
@@ -263,6 +303,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
    * stop (which aborts its start), and no later child starts.
    */
   abortStart(): void {
+    this.hookAbort?.abort();
     if (this.startAborted) return;
     this.startAborted = true;
     this.starting?.requestStop();
@@ -278,6 +319,99 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       for (let i = this.children.length - 1; i >= 0; i--) {
         await this.stopAndReport(this.children[i]!, 'supervisor stopping');
       }
+      await this.closeSession();
+    });
+  }
+
+  /**
+   * Runs `onStart` before the first child starts. Resolves to whether the children start:
+   * false when a stop came meanwhile (the pending exit applies; `onStop` follows through the
+   * stop if `onStart` completed). A veto (a throw, `false`, `hookTimeout`) fails the start.
+   */
+  private async openSession(): Promise<boolean> {
+    const { onStart, onStop, id } = this.opts;
+    if (!onStart && !onStop) return true;
+    this.hookAbort = new AbortController();
+    const ctx: SupervisorHookContext = {
+      id,
+      generation: this.generation,
+      signal: this.hookAbort.signal,
+      logger: this.logger,
+    };
+    this.hookCtx = ctx;
+    let veto: SupervisorStartVetoedError | undefined;
+    if (onStart) {
+      try {
+        let result = onStart(ctx);
+        if (isThenable(result)) result = await this.bounded(result);
+        if (result === TIMED_OUT) {
+          veto = new SupervisorStartVetoedError(
+            id,
+            `did not settle within hookTimeout (${this.opts.hookTimeout} ms)`,
+          );
+        } else if (result === false) veto = new SupervisorStartVetoedError(id, 'returned false');
+      } catch (e) {
+        const error = toError(e);
+        if (this.startAborted) {
+          // Asked to stop meanwhile: it ends stopped, as a service's start does.
+          if (!isAbortError(error)) {
+            this.logger.warn({ err: error }, 'onStart threw after a stop was asked for; stopped');
+          }
+          return false;
+        }
+        this.logger.error({ err: error }, 'onStart threw; the supervisor did not start');
+        markLogged(error);
+        veto = new SupervisorStartVetoedError(id, `threw (${error.message})`, error);
+      }
+    }
+    if (veto) {
+      if (this.startAborted) return false;
+      this.setExit(failure(veto));
+      if (!wasLogged(veto.cause)) {
+        this.logger.error({ code: veto.code, reason: veto.message }, 'onStart vetoed the start');
+      }
+      // Its line (or onStart's own) is this failure's one line: its parent's is not.
+      markLogged(veto);
+      throw veto;
+    }
+    this.sessionOpen = true;
+    return !this.startAborted;
+  }
+
+  /** Runs `onStop` once per completed `onStart`, after the last child stopped; never throws. */
+  private async closeSession(): Promise<void> {
+    this.hookAbort?.abort();
+    if (!this.sessionOpen) return;
+    this.sessionOpen = false;
+    const onStop = this.opts.onStop;
+    if (!onStop || !this.hookCtx) return;
+    try {
+      const result = onStop(this.hookCtx);
+      if (isThenable(result) && (await this.bounded(result)) === TIMED_OUT) {
+        this.logger.error(
+          { hookTimeout: this.opts.hookTimeout },
+          'onStop did not settle within hookTimeout; the stop completes',
+        );
+      }
+    } catch (e) {
+      this.logger.error({ err: toError(e) }, 'onStop threw; the stop completes anyway');
+    }
+  }
+
+  /** `hook`'s outcome, or TIMED_OUT once `hookTimeout` has passed. */
+  private bounded(hook: PromiseLike<unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = new LongTimeout(this.clock, () => resolve(TIMED_OUT), this.opts.hookTimeout);
+      hook.then(
+        (value) => {
+          timer.clear();
+          resolve(value);
+        },
+        (error: unknown) => {
+          timer.clear();
+          reject(error);
+        },
+      );
     });
   }
 
@@ -286,6 +420,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     this.accepting = false;
     this.cancelDelayedRestarts();
     for (let i = this.children.length - 1; i >= 0; i--) this.children[i]!.dispose();
+    // The pairing holds even so: onStop runs, with nobody waiting for it.
+    void this.closeSession();
   }
 
   setExit(reason: ExitReason): void {

@@ -97,7 +97,8 @@ async function runAll<Ctx>(
 
 /**
  * Validates `onStart` and `onStop` (a function, an array of functions, a `HookCollection`) and
- * composes lists into one function each; lone functions are returned as they are.
+ * composes lists into one function each; lone functions are returned as they are. Services
+ * and supervisors share it (`kind` names the owner in a `HookError`).
  * @internal
  */
 export function resolveServiceHooks<Ctx extends { readonly logger: Logger }>(
@@ -105,12 +106,13 @@ export function resolveServiceHooks<Ctx extends { readonly logger: Logger }>(
   onStop: unknown,
   id: string,
   fail: Fail,
+  kind: 'service' | 'supervisor' = 'service',
 ): ComposedHooks<Ctx> {
   const starts = listOf<Ctx>(onStart, 'onStart', fail);
   const stops = listOf<Ctx>(onStop, 'onStop', fail);
   const loneStop = onStop as ServiceHook<Ctx> | undefined;
   const stopList: List<Ctx> = stops ?? (() => (loneStop ? [loneStop] : []));
-  const owner = `service "${id}"`;
+  const owner = `${kind} "${id}"`;
 
   const composedStart = starts
     ? async (ctx: Ctx): Promise<unknown> => {

@@ -18,6 +18,7 @@ import {
 import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffOptions } from './backoff.ts';
+import { resolveServiceHooks, type ServiceHook, type ServiceHooks } from './service-hooks.ts';
 import { asChild, type SupervisedActor } from './supervise.ts';
 
 /**
@@ -114,6 +115,28 @@ export interface SupervisorOptions {
    */
   onReset?: () => unknown;
   /**
+   * GCL Looper's `add_setup`: runs at each start of this supervisor, before its first child
+   * starts (a shared pool, a lock, a directory the children need). A throw (or `false`) vetoes
+   * the start: no child starts and the supervisor fails with
+   * {@link SupervisorStartVetoedError}. A function, an array of functions run in order, or a
+   * `HookCollection`, paired with `onStop` by position as a service's hooks are.
+   * @default undefined (no hook)
+   */
+  onStart?: ServiceHooks<SupervisorHookContext>;
+  /**
+   * GCL Looper's `add_finishes`: runs after the last child stopped, once for every start whose
+   * `onStart` completed (a stop, a failure, an escalation, a rolled-back start). A throw is
+   * logged and the stop completes.
+   * @default undefined (no hook)
+   */
+  onStop?: ServiceHooks<SupervisorHookContext>;
+  /**
+   * How long `onStart` and `onStop` may each take. An `onStart` that overruns fails the start
+   * (as a throw does); an `onStop` that overruns is logged and the stop completes.
+   * @default 30000
+   */
+  hookTimeout?: number;
+  /**
    * OTP `auto_shutdown`: stop this supervisor when any (or all) significant children end on
    * their own.
    * @default 'never'
@@ -146,6 +169,31 @@ export interface SupervisorOptions {
   random?: () => number;
 }
 
+/**
+ * What a supervisor's `onStart` and `onStop` receive: the supervisor's id, its generation (0 at
+ * its first start, + 1 per restart by its parent), a signal aborted when the supervisor is
+ * asked to stop (so an `onStart` waiting on something can give up), and its logger.
+ *
+ * @example
+ * ```ts
+ * const openPool = async ({ signal, logger }: SupervisorHookContext) => {
+ *   await pool.connect({ signal });
+ *   logger.info('pool open');
+ * };
+ * createSupervisor({ id: 'db', onStart: openPool, onStop: () => pool.end(), children: [] });
+ * ```
+ */
+export interface SupervisorHookContext {
+  /** The supervisor's id. */
+  readonly id: string;
+  /** This start's generation: 0, then + 1 at each restart by the parent. */
+  readonly generation: number;
+  /** Aborted once the supervisor is asked to stop (during `onStart` too). */
+  readonly signal: AbortSignal;
+  /** The supervisor's logger. */
+  readonly logger: Logger;
+}
+
 /** Options with defaults applied (internal). */
 export interface ResolvedSupervisorOptions {
   readonly id: string;
@@ -156,6 +204,9 @@ export interface ResolvedSupervisorOptions {
   readonly restartWindow: number;
   readonly backoff: Required<BackoffOptions> | undefined;
   readonly onReset: (() => unknown) | undefined;
+  readonly onStart: ServiceHook<SupervisorHookContext> | undefined;
+  readonly onStop: ServiceHook<SupervisorHookContext> | undefined;
+  readonly hookTimeout: number;
   readonly autoShutdown: AutoShutdown;
   readonly restart: RestartType;
   readonly resetGlobally: boolean;
@@ -166,7 +217,7 @@ export interface ResolvedSupervisorOptions {
 
 /**
  * The defaults of {@link SupervisorOptions} (Elixir's intensity, OTP's strategy vocabulary):
- * `one-for-all`, 3 restarts within 5000 ms, `autoShutdown: 'never'`.
+ * `one-for-all`, 3 restarts within 5000 ms, `autoShutdown: 'never'`, hooks bounded by 30 s.
  *
  * @example
  * ```ts
@@ -182,6 +233,7 @@ export const SUPERVISOR_DEFAULTS = {
   maxRestarts: 3,
   restartWindow: 5_000,
   autoShutdown: 'never',
+  hookTimeout: 30_000,
 } as const;
 
 const KNOWN = [
@@ -192,6 +244,9 @@ const KNOWN = [
   'restartWindow',
   'backoff',
   'onReset',
+  'onStart',
+  'onStop',
+  'hookTimeout',
   'autoShutdown',
   'restart',
   'resetGlobally',
@@ -337,6 +392,21 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
       expected: 'a logger with info/warn/error/debug/child',
     });
   }
+  const hooks = resolveServiceHooks<SupervisorHookContext>(
+    options.onStart,
+    options.onStop,
+    id,
+    fail,
+    'supervisor',
+  );
+  const hookTimeout = checkDuration(options.hookTimeout, 'hookTimeout', fail);
+  if (hookTimeout === 0) {
+    fail({
+      option: 'hookTimeout',
+      received: 0,
+      expected: 'a finite number of milliseconds > 0',
+    });
+  }
   return {
     id,
     children: taken,
@@ -352,6 +422,9 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     restartWindow: checkRestartWindow(options.restartWindow, fail),
     backoff: resolveBackoff(options.backoff, fail),
     onReset: checkFunction(options.onReset, 'onReset', fail),
+    onStart: hooks.onStart,
+    onStop: hooks.onStop,
+    hookTimeout: hookTimeout ?? SUPERVISOR_DEFAULTS.hookTimeout,
     autoShutdown,
     restart:
       checkOneOf(options.restart, ['permanent', 'transient', 'temporary'], 'restart', fail) ??
