@@ -59,9 +59,13 @@ export interface TaskPoolOptions {
  * ```
  */
 export interface TaskPoolStats {
+  /** The pool's name. */
   readonly name: string;
+  /** Slots taken by running handlers, unthrottled ones included (so it may exceed `limit`). */
   readonly inUse: number;
+  /** The pool's `concurrency`. */
   readonly limit: number;
+  /** Per priority (the key), the tasks queued in the workers the pool holds back now. */
   readonly waiting: Readonly<Record<string, number>>;
 }
 
@@ -78,10 +82,13 @@ export interface TaskPoolStats {
  * ```
  */
 export interface TaskPool {
+  /** Its name, as given (`'pool'` by default). */
   readonly name: string;
+  /** The most handlers it lets run at once, unthrottled ones aside. */
   readonly concurrency: number;
   /** The reserves, as given (priority to slots). */
   readonly reserve: Readonly<Record<string, number>>;
+  /** The priority from which tasks are never held back; undefined when none is. */
   readonly unthrottled: number | undefined;
   /** The pool's figures now (a walk of the waiting workers; cheap, not for a hot loop). */
   stats(): TaskPoolStats;
