@@ -14,7 +14,12 @@
  *   `.node-state`, `.node-gen` (`gen N`), `.node-figs`; the open/close toggle: `.node-toggle`.
  *   The list is virtual: only rows in view (and a margin of 12) exist, in no particular DOM
  *   order (each is placed with a transform); filter or scroll to reach the others.
- * - `[data-testid="filter"]`: the tree's filter box.
+ * - `[data-testid="filter"]`: the filter box (tree and table).
+ * - `[data-testid="view-tree"]`, `[data-testid="view-table"]` (`aria-pressed`): which view the
+ *   left panel shows. The table, `[data-testid="service-table"]`: `tbody tr[data-key][data-state]`
+ *   with `td[data-col]` cells (`name`, `kind`, `state`, `generation`, `failures`, `restarts`,
+ *   `rate`, `mean`, `p99`, `error`); headings `th[data-col][aria-sort]` with a button
+ *   `[data-testid="sort-<col>"]`.
  * - `[data-testid="details"]`, with the selected node's `data-key`: buttons
  *   `[data-testid="command-<restart|stop|start|hard-reset|fail>"]`; `[data-testid="command-result"]`
  *   with `data-status` `pending`, `token` (waiting for the token), `ok` or `error`;
@@ -36,6 +41,7 @@ import { connect } from './connection.ts';
 import { DetailsView } from './details-view.ts';
 import { HeaderView } from './header-view.ts';
 import { InspectorStore } from './store.ts';
+import { TableView } from './table-view.ts';
 import { TimelineView } from './timeline-view.ts';
 import { TokenForm } from './token-form.ts';
 import { TreeView } from './tree-view.ts';
@@ -55,6 +61,17 @@ const header = new HeaderView(byId('header'), byId('banner'), tokenForm.el);
 const tree = new TreeView(byId('tree'), store, { onSelect: (key) => select(key) });
 const details = new DetailsView(byId('details'), store, tokenForm);
 const timeline = new TimelineView(byId('timeline'), store, { onSelect: selectEntry });
+const table = new TableView(byId('table'), store.nodes, { onSelect: (key) => select(key) });
+
+/** The tree panel shows the tree or the table. */
+function showView(view: 'tree' | 'table'): void {
+  byId('view-tree').setAttribute('aria-pressed', String(view === 'tree'));
+  byId('view-table').setAttribute('aria-pressed', String(view === 'table'));
+  byId('tree').hidden = view !== 'tree';
+  table.setShown(view === 'table');
+}
+byId('view-tree').addEventListener('click', () => showView('tree'));
+byId('view-table').addEventListener('click', () => showView('table'));
 
 /** The selection, by key and by identity (ids from the top), which outlives the key. */
 let selected: { key: string; identity: string } | null = null;
@@ -62,6 +79,7 @@ let selected: { key: string; identity: string } | null = null;
 function select(key: string, reveal = false): void {
   selected = { key, identity: tree.identityOf(key) ?? '' };
   tree.select(key, reveal);
+  table.select(key);
   details.show(key);
   timeline.setSelected(store.nodes.get(key));
 }
@@ -77,7 +95,10 @@ function selectEntry(entry: TimelineEntry): void {
 }
 
 const filter = byId('filter') as HTMLInputElement;
-filter.addEventListener('input', () => tree.setFilter(filter.value));
+filter.addEventListener('input', () => {
+  tree.setFilter(filter.value);
+  table.setFilter(filter.value);
+});
 
 let frame = 0;
 const schedule = () => {
@@ -89,6 +110,7 @@ function render(): void {
   const changes = store.changes;
   if (!changes.any) return;
   tree.render(changes);
+  if (changes.all || changes.structure || changes.nodes.size > 0) table.changed();
   // The selected node replaced (a new snapshot, a new actor for the same id): follow it.
   if (selected && (changes.all || !store.nodes.has(selected.key))) {
     const key = tree.keyOf(selected.identity);

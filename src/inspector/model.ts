@@ -33,6 +33,7 @@ import { lifecycleOf, runtimeOf } from '../tree.ts';
 import type { TreeNode, TreeSource } from '../tree-node.ts';
 import { acceptedEvents, boundedContext } from './actor-view.ts';
 import { chartOf } from './chart.ts';
+import { IterationTiming } from './iteration-timing.ts';
 import {
   type DeltaMessage,
   INSPECTOR_PROTOCOL,
@@ -81,8 +82,11 @@ const PLAIN_FIELDS = [
   'generation',
   'iterations',
   'rate',
+  'meanMs',
+  'p99Ms',
   'failures',
   'restarts',
+  'restartCount',
 ] as const satisfies ReadonlyArray<keyof InspectorNode>;
 
 type Source = TreeSource & { opts: ResolvedServiceOptions | ResolvedSupervisorOptions };
@@ -228,6 +232,10 @@ export class InspectorModel {
   private readonly events = new Map<string, NodeEvent[]>();
   /** Per service: the iterations and time the current rate window started at. */
   private readonly rateWindows = new Map<string, { at: number; iterations: number }>();
+  /** Iteration durations, measured while a page is open. */
+  private readonly timing = new IterationTiming();
+  /** Restarts of each path (`child.restarted` reports), by {@link pathKey}. */
+  private readonly restartCounts = new Map<string, number>();
   private pendingEvents: NodeEvent[] = [];
   private readonly dirty = new Set<string>();
   private structureDirty = true;
@@ -258,10 +266,12 @@ export class InspectorModel {
     if (on === this.observing) return;
     this.observing = on;
     if (on) {
+      this.timing.install();
       this.inspect(true);
       for (const entry of this.entries.values()) this.follow(entry, true);
       this.structureDirty = true;
     } else {
+      this.timing.uninstall();
       this.inspect(false);
       this.pausedUntil = undefined;
       for (const entry of this.entries.values()) this.follow(entry, false);
@@ -367,6 +377,10 @@ export class InspectorModel {
   private onReport(top: string, report: SupervisorReport): void {
     if (!REPORT_TYPES.has(report.type)) return;
     const raw: RawReport = { seq: this.seq++, at: Date.now(), top, report };
+    if (report.type === 'child.restarted') {
+      const k = pathKey(top, report.path);
+      this.restartCounts.set(k, (this.restartCounts.get(k) ?? 0) + 1);
+    }
     this.reports[this.reportCount++ % TIMELINE_LIMIT] = raw;
     this.reportsSinceDelta++;
     if (!this.observing) return;
@@ -501,9 +515,12 @@ export class InspectorModel {
       node.failures = tree.failures;
       if (tree.iterations !== undefined) {
         node.iterations = tree.iterations;
-        this.measureRate(node, tree.iterations);
+        this.measureRate(node, tree.iterations, ours.source);
       }
       if (node.kind === 'supervisor') node.restarts = tree.restarts;
+      if (p.top && p.path?.length) {
+        node.restartCount = this.restartCounts.get(pathKey(p.top, p.path)) ?? 0;
+      }
       if (tree.lastError) node.lastError = tree.lastError;
       if (tree.details) node.details = jsonSafe(tree.details, 4) as Record<string, unknown>;
     } else {
@@ -518,9 +535,10 @@ export class InspectorModel {
 
   /**
    * Sets `node.rate` once a window of {@link RATE_WINDOW} has passed: the iterations in it per
-   * second (a restart's reset to 0 counts the new generation's from 0).
+   * second (a restart's reset to 0 counts the new generation's from 0), and the mean and p99
+   * iteration time of its last iterations.
    */
-  private measureRate(node: InspectorNode, iterations: number): void {
+  private measureRate(node: InspectorNode, iterations: number, source: object): void {
     const now = Date.now();
     const window = this.rateWindows.get(node.key);
     if (!window) {
@@ -530,6 +548,11 @@ export class InspectorModel {
     if (now - window.at < RATE_WINDOW) return;
     const done = iterations >= window.iterations ? iterations - window.iterations : iterations;
     node.rate = Math.round((done * 10_000) / (now - window.at)) / 10;
+    const timing = this.timing.figures(source);
+    if (timing) {
+      node.meanMs = timing.mean;
+      node.p99Ms = timing.p99;
+    }
     window.at = now;
     window.iterations = iterations;
   }

@@ -94,6 +94,15 @@ export interface InspectorNode {
    * while a page is open (absent until measured).
    */
   rate?: number;
+  /**
+   * Services: the mean time of their last 256 iterations, in ms, measured while a page is
+   * open (absent until one was timed).
+   */
+  meanMs?: number;
+  /** Services: the 99th percentile of the same iteration times, in ms. */
+  p99Ms?: number;
+  /** Ours, under a supervisor: `child.restarted` reports for its path since the inspector started. */
+  restartCount?: number;
   /** Ours: failures in the current generation. */
   failures?: number;
   /** Services: the `maxFailures` they fail at (`null` for no limit). */
