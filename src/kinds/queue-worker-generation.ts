@@ -159,8 +159,10 @@ export class Generation<T> implements AbandonableGeneration {
   private giveUp(): void {
     for (const h of this.running) {
       h.givenUp = true;
-      this.release(h);
+      // Handed back before its slot frees, so another actor of this worker waiting in a task
+      // pool takes it first.
       this.def.orphan(h.task, this.ctx.logger);
+      this.release(h);
     }
     for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
   }

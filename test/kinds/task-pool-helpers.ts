@@ -16,7 +16,11 @@ export function gates() {
       started.push(task);
       const d = deferred();
       open.set(task, d);
-      ctx.signal.addEventListener('abort', () => d.reject(ctx.signal.reason), { once: true });
+      const onAbort = () => {
+        if (open.get(task) === d) open.delete(task);
+        d.reject(ctx.signal.reason);
+      };
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
       return d.promise;
     },
     /** Lets the handler of `task` end (it must have started). */

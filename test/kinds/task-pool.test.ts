@@ -9,6 +9,7 @@ import { type AnyActorRef, createActor } from 'xstate';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import { createTaskPool } from '../../src/kinds/task-pool.ts';
 import { shutdown } from '../../src/shutdown.ts';
+import { getTree } from '../../src/tree.ts';
 import { settle } from '../helpers/async.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
 import { gates } from './task-pool-helpers.ts';
@@ -171,6 +172,92 @@ describe('task pool: reserves and the unthrottled priority', () => {
     g.finish('flood');
     await settle();
     expect(g.running()).toEqual(['bulk-2']);
+  });
+
+  it('two actors of one worker share its queue in the pool: each task is given once, in order', async () => {
+    const g = gates();
+    const pool = createTaskPool({ concurrency: 2 });
+    const w = createQueueWorker({ id: 'w', logger, pool, concurrency: 2, handle: g.handle });
+    for (const t of ['t1', 't2', 't3', 't4', 't5']) w.put(t);
+    start(w);
+    start(w);
+    await settle();
+    expect(g.running()).toEqual(['t1', 't2']);
+    for (let i = 0; i < 5; i++) {
+      g.finish(g.running()[0]!);
+      await settle();
+    }
+    expect(g.started).toEqual(['t1', 't2', 't3', 't4', 't5']);
+    expect(w.pending()).toEqual([]);
+    expect(pool.stats().inUse).toBe(0);
+  });
+
+  it('a hard reset frees the slots of its handlers at once and takes their tasks again first', async () => {
+    const g = gates();
+    const pool = createTaskPool({ concurrency: 1 });
+    const generations: string[] = [];
+    const w = createQueueWorker({
+      id: 'w',
+      logger,
+      pool,
+      handle: (task: string, ctx) => {
+        generations.push(`${task}@${ctx.generation}`);
+        return g.handle(task, ctx).catch(() => {});
+      },
+    });
+    const other = createQueueWorker({ id: 'other', logger, pool, handle: g.handle });
+    w.put('a');
+    w.put('b');
+    const actor = start(w);
+    await settle();
+    other.put('o1');
+    start(other);
+    await settle();
+    expect(generations).toEqual(['a@0']);
+    actor.send({ type: 'service.hard-reset' });
+    await settle();
+    // The slot went at once to the worker waiting; `a` is first in line in its own worker.
+    expect(g.running()).toEqual(['o1']);
+    expect(w.pending()).toEqual(['a', 'b']);
+    g.finish('o1');
+    await settle();
+    expect(generations).toEqual(['a@0', 'a@1']);
+    g.finish('a');
+    await settle();
+    g.finish('b');
+    await settle();
+    expect(generations).toEqual(['a@0', 'a@1', 'b@1']);
+    expect(pool.stats().inUse).toBe(0);
+  });
+  it('a task handed back at a hard reset goes to the next actor of its worker before the tasks behind it', async () => {
+    const g = gates();
+    const pool = createTaskPool({ concurrency: 1 });
+    const runs: string[] = [];
+    const w = createQueueWorker({
+      id: 'w',
+      logger,
+      pool,
+      handle: (task: string, ctx) => {
+        runs.push(`${task}@${ctx.generation}`);
+        return g.handle(task, ctx).catch(() => {});
+      },
+    });
+    w.put('a');
+    w.put('b');
+    const first = start(w);
+    const second = start(w);
+    await settle();
+    expect(runs).toEqual(['a@0']);
+    const holder = getTree(first).details?.inFlight === 1 ? first : second;
+    holder.send({ type: 'service.hard-reset' });
+    await settle();
+    // The other actor (still generation 0) was waiting with b next: it gets a, then b.
+    expect(runs).toEqual(['a@0', 'a@0']);
+    expect(w.pending()).toEqual(['b']);
+    g.finish('a');
+    await settle();
+    expect(runs.slice(2)).toHaveLength(1);
+    expect(runs[2]).toMatch(/^b@/);
   });
 });
 
