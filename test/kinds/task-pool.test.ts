@@ -31,6 +31,23 @@ function start(machine: Parameters<typeof createActor>[0]): AnyActorRef {
   return actor;
 }
 
+/** A worker `w` in a pool of 1 whose handlers log `task@generation` and survive an abort. */
+function resettable() {
+  const g = gates();
+  const pool = createTaskPool({ concurrency: 1 });
+  const runs: string[] = [];
+  const w = createQueueWorker({
+    id: 'w',
+    logger,
+    pool,
+    handle: (task: string, ctx) => {
+      runs.push(`${task}@${ctx.generation}`);
+      return g.handle(task, ctx).catch(() => {});
+    },
+  });
+  return { g, pool, runs, w };
+}
+
 describe('task pool: one limit across workers', () => {
   it('runs at most `concurrency` handlers across the workers that share the pool', async () => {
     const g = gates();
@@ -193,18 +210,7 @@ describe('task pool: reserves and the unthrottled priority', () => {
   });
 
   it('a hard reset frees the slots of its handlers at once and takes their tasks again first', async () => {
-    const g = gates();
-    const pool = createTaskPool({ concurrency: 1 });
-    const generations: string[] = [];
-    const w = createQueueWorker({
-      id: 'w',
-      logger,
-      pool,
-      handle: (task: string, ctx) => {
-        generations.push(`${task}@${ctx.generation}`);
-        return g.handle(task, ctx).catch(() => {});
-      },
-    });
+    const { g, pool, runs: generations, w } = resettable();
     const other = createQueueWorker({ id: 'other', logger, pool, handle: g.handle });
     w.put('a');
     w.put('b');
@@ -229,19 +235,9 @@ describe('task pool: reserves and the unthrottled priority', () => {
     expect(generations).toEqual(['a@0', 'a@1', 'b@1']);
     expect(pool.stats().inUse).toBe(0);
   });
+
   it('a task handed back at a hard reset goes to the next actor of its worker before the tasks behind it', async () => {
-    const g = gates();
-    const pool = createTaskPool({ concurrency: 1 });
-    const runs: string[] = [];
-    const w = createQueueWorker({
-      id: 'w',
-      logger,
-      pool,
-      handle: (task: string, ctx) => {
-        runs.push(`${task}@${ctx.generation}`);
-        return g.handle(task, ctx).catch(() => {});
-      },
-    });
+    const { g, runs, w } = resettable();
     w.put('a');
     w.put('b');
     const first = start(w);
