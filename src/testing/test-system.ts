@@ -38,7 +38,7 @@ const FAKED = [
  * Real event-loop turns at most given to the work a step of simulated time started, while
  * some of it still waits on a `setImmediate` (a back-to-back loop never stops yielding).
  */
-const MAX_SETTLE_TURNS = 1_000;
+const MAX_SETTLE_TURNS = 100;
 /** The part of @sinonjs/fake-timers' internal timer heap read to find the next timer. */
 interface TimerHeap {
   peek(): { callAt: number } | undefined;
@@ -131,6 +131,11 @@ export interface TestSystem {
   readonly logs: readonly LogRecord[];
   /** The simulated `Date.now()`. */
   now(): number;
+  /**
+   * How many simulated timers are pending (`setTimeout`, `setInterval`, XState delays), so a
+   * test can check that a stop left nothing scheduled. Before `shutdown()` only.
+   */
+  pendingTimers(): number;
   /**
    * Starts the root and resolves once it is running, advancing simulated time as the starts
    * need it. Rejects with `ROOT_FAILED` if it fails, `WAIT_TIMEOUT` if `timeout` runs out.
@@ -390,6 +395,10 @@ export function createTestSystem(
     reports,
     logs,
     now: () => clock.now,
+    pendingTimers() {
+      live('pendingTimers()');
+      return clock.countTimers();
+    },
 
     async start() {
       live('start()');
