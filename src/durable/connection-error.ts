@@ -29,9 +29,11 @@ export class DurableConnectionError extends XstateSupervisorError {
   readonly host: string;
   /** The port we tried. */
   readonly port: number;
+  /** The user we logged in as, when known (never the password, which no message shows). */
+  readonly user: string | undefined;
   constructor(
     backend: DurableBackendName,
-    endpoint: { host: string; port: number },
+    endpoint: { host: string; port: number; user?: string | undefined },
     cause: unknown,
     code: 'DURABLE_UNREACHABLE' | 'DURABLE_AUTH_FAILED' = 'DURABLE_UNREACHABLE',
   ) {
@@ -39,15 +41,17 @@ export class DurableConnectionError extends XstateSupervisorError {
     const reason = cause instanceof Error ? cause.message : String(cause);
     const fix =
       code === 'DURABLE_AUTH_FAILED'
-        ? 'check the user, password and database'
+        ? `check the user, password${backend === 'postgres' ? ' and database' : ''}`
         : `check that ${what} runs and listens there`;
+    const as = endpoint.user === undefined ? '' : ` as user "${endpoint.user}"`;
     super(
       code,
-      `Cannot connect to ${what} at ${endpoint.host}:${endpoint.port} (${reason}); ${fix}.`,
+      `Cannot connect to ${what} at ${endpoint.host}:${endpoint.port}${as} (${reason}); ${fix}.`,
       { cause },
     );
     this.backend = backend;
     this.host = endpoint.host;
     this.port = endpoint.port;
+    this.user = endpoint.user;
   }
 }

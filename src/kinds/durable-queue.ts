@@ -50,6 +50,13 @@ export interface Lease<T> {
   readonly task: T;
   /** 1 for the first delivery, +1 for each retry or redelivery. */
   readonly attempt: number;
+  /**
+   * Aborted, with a `DurableLeaseLostError` as its reason, when the lease is lost: the server
+   * gave the job away, or it could not be extended before it ran out (a dropped connection).
+   * The worker passes it on to the handler's `ctx.signal`. Optional for queues of your own.
+   * @default undefined (the lease is never reported lost)
+   */
+  readonly signal?: AbortSignal;
   /** The job is done: removed from the queue (kept for retention). */
   complete(): Promise<void>;
   /** The handler failed: retried after a backoff, or dead-lettered once attempts are spent. */

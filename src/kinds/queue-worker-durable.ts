@@ -41,13 +41,20 @@ export function bindDurable<T>(
   return {
     leases,
     async handle(lease, ctx) {
+      const lost = lease.signal;
+      const own = lost ? withLease(ctx, lost) : { ctx, done() {} };
       try {
-        await userHandle(lease.task, ctx);
+        await userHandle(lease.task, own.ctx);
       } catch (e) {
+        // The lease is lost: the job is the server's again; the loss is the handler's outcome.
+        if (lost?.aborted) throw lost.reason;
         // Given up (kill, timeout): the worker hands the job back; no attempt is spent.
         if (!ctx.signal.aborted) await lease.fail(toError(e));
         throw e;
+      } finally {
+        own.done();
       }
+      if (lost?.aborted) throw lost.reason;
       await lease.complete();
     },
     giveBack(lease, logger) {
@@ -64,4 +71,27 @@ export function bindDurable<T>(
       while (pending.size > 0) await Promise.all([...pending]);
     },
   };
+}
+
+/**
+ * The handler's context with a signal of its own: aborted by the worker's (kill, timeout) or
+ * by the lease's loss, with that one's reason. `done` unhooks it from both. @internal
+ */
+function withLease(
+  ctx: QueueTaskContext,
+  lost: AbortSignal,
+): { ctx: QueueTaskContext; done(): void } {
+  const own = new AbortController();
+  const sources = [ctx.signal, lost];
+  const onAbort = (event: Event) => {
+    done();
+    own.abort((event.target as AbortSignal).reason);
+  };
+  const done = () => {
+    for (const s of sources) s.removeEventListener('abort', onAbort);
+  };
+  const first = sources.find((s) => s.aborted);
+  if (first) own.abort(first.reason);
+  else for (const s of sources) s.addEventListener('abort', onAbort, { once: true });
+  return { ctx: { ...ctx, signal: own.signal }, done };
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { createTreeMetrics } from '../../src/control/metrics.ts';
 import { DurableConnectionError } from '../../src/durable/connection-error.ts';
+import { DurableLeaseLostError } from '../../src/durable/lease.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
 import { createRedisQueue } from '../../src/durable/redis/index.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
@@ -19,8 +20,8 @@ import {
   type BackendKind,
   gate,
   PG,
+  restartingRoot,
   type TestBackend,
-  tcpProxy,
   testBackend,
   until,
 } from './queue-helpers.ts';
@@ -274,26 +275,7 @@ export function durableQueueContract(kind: BackendKind): void {
 
   describe(`${kind} queue worker: connection trouble`, () => {
     it('fails a start with an error naming host and port; its supervisor restarts it until the server answers', async () => {
-      const proxy = await tcpProxy(kind === 'postgres' ? PG.port : 6379);
-      const connection =
-        kind === 'postgres'
-          ? { ...PG, port: proxy.port, applicationName: backend.tag, connectTimeout: 1_000 }
-          : { host: '127.0.0.1', port: proxy.port, name: backend.tag, connectTimeout: 1_000 };
-      const queue =
-        kind === 'postgres'
-          ? createPostgresQueue<string>({
-              name: 'down',
-              schema: backend.tag,
-              connection,
-              logger: silentLogger,
-              pollInterval: 200,
-            })
-          : createRedisQueue<string>({
-              name: 'down',
-              prefix: backend.tag,
-              connection,
-              logger: silentLogger,
-            });
+      const { queue, proxy } = await backend.behindProxy<string>({ name: 'down' });
       const handled: string[] = [];
       const worker = createQueueWorker({
         id: 'down',
@@ -303,20 +285,7 @@ export function durableQueueContract(kind: BackendKind): void {
           handled.push(task);
         },
       });
-      const failed: SupervisorReport[] = [];
-      const root = createActor(
-        createSupervisor({
-          id: 'root',
-          strategy: 'one-for-one',
-          maxRestarts: 1_000,
-          restartWindow: 60_000,
-          backoff: { initial: 100, max: 100, factor: 1, jitter: 0 },
-          logger: silentLogger,
-          children: [worker],
-        }),
-      );
-      root.on('child.failed', (r) => failed.push(r as unknown as SupervisorReport));
-      root.start();
+      const { root, failed } = restartingRoot([worker]);
       await until(() => getTree(root).children?.[0]?.state === 'running', 'the worker running');
       await proxy.down();
       root.send({ type: 'child.fail', id: 'down' });
@@ -383,6 +352,83 @@ export function durableQueueContract(kind: BackendKind): void {
       await until(() => handled.includes(2), 'the job after the drop');
       expect(getTree(actor).state).toBe('running');
       await shutdown(actor);
+    });
+
+    it("aborts the handler's signal with DURABLE_LEASE_LOST when the server gives its job away, and the job runs again", async () => {
+      const queue = backend.create<string>({ name: 'taken', lease: 1_000 });
+      const started = gate();
+      const reasons: unknown[] = [];
+      const done: number[] = [];
+      const actor = createActor(
+        createQueueWorker({
+          id: 'taken',
+          logger: silentLogger,
+          queue,
+          async handle(_task: string, ctx) {
+            if (reasons.length === 0 && done.length === 0 && !ctx.signal.aborted) {
+              started.open();
+              await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+              reasons.push(ctx.signal.reason);
+              return;
+            }
+            done.push(1);
+          },
+        }),
+      ).start();
+      const id = (await queue.enqueue('contested'))!;
+      await started.opened;
+      await backend.takeBack('taken', id);
+      await until(() => reasons.length === 1, 'the handler told its lease is lost');
+      const reason = reasons[0] as DurableLeaseLostError;
+      expect(reason).toBeInstanceOf(DurableLeaseLostError);
+      expect(reason.code).toBe('DURABLE_LEASE_LOST');
+      expect(reason.reason).toBe('taken');
+      expect(reason.jobId).toBe(id);
+      expect(reason.message).toContain('"taken"');
+      await until(() => done.length === 1, 'the job delivered again and done');
+      await until(async () => (await backend.pendingJobs('taken')) === 0, 'the job completed');
+      // The loss was the handler's outcome: a failure, not a completion.
+      expect(getTree(actor).failures).toBeGreaterThanOrEqual(1);
+      await shutdown(actor);
+    });
+
+    it("aborts the handler's signal with DURABLE_LEASE_LOST when its lease runs out unextended while the server is away, and the job runs again once it is back", async () => {
+      const { queue, proxy } = await backend.behindProxy<string>({ name: 'cut', lease: 1_000 });
+      const started = gate();
+      const reasons: unknown[] = [];
+      const done: string[] = [];
+      const worker = createQueueWorker({
+        id: 'cut',
+        logger: silentLogger,
+        queue,
+        // One slot: the worker takes nothing while the server is away, the handler holds it.
+        concurrency: 1,
+        async handle(task: string, ctx) {
+          if (reasons.length === 0 && !ctx.signal.aborted) {
+            started.open();
+            await new Promise((r) => ctx.signal.addEventListener('abort', r, { once: true }));
+            reasons.push(ctx.signal.reason);
+            return;
+          }
+          done.push(task);
+        },
+      });
+      const { root } = restartingRoot([worker]);
+      const id = (await queue.enqueue('long'))!;
+      await started.opened;
+      await proxy.down();
+      await until(() => reasons.length === 1, 'the handler told its lease ran out');
+      const reason = reasons[0] as DurableLeaseLostError;
+      expect(reason).toBeInstanceOf(DurableLeaseLostError);
+      expect(reason.code).toBe('DURABLE_LEASE_LOST');
+      expect(reason.reason).toBe('expired');
+      expect(reason.jobId).toBe(id);
+      await proxy.up();
+      await until(() => done.includes('long'), 'the job delivered again once the server is back');
+      await until(async () => (await backend.pendingJobs('cut')) === 0, 'the job completed');
+      await shutdown(root);
+      await queue.close();
+      await proxy.down();
     });
   });
 }

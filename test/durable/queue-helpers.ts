@@ -6,11 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { type Actor, type AnyActorLogic, createActor } from 'xstate';
 import type { PostgresQueueOptions } from '../../src/durable/postgres/index.ts';
 import { createPostgresQueue, type PostgresQueue } from '../../src/durable/postgres/index.ts';
 import type { DurableQueueOptions } from '../../src/durable/queue-options.ts';
 import { createRedisQueue, type RedisQueue } from '../../src/durable/redis/index.ts';
-import { silentLogger } from '../../src/logger.ts';
+import { type Logger, silentLogger } from '../../src/logger.ts';
+import { createSupervisor } from '../../src/machines/supervisor.ts';
+import type { SupervisorReport } from '../../src/reports.ts';
 
 export type BackendKind = 'postgres' | 'redis';
 export const BACKENDS: readonly BackendKind[] = ['postgres', 'redis'];
@@ -25,12 +28,21 @@ export interface TestBackend {
   readonly tag: string;
   /** A queue of this backend, closed by `cleanup`. */
   create<T>(options: Omit<DurableQueueOptions, 'logger'> & { batchSize?: number }): AnyQueue<T>;
+  /** A queue of this backend reached through a {@link tcpProxy} (closed by `cleanup`). */
+  behindProxy<T>(
+    options: Omit<DurableQueueOptions, 'logger'>,
+  ): Promise<{ queue: AnyQueue<T>; proxy: TcpProxy }>;
   /** The environment a child process needs to build the same queues. */
   env(): Record<string, string>;
   /** Jobs of queue `name` not completed yet (waiting, delayed, retrying or leased). */
   pendingJobs(name: string): Promise<number>;
   /** Drops every server connection of this file's queues (pg_terminate_backend, CLIENT KILL). */
   dropConnections(): Promise<number>;
+  /**
+   * Takes a leased job away from its worker in the server, as another replica's expiry would:
+   * back to waiting (PostgreSQL), its lock deleted (Redis; BullMQ's stall check moves it back).
+   */
+  takeBack(name: string, id: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -42,8 +54,13 @@ export function testBackend(kind: BackendKind): TestBackend {
   return {
     kind,
     tag,
+    async behindProxy<T>(options: Omit<DurableQueueOptions, 'logger'>) {
+      const proxy = await tcpProxy(kind === 'postgres' ? PG.port : 6379);
+      return { queue: this.create<T>({ ...options, port: proxy.port } as never), proxy };
+    },
     create<T>(options: Omit<DurableQueueOptions, 'logger'> & { batchSize?: number }) {
-      const { batchSize, ...common } = options;
+      const { batchSize, port, ...common } = options as typeof options & { port?: number };
+      const at = port === undefined ? {} : { port, connectTimeout: 1_000 };
       const q =
         kind === 'postgres'
           ? createPostgresQueue<T>({
@@ -51,14 +68,14 @@ export function testBackend(kind: BackendKind): TestBackend {
               logger: silentLogger,
               schema: tag,
               pollInterval: 200,
-              connection: { ...PG, applicationName: tag },
+              connection: { ...PG, applicationName: tag, ...at },
               ...(batchSize === undefined ? {} : { batchSize }),
             } satisfies PostgresQueueOptions)
           : createRedisQueue<T>({
               ...common,
               logger: silentLogger,
               prefix: tag,
-              connection: { host: '127.0.0.1', port: 6379, name: tag },
+              connection: { host: '127.0.0.1', port: 6379, name: tag, ...at },
             });
       queues.push(q as AnyQueue<unknown>);
       return q;
@@ -108,6 +125,18 @@ export function testBackend(kind: BackendKind): TestBackend {
       for (const id of ids) await r.client('KILL', 'ID', id);
       r.disconnect();
       return ids.length;
+    },
+    async takeBack(name: string, id: string) {
+      if (kind === 'postgres') {
+        await withPg((c) =>
+          c.query(
+            `UPDATE ${tag}.job SET state = 'created', started_on = NULL WHERE name = $1 AND id = $2`,
+            [name, id],
+          ),
+        );
+        return;
+      }
+      await withRedis((r) => r.del(`${tag}:${name}:${id}:lock`));
     },
     async cleanup() {
       await Promise.all(queues.splice(0).map((q) => q.close().catch(() => {})));
@@ -162,11 +191,39 @@ export function gate(): { open: () => void; opened: Promise<void> } {
  * A TCP proxy on 127.0.0.1 to a server: `down()` closes it and every connection through it (the
  * server becomes unreachable at that port), `up()` listens again on the same port.
  */
-export async function tcpProxy(target: number): Promise<{
-  port: number;
+export interface TcpProxy {
+  readonly port: number;
   up(): Promise<void>;
   down(): Promise<void>;
-}> {
+}
+
+/**
+ * A root supervisor (one-for-one, restarts every `backoff` ms, up to 1,000) over `children`,
+ * started; `failed` collects its `child.failed` reports.
+ */
+export function restartingRoot(
+  children: AnyActorLogic[],
+  logger: Logger = silentLogger,
+  backoff = 100,
+): { root: Actor<AnyActorLogic>; failed: SupervisorReport[] } {
+  const failed: SupervisorReport[] = [];
+  const root = createActor(
+    createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      maxRestarts: 1_000,
+      restartWindow: 60_000,
+      backoff: { initial: backoff, max: backoff, factor: 1, jitter: 0 },
+      logger,
+      children: children as never,
+    }),
+  ) as unknown as Actor<AnyActorLogic>;
+  root.on('child.failed' as never, (r: unknown) => failed.push(r as SupervisorReport));
+  root.start();
+  return { root, failed };
+}
+
+export async function tcpProxy(target: number): Promise<TcpProxy> {
   const net = await import('node:net');
   const sockets = new Set<import('node:net').Socket>();
   let server: import('node:net').Server | undefined;
@@ -209,4 +266,26 @@ export async function tcpProxy(target: number): Promise<{
     up,
     down,
   };
+}
+
+/** Runs `fn` on a PostgreSQL client of its own, closed after. */
+export async function withPg<R>(fn: (c: pg.Client) => Promise<R>): Promise<R> {
+  const c = new pg.Client(PG);
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Runs `fn` on a Redis client of its own, closed after. */
+export async function withRedis<R>(fn: (r: Redis) => Promise<R>): Promise<R> {
+  const r = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  await r.connect();
+  try {
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
 }

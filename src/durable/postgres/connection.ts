@@ -3,6 +3,7 @@
  * them, and the mapping of the driver's connection errors to {@link DurableConnectionError}.
  * Loads `pg`, an optional peer dependency: only the `xstate-supervisor/postgres` entry imports it.
  */
+import { userInfo } from 'node:os';
 import pg from 'pg';
 import { DurableConnectionError } from '../connection-error.ts';
 
@@ -41,17 +42,36 @@ export interface PostgresConnection {
   pool?: pg.Pool;
 }
 
-/** The host and port a connection aims at, for error messages. @internal */
-export function postgresEndpoint(c: PostgresConnection): { host: string; port: number } {
+/** The user libpq (and `pg`) log in as when none is given. */
+function defaultUser(): string {
+  if (process.env.PGUSER) return process.env.PGUSER;
+  try {
+    return userInfo().username;
+  } catch {
+    return 'postgres';
+  }
+}
+
+/** The host, port and user a connection aims at, for error messages (never the password). @internal */
+export function postgresEndpoint(c: PostgresConnection): {
+  host: string;
+  port: number;
+  user: string;
+} {
   if (c.pool) {
-    const o = (c.pool as unknown as { options: { host?: string; port?: number } }).options;
-    return { host: o.host ?? '127.0.0.1', port: o.port ?? 5432 };
+    const o = (c.pool as unknown as { options: { host?: string; port?: number; user?: string } })
+      .options;
+    return { host: o.host ?? '127.0.0.1', port: o.port ?? 5432, user: o.user ?? defaultUser() };
   }
   if (c.connectionString) {
     const url = new URL(c.connectionString);
-    return { host: url.hostname || '127.0.0.1', port: Number(url.port || 5432) };
+    return {
+      host: url.hostname || '127.0.0.1',
+      port: Number(url.port || 5432),
+      user: url.username ? decodeURIComponent(url.username) : defaultUser(),
+    };
   }
-  return { host: c.host ?? '127.0.0.1', port: c.port ?? 5432 };
+  return { host: c.host ?? '127.0.0.1', port: c.port ?? 5432, user: c.user ?? defaultUser() };
 }
 
 /** The pg pool options of a connection (not for `pool`). @internal */

@@ -1,64 +1,32 @@
 /**
- * A job leased from the PostgreSQL queue: its settle-once state, and the SQL that hands it
- * back or extends it (pg-boss has neither: a lease there is `started_on + expire_in`).
+ * A job leased from the PostgreSQL queue, and the SQL that hands it back or extends it
+ * (pg-boss has neither: a lease there is `started_on + expire_in`).
  * Internal: the queue builds them.
  */
-import type { Lease } from '../../kinds/durable-queue.ts';
+import { KeptLease, type LeaseKeeper } from '../lease.ts';
 
 /** What a lease needs of its queue. @internal */
 export interface PgLeaseHost {
   complete(id: string): Promise<void>;
   fail(id: string, error: Error): Promise<void>;
   release(id: string): Promise<void>;
-  extend(ids: string[]): Promise<Set<string>>;
-  forget(id: string): void;
 }
 
-/** A held job of the PostgreSQL queue; settles once. @internal */
-export class PgLease<T> implements Lease<T> {
-  readonly id: string;
-  readonly task: T;
-  readonly attempt: number;
-  private settled = false;
+/** A held job of the PostgreSQL queue; settles once; its keeper extends it. @internal */
+export class PgLease<T> extends KeptLease<T> {
   private readonly host: PgLeaseHost;
-  constructor(host: PgLeaseHost, id: string, task: T, attempt: number) {
+  constructor(host: PgLeaseHost, keeper: LeaseKeeper, id: string, task: T, attempt: number) {
+    super(keeper, id, task, attempt);
     this.host = host;
-    this.id = id;
-    this.task = task;
-    this.attempt = attempt;
   }
-
-  private settle(): void {
-    if (this.settled) {
-      throw new Error(`The lease of job ${this.id} was already settled; settle a lease once.`);
-    }
-    this.settled = true;
-    this.host.forget(this.id);
-  }
-
-  complete(): Promise<void> {
-    this.settle();
+  protected doComplete(): Promise<void> {
     return this.host.complete(this.id);
   }
-
-  fail(error: Error): Promise<void> {
-    this.settle();
+  protected doFail(error: Error): Promise<void> {
     return this.host.fail(this.id, error);
   }
-
-  release(): Promise<void> {
-    this.settle();
+  protected doRelease(): Promise<void> {
     return this.host.release(this.id);
-  }
-
-  async extend(): Promise<void> {
-    if (this.settled) return;
-    const kept = await this.host.extend([this.id]);
-    if (!kept.has(this.id)) {
-      throw new Error(
-        `The lease of job ${this.id} is lost (it expired and the job was delivered again).`,
-      );
-    }
   }
 }
 

@@ -15,6 +15,7 @@ import type {
 } from '../../kinds/durable-queue.ts';
 import { createConsoleLogger, type Logger } from '../../logger.ts';
 import { Doorbell, Ticker } from '../abortable.ts';
+import { LeaseKeeper } from '../lease.ts';
 import {
   checkEnqueue,
   DurableConfigError,
@@ -143,14 +144,13 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   private consuming = false;
   /** Opens not yet detached: consuming stops when the last consumer detaches. */
   private consumers = 0;
-  private readonly held = new Set<string>();
   private readonly buffer: PgLease<T>[] = [];
   private readonly doorbell = new Doorbell();
   private listener: pg.PoolClient | undefined;
   private relisten: NodeJS.Timeout | undefined;
   private snapshot: DurableQueueStats | undefined;
   private completions: { ids: string[]; done: Promise<void> } | undefined;
-  private readonly heartbeat: Ticker;
+  private readonly keeper: LeaseKeeper;
   private readonly sweeper: Ticker;
   private readonly counter: Ticker;
 
@@ -188,7 +188,12 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     const digest = createHash('sha1').update(`${this.schema}.${this.name}`).digest('hex');
     this.channel = `xsq_${digest.slice(0, 24)}`;
     this.setupKey = `xstate-supervisor:queue-setup:${this.schema}`;
-    this.heartbeat = new Ticker(Math.floor(this.o.lease / 3), () => this.extendHeld());
+    this.keeper = new LeaseKeeper({
+      queue: this.name,
+      lease: this.o.lease,
+      logger: this.logger,
+      extend: (leases) => this.extend(leases.map((l) => l.id)),
+    });
     this.sweeper = new Ticker(Math.max(500, Math.floor(this.o.lease / 2)), () => this.sweep());
     this.counter = new Ticker(this.o.statsInterval, () => this.readStats());
   }
@@ -289,7 +294,7 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     if (this.consuming) return;
     this.consuming = true;
     void this.listen();
-    this.heartbeat.start();
+    this.keeper.start();
     this.sweeper.start();
     this.counter.start();
     void this.readStats();
@@ -299,15 +304,18 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     const boss = await this.init();
     for (;;) {
       if (signal.aborted) throw signal.reason;
-      const buffered = this.buffer.shift();
+      const buffered = this.takeBuffered();
       if (buffered) return buffered;
+      // The server starts the leases after this moment: their deadlines here are no later.
+      const since = Date.now();
       const rows = await boss.fetch<{ task: T }>(this.name, {
         batchSize: this.batchSize,
         includeMetadata: true,
       });
       const leases = rows.map((job) => {
-        this.held.add(job.id);
-        return new PgLease<T>(this, job.id, job.data.task, job.retryCount + 1);
+        const lease = new PgLease<T>(this, this.keeper, job.id, job.data.task, job.retryCount + 1);
+        this.keeper.hold(lease, since);
+        return lease;
       });
       if (signal.aborted) {
         await Promise.all(leases.map((l) => l.release().catch(() => {})));
@@ -322,11 +330,18 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     }
   }
 
+  /** The next prefetched lease still held (one lost while it waited is the server's again). */
+  private takeBuffered(): PgLease<T> | undefined {
+    let lease = this.buffer.shift();
+    while (lease?.signal.aborted) lease = this.buffer.shift();
+    return lease;
+  }
+
   async detach(): Promise<void> {
     this.consumers = Math.max(0, this.consumers - 1);
     if (this.consumers > 0 || !this.consuming) return;
     this.consuming = false;
-    this.heartbeat.stop();
+    this.keeper.stop();
     this.sweeper.stop();
     this.counter.stop();
     clearTimeout(this.relisten);
@@ -369,10 +384,6 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
 
   // PgLeaseHost
 
-  forget(id: string): void {
-    this.held.delete(id);
-  }
-
   /** Completions of one turn of the event loop go in one statement. */
   complete(id: string): Promise<void> {
     if (!this.completions) {
@@ -404,34 +415,13 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     this.doorbell.ring();
   }
 
-  async extend(ids: string[]): Promise<Set<string>> {
+  /** Extends these leases; resolves with the ids still leased (to anyone: ours by id). */
+  private async extend(ids: string[]): Promise<Set<string>> {
     const { rows } = await this.pool!.query<{ id: string }>(extendSql(this.schema), [
       this.name,
       ids,
     ]);
     return new Set(rows.map((r) => r.id));
-  }
-
-  /** Extends every lease held here; says so when one was lost or the server is away. */
-  private async extendHeld(): Promise<void> {
-    const ids = [...this.held];
-    if (ids.length === 0) return;
-    try {
-      const kept = await this.extend(ids);
-      const lost = ids.filter((id) => this.held.has(id) && !kept.has(id));
-      if (lost.length > 0) {
-        this.logger.warn(
-          { jobs: lost },
-          `${lost.length} lease(s) lost: their jobs expired and may run twice (make handlers idempotent)`,
-        );
-        for (const id of lost) this.held.delete(id);
-      }
-    } catch (e) {
-      this.logger.warn(
-        { err: toError(e), held: ids.length },
-        `could not extend ${ids.length} lease(s); they expire within ${this.o.lease} ms unless PostgreSQL answers again`,
-      );
-    }
   }
 
   /** Hands the jobs of crashed workers (lease run out) back to the queue, as a failed attempt. */

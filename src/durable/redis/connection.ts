@@ -33,13 +33,17 @@ export interface RedisConnection {
   name?: string;
 }
 
-/** The host and port a connection aims at, for error messages. @internal */
-export function redisEndpoint(c: RedisConnection): { host: string; port: number } {
+/** The host, port and ACL user a connection aims at, for error messages (never the password). @internal */
+export function redisEndpoint(c: RedisConnection): { host: string; port: number; user: string } {
   if (c.url) {
     const url = new URL(c.url);
-    return { host: url.hostname || '127.0.0.1', port: Number(url.port || 6379) };
+    return {
+      host: url.hostname || '127.0.0.1',
+      port: Number(url.port || 6379),
+      user: url.username ? decodeURIComponent(url.username) : (c.username ?? 'default'),
+    };
   }
-  return { host: c.host ?? '127.0.0.1', port: c.port ?? 6379 };
+  return { host: c.host ?? '127.0.0.1', port: c.port ?? 6379, user: c.username ?? 'default' };
 }
 
 /**

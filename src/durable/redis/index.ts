@@ -10,6 +10,7 @@ export type {
 } from '../../kinds/durable-queue.ts';
 export * from '../cluster-exports.ts';
 export { type DurableBackendName, DurableConnectionError } from '../connection-error.ts';
+export { DurableLeaseLostError, type LeaseLostReason } from '../lease.ts';
 export {
   DURABLE_QUEUE_DEFAULTS,
   DurableConfigError,

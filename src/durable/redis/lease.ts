@@ -1,10 +1,11 @@
 /**
  * A job of the Redis queue while a taker holds it: BullMQ runs it in its processor, whose
- * promise this lease settles (complete, fail), or hands back to the wait list (release).
+ * promise this lease settles (complete, fail), or hands back to the wait list (release); a
+ * lost lease ends the processor too, so BullMQ's slot is free again.
  * Internal: the queue builds them.
  */
 import { type Job, WaitingError } from 'bullmq';
-import type { Lease } from '../../kinds/durable-queue.ts';
+import { KeptLease, type LeaseKeeper } from '../lease.ts';
 
 /** The job's payload as stored: the task, and a nonce telling our add from a duplicate's. */
 export interface StoredJob<T> {
@@ -12,55 +13,38 @@ export interface StoredJob<T> {
   nonce: string;
 }
 
-/** A held job of the Redis queue; settles once. @internal */
-export class BullLease<T> implements Lease<T> {
-  readonly id: string;
-  readonly task: T;
-  readonly attempt: number;
-  private settled = false;
+/** A held job of the Redis queue; settles once; its keeper extends its lock. @internal */
+export class BullLease<T> extends KeptLease<T> {
+  /** The lock's token: extending or settling the job takes it. */
+  readonly token: string;
   private readonly job: Job<StoredJob<T>>;
-  private readonly token: string;
-  private readonly lease: number;
   private readonly resolve: () => void;
   private readonly reject: (e: Error) => void;
   constructor(
     job: Job<StoredJob<T>>,
     token: string,
-    lease: number,
+    keeper: LeaseKeeper,
     settle: { resolve: () => void; reject: (e: Error) => void },
   ) {
+    super(keeper, job.id ?? '', job.data.task, job.attemptsStarted);
     this.job = job;
-    this.id = job.id ?? '';
-    this.task = job.data.task;
-    this.attempt = job.attemptsStarted;
     this.token = token;
-    this.lease = lease;
     this.resolve = settle.resolve;
     this.reject = settle.reject;
   }
 
-  private settle(): void {
-    if (this.settled) {
-      throw new Error(`The lease of job ${this.id} was already settled; settle a lease once.`);
-    }
-    this.settled = true;
-  }
-
   /** BullMQ moves the job to completed once the processor's promise resolves. */
-  async complete(): Promise<void> {
-    this.settle();
+  protected async doComplete(): Promise<void> {
     this.resolve();
   }
 
   /** BullMQ retries it after its backoff, or keeps it in the failed set (the dead letters). */
-  async fail(error: Error): Promise<void> {
-    this.settle();
+  protected async doFail(error: Error): Promise<void> {
     this.reject(error);
   }
 
   /** Back to the wait list, untouched; the processor ends with BullMQ's `WaitingError`. */
-  async release(): Promise<void> {
-    this.settle();
+  protected async doRelease(): Promise<void> {
     try {
       await this.job.moveToWait(this.token);
     } finally {
@@ -68,9 +52,8 @@ export class BullLease<T> implements Lease<T> {
     }
   }
 
-  async extend(): Promise<void> {
-    if (this.settled) return;
-    const ok = await this.job.extendLock(this.token, this.lease);
-    if (!ok) throw new Error(`The lease of job ${this.id} is lost (another worker holds it).`);
+  /** The processor ends: BullMQ cannot settle a job whose lock is not ours, and moves on. */
+  protected override onLost(): void {
+    this.reject(this.signal.reason as Error);
   }
 }

@@ -15,6 +15,7 @@ import type {
 } from '../../kinds/durable-queue.ts';
 import { createConsoleLogger, type Logger } from '../../logger.ts';
 import { Ticker } from '../abortable.ts';
+import { LeaseKeeper } from '../lease.ts';
 import {
   checkEnqueue,
   DurableConfigError,
@@ -105,6 +106,7 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   private snapshot: DurableQueueStats | undefined;
   private retried = 0;
   private readonly counter: Ticker;
+  private readonly keeper: LeaseKeeper;
 
   constructor(options: RedisQueueOptions) {
     this.o = resolveQueueOptions(options, OWN, 100);
@@ -132,6 +134,27 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
       queue: this.name,
     });
     this.counter = new Ticker(this.o.statsInterval, () => this.readStats());
+    this.keeper = new LeaseKeeper({
+      queue: this.name,
+      lease: this.o.lease,
+      logger: this.logger,
+      extend: (leases) => this.extend(leases as BullLease<unknown>[]),
+    });
+  }
+
+  /** Extends these jobs' locks; resolves with the ids whose lock is still ours. */
+  private async extend(leases: BullLease<unknown>[]): Promise<Set<string>> {
+    const worker = this.worker;
+    if (!worker) throw new Error(`Queue "${this.name}" is not open: no lock to extend.`);
+    const ids = leases.map((l) => l.id);
+    const errored = new Set(
+      await worker.extendJobLocks(
+        ids,
+        leases.map((l) => l.token),
+        this.o.lease,
+      ),
+    );
+    return new Set(ids.filter((id) => !errored.has(id)));
   }
 
   /** ioredis's options, which BullMQ's own option type spells more loosely. */
@@ -224,13 +247,16 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
     );
     this.worker = worker;
     this.counter.start();
+    this.keeper.start();
     void this.readStats();
   }
 
   /** BullMQ's processor: the job waits for a taker; the lease settles the returned promise. */
   private deliver(job: Job<StoredJob<T>>, token: string | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const lease = new BullLease<T>(job, token ?? '', this.o.lease, { resolve, reject });
+      const lease = new BullLease<T>(job, token ?? '', this.keeper, { resolve, reject });
+      // BullMQ took the lock just before it ran this processor (processedOn, this clock).
+      this.keeper.hold(lease as BullLease<unknown>, job.processedOn ?? Date.now());
       // Fetched as the worker was closing (BullMQ fetches the next job as it completes one).
       if (!this.worker) {
         void lease.release().catch(() => {});
@@ -248,7 +274,9 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
     if (signal.aborted) throw signal.reason;
     if (!this.worker)
       throw new Error(`Queue "${this.name}" is not open: call open() before take().`);
-    const buffered = this.buffer.shift();
+    let buffered = this.buffer.shift();
+    // One lost while it waited is the server's again.
+    while (buffered?.signal.aborted) buffered = this.buffer.shift();
     if (buffered) return buffered;
     return new Promise<Lease<T>>((resolve, reject) => {
       const taker: Taker<T> = {
@@ -272,6 +300,7 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
     if (!worker || this.consumers > 0) return;
     this.worker = undefined;
     this.counter.stop();
+    this.keeper.stop();
     // Stop fetching first, then hand back what was fetched and not taken.
     const closing = worker.close();
     const left = this.buffer.splice(0);
