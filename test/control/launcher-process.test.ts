@@ -26,7 +26,11 @@ interface Cli {
 function start(config: string): Cli {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', config], {
     cwd: ROOT,
-    env: { ...process.env, XSTATE_SUPERVISOR_LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      XSTATE_SUPERVISOR_LOG_LEVEL: 'info',
+      XSTATE_SUPERVISOR_LOG_FORMAT: 'pretty',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
