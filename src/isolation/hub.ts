@@ -9,8 +9,18 @@ import { createSupervisor, type SupervisorMachine } from '../machines/supervisor
 import type { SupervisorOptions } from '../machines/supervisor-options.ts';
 
 /**
- * Options of {@link createProcessHub}: the supervisor's options (but `children`), plus
- * `replicas` and `child`.
+ * Options of {@link createProcessHub}: the supervisor's options (but `children`), `onStart`
+ * and `onStop` included, plus `replicas` and `child`.
+ *
+ * @example
+ * ```ts
+ * const options: ProcessHubOptions = {
+ *   id: 'web',
+ *   replicas: 2,
+ *   onStart: ({ logger }) => logger.info('replicas starting'),
+ *   child: (_i, id) => createProcessService({ id, module: './worker.mjs' }),
+ * };
+ * ```
  */
 export interface ProcessHubOptions extends Omit<SupervisorOptions, 'children' | 'strategy'> {
   /** How many replicas to run, >= 1. Required. */
@@ -34,6 +44,10 @@ export interface ProcessHubOptions extends Omit<SupervisorOptions, 'children' | 
  * its own. HTTP workers among them share one
  * port when each is a `createProcessService({ module, cluster: true })`: this process, the
  * cluster primary, owns the port and hands connections to the workers.
+ *
+ * The supervisor's `onStart` / `onStop` apply: `onStart` runs before the first replica starts
+ * (a throw vetoes the start, and no replica starts), `onStop` after the last one stopped, at
+ * every start and restart of the hub.
  *
  * GCL's hub stops every child when one dies: make the replicas `restart: 'transient'` and
  * `significant: true`, and pass `autoShutdown: 'any-significant'` (a replica that fails is
