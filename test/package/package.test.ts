@@ -2,7 +2,8 @@
  * The package as users get it: packed with `npm pack`, installed from the tarball into fresh
  * ESM and CommonJS apps, compiled with `skipLibCheck: false` under TypeScript 5.9 and 6, run
  * on the oldest and newest XState the peer range admits, and linted by publint and
- * "Are the types wrong?" (decisions 0062 and 0063).
+ * "Are the types wrong?" (decisions 0062 and 0063); and the getting-started guide followed
+ * in a fresh app to a running, inspected tree (decision 0097).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import {
   installed,
   writeTsconfig,
 } from './consumer-app.ts';
+import { installAsTheGuideSays, startGuideApp, writeGuideProgram } from './getting-started-app.ts';
 import { SMOKE_PROGRAM, type SmokeResult } from './smoke-program.ts';
 import { exec, ROOT, type StagedPackage, stagePackage } from './stage.ts';
 
@@ -222,6 +224,56 @@ describe('a fresh app installing the tarball', () => {
       ) as { version: string };
       expect(version.version).toBe(OLDEST_XSTATE);
       expectWorkingTree(await compileAndRun(oldest, [COMPILERS['typescript 5.9']]), listed);
+    },
+    SLOW,
+  );
+
+  it(
+    'follows getting-started to a running tree: the inspector and the control API answer, SIGTERM exits 0',
+    async () => {
+      const dir = await installAsTheGuideSays(staged.dir, staged.tarball);
+      writeGuideProgram(dir);
+      // The page's program type-checks against the packed declarations, as strict as it gets.
+      writeTsconfig({ dir, type: 'module' }, ['main.ts']);
+      await compile({ dir, type: 'module' }, COMPILERS['typescript 5.9'], false);
+
+      const app = startGuideApp(dir, { EXAMPLE_SECONDS: '600' });
+      try {
+        const [, inspectorUrl] = await app.waitFor('stdout', /^inspector: (\S+)$/m, 60_000);
+        const [runningLine, controlUrl] = await app.waitFor(
+          'stderr',
+          /^.*running; press Ctrl\+C to stop.* control=(http:\/\/127\.0\.0\.1:\d+).*$/m,
+          10_000,
+        );
+        // The URLs come last: after both servers said they listen, in the one running line.
+        const log = app.output.stderr;
+        expect(runningLine).toContain(`inspector=${inspectorUrl}`);
+        expect(log.indexOf('control API listening')).toBeGreaterThanOrEqual(0);
+        expect(log.indexOf('control API listening')).toBeLessThan(log.indexOf(runningLine));
+        expect(log.indexOf('inspector listening')).toBeGreaterThanOrEqual(0);
+        expect(log.indexOf('inspector listening')).toBeLessThan(log.indexOf(runningLine));
+
+        const page = await fetch(inspectorUrl!, { signal: AbortSignal.timeout(10_000) });
+        expect(page.status).toBe(200);
+        expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+        expect(await page.text()).toMatch(/<script/);
+
+        const tree = await fetch(`${controlUrl}/tree`, { signal: AbortSignal.timeout(10_000) });
+        expect(tree.status).toBe(200);
+        const root = (await tree.json()) as {
+          id: string;
+          state: string;
+          children: Array<{ id: string }>;
+        };
+        expect(root).toMatchObject({ id: 'root', state: 'running' });
+        expect(root.children.map((c) => c.id)).toEqual(['connection', 'ticker']);
+
+        app.child.kill('SIGTERM');
+        expect(await app.exited, app.output.stderr).toBe(0);
+        expect(app.output.stdout.trim().split('\n').at(-1)).toBe('stopped: signal, exit code 0');
+      } finally {
+        app.child.kill('SIGKILL');
+      }
     },
     SLOW,
   );
