@@ -22,7 +22,10 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 /** A stand-in for a database pool: it knows its generation and whether it was closed. */
 class Pool {
   closed = false;
-  constructor(readonly name: string) {}
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
   query(sql: string): string {
     if (this.closed) throw new Error(`${this.name} is closed`);
     return `${this.name}: ${sql}`;
