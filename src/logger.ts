@@ -46,7 +46,10 @@ export interface LogFn {
  * ```
  */
 export interface Logger {
-  /** Detail: `child.started` decisions. */
+  /**
+   * Detail: `child.started` decisions, and `child.failed` for a child that logged its own
+   * failure (with the message; the stack is on the child's line).
+   */
   debug: LogFn;
   /** Lifecycle: stops, restarts, signals. */
   info: LogFn;
