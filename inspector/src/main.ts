@@ -35,12 +35,18 @@
  *   `[data-testid="timeline-type"]` (a select), `[data-testid="timeline-only-selected"]` and
  *   `[data-testid="timeline-count"]`.
  * - `[data-testid="count-<state>"]`: how many of our nodes are in each state.
+ * - The system panel, `[data-testid="system"]`: the latest figures in `[data-testid="sys-lag"]`,
+ *   `sys-memory`, `sys-cpu`, `sys-handles`, `sys-restarts`; charts (SVG) `chart-lag`,
+ *   `chart-memory`, `chart-cpu`, `chart-restarts`, each with `data-max` (the largest value in
+ *   view), `data-last` and `data-count` (samples drawn).
  */
 import type { SnapshotMessage, TimelineEntry } from '../../src/inspector/protocol.ts';
+import { ClusterView } from './cluster-view.ts';
 import { connect } from './connection.ts';
 import { DetailsView } from './details-view.ts';
 import { HeaderView } from './header-view.ts';
 import { InspectorStore } from './store.ts';
+import { SystemView } from './system-view.ts';
 import { TableView } from './table-view.ts';
 import { TimelineView } from './timeline-view.ts';
 import { TokenForm } from './token-form.ts';
@@ -61,7 +67,10 @@ const header = new HeaderView(byId('header'), byId('banner'), tokenForm.el);
 const tree = new TreeView(byId('tree'), store, { onSelect: (key) => select(key) });
 const details = new DetailsView(byId('details'), store, tokenForm);
 const timeline = new TimelineView(byId('timeline'), store, { onSelect: selectEntry });
+const system = new SystemView(byId('system'));
 const table = new TableView(byId('table'), store.nodes, { onSelect: (key) => select(key) });
+// The replicas of the cluster this app joined, if any (hidden otherwise).
+new ClusterView(byId('details').parentElement ?? document.body);
 
 /** The tree panel shows the tree or the table. */
 function showView(view: 'tree' | 'table'): void {
@@ -124,6 +133,7 @@ function render(): void {
   if (!selected && store.root !== null && store.nodes.has(store.root)) select(store.root);
   details.render(changes);
   timeline.render(changes);
+  if (changes.all || changes.system) system.render(store.system);
   if (changes.all || changes.structure || changes.nodes.size > 0) header.renderCounts(store);
   changes.clear();
 }

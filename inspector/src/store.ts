@@ -11,6 +11,7 @@ import type {
   MachineChart,
   NodeEvent,
   SnapshotMessage,
+  SystemSample,
   TimelineEntry,
 } from '../../src/inspector/protocol.ts';
 
@@ -18,6 +19,8 @@ import type {
 export const TIMELINE_KEPT = 2_000;
 /** Rows the timeline puts in the DOM. */
 export const TIMELINE_ROWS = 500;
+/** System samples kept (five minutes at one a second). */
+export const SYSTEM_KEPT = 300;
 /** Events kept per node (the details panel shows them newest first). */
 export const EVENTS_KEPT = 30;
 
@@ -41,6 +44,8 @@ export class Changes {
   machines = false;
   /** `eventsPaused` or `timelineSkipped` changed. */
   storm = false;
+  /** System samples arrived. */
+  system = false;
 
   get any(): boolean {
     return (
@@ -50,7 +55,8 @@ export class Changes {
       this.timeline.length > 0 ||
       this.events.size > 0 ||
       this.machines ||
-      this.storm
+      this.storm ||
+      this.system
     );
   }
 
@@ -63,6 +69,7 @@ export class Changes {
     this.events.clear();
     this.machines = false;
     this.storm = false;
+    this.system = false;
   }
 }
 
@@ -86,6 +93,8 @@ export class InspectorStore {
   root: string | null = null;
   /** The server skips events while the app is in a storm (the tree stays exact). */
   eventsPaused = false;
+  /** The process's figures, oldest first, at most {@link SYSTEM_KEPT}. */
+  system: SystemSample[] = [];
   /** Reports the server left out of its messages during storms, since the snapshot. */
   timelineSkipped = 0;
   readonly changes = new Changes();
@@ -104,6 +113,7 @@ export class InspectorStore {
     for (const m of msg.machines) this.machines.set(m.key, m);
     this.addTimeline(msg.timeline);
     this.addEvents(msg.events);
+    this.system = (msg.system ?? []).slice(-SYSTEM_KEPT);
     this.changes.clear();
     this.changes.all = true;
   }
@@ -150,6 +160,11 @@ export class InspectorStore {
         changes.timeline = changes.timeline.slice(-TIMELINE_ROWS);
     }
     this.addEvents(msg.events);
+    if (msg.system?.length) {
+      this.system.push(...msg.system);
+      if (this.system.length > SYSTEM_KEPT) this.system.splice(0, this.system.length - SYSTEM_KEPT);
+      changes.system = true;
+    }
     if (msg.eventsPaused !== this.eventsPaused || msg.timelineSkipped > 0) {
       this.eventsPaused = msg.eventsPaused;
       this.timelineSkipped += msg.timelineSkipped;

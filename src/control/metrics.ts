@@ -3,6 +3,7 @@
  * counted on the hot path) plus counters of the supervisors' reports.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
+import { registerProcessGauges } from '../inspector/process-metrics.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import type { SupervisorReport } from '../reports.ts';
 import { getTree } from '../tree.ts';
@@ -159,6 +160,8 @@ export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
     labelNames: ['path'],
     registers: [registry],
   });
+  // The process's figures, as the inspector's system panel shows them (lag, heap, RSS, CPU).
+  const stopProcessGauges = registerProcessGauges(registry);
   const sub = actor.on('*', (event) => {
     const r = event as unknown as SupervisorReport;
     if (typeof r.type !== 'string' || !Array.isArray(r.path)) return;
@@ -176,6 +179,9 @@ export function createTreeMetrics(actor: AnyActorRef): TreeMetrics {
         current = undefined;
       }
     },
-    dispose: () => sub.unsubscribe(),
+    dispose: () => {
+      sub.unsubscribe();
+      stopProcessGauges();
+    },
   };
 }

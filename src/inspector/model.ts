@@ -44,6 +44,7 @@ import {
   type TimelineEntry,
 } from './protocol.ts';
 import { jsonSafe, serialiseError } from './serialise.ts';
+import { SystemHistory } from './system-stats.ts';
 
 /** How many reports the timeline keeps. */
 export const TIMELINE_LIMIT = 1_000;
@@ -234,6 +235,8 @@ export class InspectorModel {
   private readonly rateWindows = new Map<string, { at: number; iterations: number }>();
   /** Iteration durations, measured while a page is open. */
   private readonly timing = new IterationTiming();
+  /** The process's figures, sampled once a second while a page is open. */
+  private readonly system = new SystemHistory();
   /** Restarts of each path (`child.restarted` reports), by {@link pathKey}. */
   private readonly restartCounts = new Map<string, number>();
   private pendingEvents: NodeEvent[] = [];
@@ -267,11 +270,13 @@ export class InspectorModel {
     this.observing = on;
     if (on) {
       this.timing.install();
+      this.system.start();
       this.inspect(true);
       for (const entry of this.entries.values()) this.follow(entry, true);
       this.structureDirty = true;
     } else {
       this.timing.uninstall();
+      this.system.stop();
       this.inspect(false);
       this.pausedUntil = undefined;
       for (const entry of this.entries.values()) this.follow(entry, false);
@@ -380,6 +385,7 @@ export class InspectorModel {
     if (report.type === 'child.restarted') {
       const k = pathKey(top, report.path);
       this.restartCounts.set(k, (this.restartCounts.get(k) ?? 0) + 1);
+      this.system.restarted();
     }
     this.reports[this.reportCount++ % TIMELINE_LIMIT] = raw;
     this.reportsSinceDelta++;
@@ -729,11 +735,13 @@ export class InspectorModel {
       events,
       eventsPaused: this.eventsPaused,
       control,
+      system: this.system.all(),
     };
   }
 
   /** What changed since the last delta, or undefined when nothing did. */
   delta(): DeltaMessage | undefined {
+    this.system.tick();
     const storm = this.inspectedInBatch > STORM_EVENTS;
     this.inspectedInBatch = 0;
     if (this.pausedUntil !== undefined && !storm && Date.now() >= this.pausedUntil) {
@@ -777,6 +785,7 @@ export class InspectorModel {
       timelineSkipped,
       events: this.pendingEvents,
       eventsPaused: this.eventsPaused,
+      system: this.system.take(),
     };
     this.pendingMachines = [];
     this.pendingEvents = [];
@@ -786,6 +795,7 @@ export class InspectorModel {
       !message.machines.length &&
       !timeline.length &&
       !message.events.length &&
+      !message.system.length &&
       message.eventsPaused === this.pausedSent;
     this.pausedSent = message.eventsPaused;
     return empty ? undefined : message;

@@ -8,6 +8,9 @@
  * which the inspector forwards to the control API with the page's `Authorization` header.
  */
 import type { SupervisorReportType } from '../reports.ts';
+import type { SystemSample } from './system-stats.ts';
+
+export type { SystemSample } from './system-stats.ts';
 
 /**
  * The protocol's version; a page that gets another one asks to be reloaded.
@@ -315,6 +318,8 @@ export interface SnapshotMessage {
   eventsPaused: boolean;
   /** Whether commands can be sent. */
   control: ControlInfo;
+  /** The process's figures, one sample a second while a page has been open (last 5 minutes). */
+  system: SystemSample[];
 }
 
 /**
@@ -351,6 +356,8 @@ export interface DeltaMessage {
    * one batch): the tree stays exact, the events have a gap until it calms down.
    */
   eventsPaused: boolean;
+  /** New samples of the process's figures (about one a second). */
+  system: SystemSample[];
 }
 
 /**
