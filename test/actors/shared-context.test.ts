@@ -227,6 +227,22 @@ describe('shared context', () => {
     expect(await next).toMatchObject({ name: 'pool@1', closed: false });
   });
 
+  it('shares one context across nested supervisors of one tree', async () => {
+    const got = deferred<string>();
+    const api = createService({
+      id: 'api',
+      pause: 1_000_000,
+      async iterate(ctx) {
+        got.resolve((await ctx.context.get(DB)).name);
+      },
+    });
+    const web = createSupervisor({ id: 'web', children: [api] });
+    const data = createSupervisor({ id: 'data', children: [dbService()] });
+    const actor = start([web, data]);
+    expect(await got.promise).toBe('pool@0');
+    expect(sharedContextOf(actor).keys()).toEqual(['db']);
+  });
+
   it('keeps one context per tree: two trees in one process do not see each other', async () => {
     const a = start([dbService()]);
     const b = start([createService({ id: 'idle', pause: 1_000_000, iterate() {} })]);

@@ -45,7 +45,7 @@ describe('xstate-supervisor usage mistakes', () => {
       out: '',
       err:
         'xstate-supervisor: unknown command "tre"; did you mean tree? The commands are ' +
-        `tree, service, perform, send, health, shutdown.\n${MORE_HELP}`,
+        `tree, service, perform, send, health, shutdown, start.\n${MORE_HELP}`,
     });
     expect((await runCli(['shutdonw'], env)).err).toContain('did you mean shutdown?');
     expect((await runCli(['frobnicate'], env)).err).not.toContain('did you mean');
