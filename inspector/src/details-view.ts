@@ -8,8 +8,9 @@ import { ChartView } from './chart-view.ts';
 import { ControlPanel } from './control-panel.ts';
 import { h, type Slot, slot, writeText } from './dom.ts';
 import { EventBox } from './event-box.ts';
+import { LineChart } from './line-chart.ts';
 import { clock, duration, eventLabel, limit, pathText } from './node-text.ts';
-import type { Changes, InspectorStore } from './store.ts';
+import { type Changes, HISTORY_KEPT, type InspectorStore, type NodeHistory } from './store.ts';
 import type { TokenForm } from './token-form.ts';
 
 /** The fields: label and how to write the value (empty hides it). */
@@ -44,6 +45,15 @@ const FIELDS: readonly [string, (n: InspectorNode, store: InspectorStore) => str
   ['key', (n) => n.key],
 ];
 
+/** The sparklines of a service, in order. */
+const SPARKS: ReadonlyArray<[keyof Omit<NodeHistory, 'last'>, string]> = [
+  ['rate', 'Iterations / s'],
+  ['mean', 'Mean iteration, ms'],
+  ['failures', 'Failures / s'],
+  ['queued', 'Queued'],
+  ['throughput', 'Handled / s'],
+];
+
 interface Open {
   readonly key: string;
   readonly title: HTMLElement;
@@ -55,6 +65,8 @@ interface Open {
   readonly details: HTMLElement;
   readonly context: HTMLElement;
   readonly events: HTMLElement;
+  readonly history: HTMLElement;
+  readonly sparks: Map<keyof Omit<NodeHistory, 'last'>, LineChart>;
   lastError: InspectorNode['lastError'] | null;
 }
 
@@ -128,14 +140,31 @@ export class DetailsView {
       details: h('pre', { class: 'json' }),
       context: h('pre', { class: 'json', 'data-testid': 'context' }),
       events: h('ol', { class: 'events', 'data-testid': 'events' }),
+      history: h('div', { class: 'history', 'data-testid': 'history' }),
+      sparks: new Map(),
       lastError: null,
     };
+    if (node.kind === 'service') {
+      for (const [name, label] of SPARKS) {
+        const chart = new LineChart(`spark-${name}`, `${label}, last 2 minutes`, 'sparkline');
+        open.sparks.set(name, chart);
+        open.history.append(
+          h(
+            'figure',
+            { class: 'spark', 'data-series': name },
+            h('figcaption', null, label),
+            chart.el,
+          ),
+        );
+      }
+    }
     this.open = open;
     this.root.replaceChildren(
       h('div', { class: 'details-head' }, title, stateBadge),
       this.controls.el,
       h('dl', { class: 'fields', 'data-testid': 'fields' }, ...fields.map((f) => f.row)),
       open.error,
+      section('History', open.history),
       section('Statechart', this.chartBox),
       this.eventBox.el,
       section('Context', open.context),
@@ -145,6 +174,7 @@ export class DetailsView {
     );
     this.update(node);
     this.renderEvents(open);
+    this.renderHistory(open);
     this.controls.show(node, this.store.control);
     this.eventBox.show(node, this.store.control);
     this.showChart(node);
@@ -164,6 +194,19 @@ export class DetailsView {
     }
     if (changes.machines || changes.all) this.showChart(node);
     if (changes.all || changes.storm || changes.events.has(open.key)) this.renderEvents(open);
+    if (changes.all || changes.system) this.renderHistory(open);
+  }
+
+  /** The service's sparklines; a queue worker's depth and throughput only for queue workers. */
+  private renderHistory(open: Open): void {
+    open.history.parentElement!.hidden = open.sparks.size === 0;
+    const history = this.store.history.get(open.key);
+    for (const [name, chart] of open.sparks) {
+      const values = history?.[name] ?? [];
+      chart.draw([{ name, values }], Math.max(30, Math.min(values.length, HISTORY_KEPT)));
+      (chart.el.parentElement as HTMLElement).hidden =
+        (name === 'queued' || name === 'throughput') && values.length === 0;
+    }
   }
 
   /** The node's statechart, or no Statechart section for actors that are not machines. */

@@ -21,6 +21,28 @@ export const TIMELINE_KEPT = 2_000;
 export const TIMELINE_ROWS = 500;
 /** System samples kept (five minutes at one a second). */
 export const SYSTEM_KEPT = 300;
+/** History samples kept per service (two minutes at one a second). */
+export const HISTORY_KEPT = 120;
+
+/**
+ * A service's figures over time, one sample per system sample (about a second), kept while
+ * the page is open: the details panel draws them as sparklines.
+ */
+export interface NodeHistory {
+  /** Iterations per second. */
+  readonly rate: number[];
+  /** Mean iteration time, ms. */
+  readonly mean: number[];
+  /** Failures in each sample's second. */
+  readonly failures: number[];
+  /** Queue workers: tasks queued. */
+  readonly queued: number[];
+  /** Queue workers: tasks handled per second. */
+  readonly throughput: number[];
+  /** What the previous sample saw, to count what happened since. */
+  last: { generation: number; failures: number; errorAt: number; processed: number; at: number };
+}
+
 /** Events kept per node (the details panel shows them newest first). */
 export const EVENTS_KEPT = 30;
 
@@ -95,6 +117,8 @@ export class InspectorStore {
   eventsPaused = false;
   /** The process's figures, oldest first, at most {@link SYSTEM_KEPT}. */
   system: SystemSample[] = [];
+  /** Per service, by key: its figures over time. */
+  readonly history = new Map<string, NodeHistory>();
   /** Reports the server left out of its messages during storms, since the snapshot. */
   timelineSkipped = 0;
   readonly changes = new Changes();
@@ -114,6 +138,7 @@ export class InspectorStore {
     this.addTimeline(msg.timeline);
     this.addEvents(msg.events);
     this.system = (msg.system ?? []).slice(-SYSTEM_KEPT);
+    this.history.clear();
     this.changes.clear();
     this.changes.all = true;
   }
@@ -147,6 +172,7 @@ export class InspectorStore {
     for (const key of msg.removed) {
       if (!this.nodes.delete(key)) continue;
       this.events.delete(key);
+      this.history.delete(key);
       changes.nodes.delete(key);
       changes.structure = true;
     }
@@ -164,11 +190,49 @@ export class InspectorStore {
       this.system.push(...msg.system);
       if (this.system.length > SYSTEM_KEPT) this.system.splice(0, this.system.length - SYSTEM_KEPT);
       changes.system = true;
+      this.sampleHistory(msg.system[msg.system.length - 1]!.at);
     }
     if (msg.eventsPaused !== this.eventsPaused || msg.timelineSkipped > 0) {
       this.eventsPaused = msg.eventsPaused;
       this.timelineSkipped += msg.timelineSkipped;
       changes.storm = true;
+    }
+  }
+
+  /** One history sample for every service, at `at` (a system sample's time). */
+  private sampleHistory(at: number): void {
+    for (const node of this.nodes.values()) {
+      if (node.kind !== 'service') continue;
+      const generation = node.generation ?? 0;
+      const failures = node.failures ?? 0;
+      const errorAt = node.lastError?.at ?? 0;
+      const processed = typeof node.details?.processed === 'number' ? node.details.processed : 0;
+      let h = this.history.get(node.key);
+      if (!h) {
+        h = {
+          rate: [],
+          mean: [],
+          failures: [],
+          queued: [],
+          throughput: [],
+          last: { generation, failures, errorAt, processed, at },
+        };
+        this.history.set(node.key, h);
+        continue;
+      }
+      const last = h.last;
+      let failed =
+        generation === last.generation ? Math.max(0, failures - last.failures) : failures;
+      if (failed === 0 && errorAt !== last.errorAt) failed = 1;
+      const seconds = Math.max(0.001, (at - last.at) / 1_000);
+      push(h.rate, node.rate ?? 0);
+      push(h.mean, node.meanMs ?? 0);
+      push(h.failures, failed);
+      if (typeof node.details?.queued === 'number') {
+        push(h.queued, node.details.queued);
+        push(h.throughput, Math.max(0, processed - last.processed) / seconds);
+      }
+      h.last = { generation, failures, errorAt, processed, at };
     }
   }
 
@@ -193,6 +257,11 @@ export class InspectorStore {
       this.changes.events.add(event.key);
     }
   }
+}
+
+function push(list: number[], value: number): void {
+  list.push(value);
+  if (list.length > HISTORY_KEPT) list.shift();
 }
 
 /** Merges a change into a node: a `null` field is gone (except `parent`, null for the root). */

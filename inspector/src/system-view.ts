@@ -81,6 +81,8 @@ export class SystemView {
 
   /** Draws the samples (all of them: at most five minutes' worth). */
   render(samples: readonly SystemSample[]): void {
+    // At least a minute wide, so a page just opened does not squeeze its few samples.
+    const span = Math.max(60, Math.min(samples.length, SYSTEM_KEPT));
     const last = samples[samples.length - 1];
     if (last)
       for (const [i, f] of FIGURES.entries())
@@ -91,19 +93,16 @@ export class SystemView {
         { name: 'p99', values: of((s) => s.lagP99) },
         { name: 'max', values: of((s) => s.lagMax) },
       ],
-      SYSTEM_KEPT,
+      span,
     );
     this.charts.memory.draw(
       [
         { name: 'heap', values: of((s) => s.heapUsed) },
         { name: 'rss', values: of((s) => s.rss) },
       ],
-      SYSTEM_KEPT,
+      span,
     );
-    this.charts.cpu.draw([{ name: 'cpu', values: of((s) => s.cpu) }], SYSTEM_KEPT);
-    this.charts.restarts.draw(
-      [{ name: 'restarts', values: of((s) => s.restartsPerMinute) }],
-      SYSTEM_KEPT,
-    );
+    this.charts.cpu.draw([{ name: 'cpu', values: of((s) => s.cpu) }], span);
+    this.charts.restarts.draw([{ name: 'restarts', values: of((s) => s.restartsPerMinute) }], span);
   }
 }
