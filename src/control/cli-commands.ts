@@ -8,8 +8,7 @@ import { type ControlResponse, controlRequest, readErrorBody } from './client.ts
 import { actionRoute, SERVICE_COMMANDS, sendRoute, serviceRoute } from './client-routes.ts';
 import { meant } from './did-you-mean.ts';
 import { formatTree } from './format-tree.ts';
-import { describePlan, type LaunchPlan, launch, planLaunch } from './launcher.ts';
-import { LauncherConfigError } from './launcher-config.ts';
+import type { LaunchPlan } from './launcher.ts';
 
 /** Wrong arguments or options: exit 2 with the message and the command's form. */
 export class UsageError extends Error {
@@ -292,6 +291,11 @@ export async function startCommand(
     readonly env: Readonly<Record<string, string | undefined>>;
   },
 ): Promise<number> {
+  // Loaded here: the other commands need none of the tree's code, only an HTTP client.
+  const [{ describePlan, launch, planLaunch }, { LauncherConfigError }] = await Promise.all([
+    import('./launcher.ts'),
+    import('./launcher-config.ts'),
+  ]);
   let plan: LaunchPlan;
   try {
     plan = await planLaunch(file, io.env);
