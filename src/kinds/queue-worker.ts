@@ -20,7 +20,7 @@ import {
   type ServiceContext,
 } from '../machines/service-options.ts';
 import { type DurableQueue, isDurableQueue, type Lease } from './durable-queue.ts';
-import { createMemoryQueue, MemoryQueue, type TaskQueue } from './queue.ts';
+import { createMemoryQueue, type MemoryQueue, type TaskQueue } from './queue.ts';
 import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';
 import { bindDurable, type DurableBinding } from './queue-worker-durable.ts';
 import { Generation, QueueWorkerState } from './queue-worker-generation.ts';
@@ -34,7 +34,7 @@ import {
   type QueueWorkerMachine,
   type QueueWorkerOptions,
 } from './queue-worker-options.ts';
-import { Pool } from './task-pool.ts';
+import { checkPool } from './task-pool.ts';
 
 const COMMON = COMMON_SERVICE_OPTIONS;
 const OWN = [
@@ -97,23 +97,6 @@ function checkDurable(options: QueueWorkerOptions<unknown>, fail: Fail): void {
       expected: `no \`${option}\` with a durable queue (jobs not handled stay in the server; use its dead letters)`,
     });
   }
-}
-
-/** A pool takes from the built-in queue: it must see the next task's priority. */
-function checkPool(pool: unknown, queue: unknown, fail: Fail): Pool | undefined {
-  if (pool === undefined) return undefined;
-  if (!(pool instanceof Pool)) {
-    fail({ option: 'pool', received: pool, expected: 'a task pool made by createTaskPool()' });
-  }
-  if (queue !== undefined && !(queue instanceof MemoryQueue)) {
-    fail({
-      option: 'pool',
-      received: pool.name,
-      expected:
-        'no `pool` together with a durable or custom `queue` (a pool works with the built-in queue: set `capacity` instead)',
-    });
-  }
-  return pool;
 }
 
 /**

@@ -4,6 +4,8 @@
  * queues keep their tasks until a slot is theirs.
  */
 import { checkId, checkInteger, checkKnown, checkObject, type Fail } from '../internal/validate.ts';
+import { MemoryQueue } from './queue.ts';
+import { checkReserve } from './task-pool-checks.ts';
 import {
   TASK_POOL_DEFAULTS,
   type TaskPool,
@@ -185,33 +187,24 @@ export class Pool implements TaskPool {
   }
 }
 
-function checkReserve(reserve: unknown, concurrency: number, fail: Fail): Record<string, number> {
-  if (reserve === undefined) return {};
-  const expected =
-    'an object of priority to slots, e.g. { 10: 2 }: finite priorities, integers >= 1';
-  if (typeof reserve !== 'object' || reserve === null || Array.isArray(reserve)) {
-    fail({ option: 'reserve', received: reserve, expected });
+/**
+ * Checks a queue worker's `pool` option: a pool takes from the built-in queue, since it must
+ * see the next task's priority. @internal
+ */
+export function checkPool(pool: unknown, queue: unknown, fail: Fail): Pool | undefined {
+  if (pool === undefined) return undefined;
+  if (!(pool instanceof Pool)) {
+    fail({ option: 'pool', received: pool, expected: 'a task pool made by createTaskPool()' });
   }
-  let total = 0;
-  for (const [key, slots] of Object.entries(reserve)) {
-    if (key.trim() === '' || !Number.isFinite(Number(key))) {
-      fail({
-        option: `reserve[${JSON.stringify(key)}]`,
-        received: key,
-        expected: 'a finite priority',
-      });
-    }
-    checkInteger(slots, `reserve[${key}]`, fail, 1);
-    total += slots as number;
-  }
-  if (total >= concurrency) {
+  if (queue !== undefined && !(queue instanceof MemoryQueue)) {
     fail({
-      option: 'reserve',
-      received: reserve,
-      expected: `reserves summing to less than concurrency (${concurrency}), so the lowest priorities can still run`,
+      option: 'pool',
+      received: pool.name,
+      expected:
+        'no `pool` together with a durable or custom `queue` (a pool works with the built-in queue: set `capacity` instead)',
     });
   }
-  return reserve as Record<string, number>;
+  return pool;
 }
 
 /**

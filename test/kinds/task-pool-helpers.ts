@@ -2,6 +2,8 @@
  * Shared by the task pool tests: handlers held open until the test lets them finish, so the
  * tests assert which tasks started, and in what order, without measuring time.
  */
+import { afterEach, beforeEach, vi } from 'vitest';
+import { type AnyActorRef, createActor } from 'xstate';
 import type { QueueTaskContext } from '../../src/kinds/queue-worker-options.ts';
 import { type Deferred, deferred } from '../helpers/async.ts';
 
@@ -34,5 +36,25 @@ export function gates() {
     running(): string[] {
       return [...open.keys()];
     },
+  };
+}
+
+/**
+ * Fake timers for each test, and a `start(machine)` whose actors are stopped after it. Call
+ * once per test file.
+ */
+export function startedActors(): (machine: Parameters<typeof createActor>[0]) => AnyActorRef {
+  const actors: AnyActorRef[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    for (const a of actors.splice(0)) a.stop();
+    vi.useRealTimers();
+  });
+  return (machine) => {
+    const actor = createActor(machine).start();
+    actors.push(actor);
+    return actor;
   };
 }
