@@ -10,10 +10,12 @@ if (marker && !existsSync(marker)) {
   console.error('cannot reach the database (simulated), exiting with code 2');
   setTimeout(() => process.exit(2), 200);
 } else {
-  console.log(`working in pid ${process.pid}`);
+  // The SIGTERM handler goes in before the child says it works: the parent stops it only
+  // after that line, so the stop never finds the default action (a silent death) in place.
   process.on('SIGTERM', () => {
-    console.log('SIGTERM: finishing up');
-    process.exit(0);
+    // Exit once the goodbye line is written out, never before.
+    process.stdout.write('SIGTERM: finishing up\n', () => process.exit(0));
   });
+  console.log(`working in pid ${process.pid}`);
   setInterval(() => {}, 1_000);
 }

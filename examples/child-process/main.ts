@@ -65,6 +65,9 @@ try {
 } catch {
   alive = false;
 }
-say(`shut down; child ${pid} ${alive ? 'STILL ALIVE' : 'is gone'}`);
+// How it ended: its own SIGTERM handler exits with code 0; a child killed by a signal shows it.
+const ended = node()?.details;
+const how = ended?.signal ? `killed by ${ended.signal}` : `exit code ${ended?.exitCode}`;
+say(`shut down; child ${pid} ${alive ? 'STILL ALIVE' : 'is gone'} (${how})`);
 rmSync(dir, { recursive: true, force: true });
 process.exitCode = alive ? 1 : 0;
