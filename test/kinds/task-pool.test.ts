@@ -76,6 +76,39 @@ describe('task pool: one limit across workers', () => {
     ]);
   });
 
+  it("lets a put waiting for room in (onFull: 'wait') as the pool takes a task, in order", async () => {
+    const g = gates();
+    const pool = createTaskPool({ concurrency: 1 });
+    const w = createQueueWorker({
+      id: 'w',
+      logger,
+      pool,
+      capacity: 1,
+      onFull: 'wait',
+      concurrency: 3,
+      handle: g.handle,
+    });
+    const holder = createQueueWorker({ id: 'holder', logger, pool, handle: g.handle });
+    holder.put('hold');
+    start(holder);
+    start(w);
+    await settle();
+    const accepted: string[] = [];
+    for (const t of ['w1', 'w2', 'w3']) void w.put(t).then(() => accepted.push(t));
+    await settle();
+    expect(accepted).toEqual(['w1']);
+    g.finish('hold');
+    await settle();
+    // w1 took the slot, which made room for w2; w3 waits for the next.
+    expect(g.running()).toEqual(['w1']);
+    expect(accepted).toEqual(['w1', 'w2']);
+    g.finish('w1');
+    await settle();
+    g.finish('w2');
+    await settle();
+    expect(g.started).toEqual(['hold', 'w1', 'w2', 'w3']);
+  });
+
   it("keeps each worker's own concurrency inside the pool", async () => {
     const g = gates();
     const pool = createTaskPool({ concurrency: 10 });
