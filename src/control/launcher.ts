@@ -82,7 +82,7 @@ async function importModule(
     }
     const hint =
       code === 'ERR_UNKNOWN_FILE_EXTENSION'
-        ? ' A .ts module needs a TypeScript loader: NODE_OPTIONS="--import tsx" xstate-supervisor start ...'
+        ? '; a .ts module needs a TypeScript loader: NODE_OPTIONS="--import tsx" xstate-supervisor start ...'
         : '';
     return {
       code: 'LAUNCHER_MODULE_FAILED',
