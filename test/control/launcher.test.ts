@@ -50,6 +50,7 @@ strategy: one-for-one
 maxRestarts: 5
 restartWindow: 10000
 control: { port: 0 }
+inspector: { port: 0, title: My app }
 services:
   - ./services.mjs#clock
   - module: ./services.mjs
@@ -69,6 +70,7 @@ services:
     expect(ids).toEqual(['clock', 'poller-1', 'poller-2', 'poller-3', 'workers']);
     expect(out).toContain('  workers  supervisor  ./services.mjs#workers');
     expect(out).toContain('control API: 127.0.0.1:0');
+    expect(out).toContain('inspector: 127.0.0.1:0');
   });
 
   it('reads JSON, an absolute module path, and a default-exported factory with an id', async () => {
