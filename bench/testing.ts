@@ -107,7 +107,14 @@ const bench: Bench = {
         target: '>= 3600x (an hour in under 1 s)',
         met: speedup >= 3_600,
       },
-      { metric: 'cost per timer vs bare fake timers', value: `${(fleetMs / bareMs).toFixed(1)}x` },
+      {
+        // The load-proof form of "under 1 s": bare tickAsync over as many timers takes ~530 ms
+        // on an idle machine of this kind, so 1 s is ~1.9 times it, measured in the same run.
+        metric: 'simulated hour of 50 services vs bare fake timers (same run)',
+        value: `${(fleetMs / bareMs).toFixed(2)}x`,
+        target: '<= 1.9x',
+        met: fleetMs / bareMs <= 1.9,
+      },
     ];
   },
 };
