@@ -44,6 +44,8 @@ export interface ReplicaRecord {
   }[];
   /** Durable queues' stats by the name given in `joinCluster`'s `queues`. */
   readonly queues: Readonly<Record<string, DurableQueueStats | null>>;
+  /** The URL of its inspector page, when it gave one (`joinCluster`'s `inspector`). */
+  readonly inspector?: string;
 }
 
 /**
@@ -107,6 +109,11 @@ export interface JoinClusterOptions {
   ttl?: number;
   /** Durable queues whose `stats()` go in the record. */
   queues?: Record<string, { stats(): DurableQueueStats | undefined }>;
+  /**
+   * The URL of this replica's inspector page, shown as a link by the other replicas'
+   * inspectors (their cluster panel). @default undefined (no link)
+   */
+  inspector?: string;
 }
 
 /**
@@ -209,7 +216,13 @@ export async function joinCluster(
     id: options.replicaId ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
     startedAt: Date.now(),
   };
-  const write = () => registry.put(replicaRecord(actor, base, options.queues), ttl);
+  const write = () => {
+    const record = replicaRecord(actor, base, options.queues);
+    return registry.put(
+      options.inspector === undefined ? record : { ...record, inspector: options.inspector },
+      ttl,
+    );
+  };
   await write();
   let writing = false;
   const timer = setInterval(() => {

@@ -24,6 +24,7 @@ import {
 import { toError, XstateSupervisorError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import { createConsoleLogger, type Logger } from '../logger.ts';
+import { forwardCluster } from './cluster-route.ts';
 import { displayId, InspectorModel } from './model.ts';
 import type { ControlInfo } from './protocol.ts';
 import { forwardToStately, type StatelyTarget } from './stately.ts';
@@ -487,6 +488,7 @@ export async function createInspectorServer(
         allow: 'GET',
       });
     }
+    if (pathname === '/cluster') return forwardCluster(req, res, controlUrl);
     if (pathname === '/healthz') {
       // `control` lets the CLI, pointed here by mistake, say where the control API is.
       return sendJson(res, 200, { ok: true, pages: clients.size, control: controlUrl ?? null });
