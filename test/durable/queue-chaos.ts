@@ -1,6 +1,6 @@
 /**
  * The chaos run of the durable queues: replica processes handle a batch of jobs while a random
- * one is SIGKILLed every `killEvery` ms and started again at once. Used by the chaos tests (a
+ * running one is SIGKILLed every `killEvery` ms and started again at once. Used by the chaos tests (a
  * scaled-down run) and by bench/durable-queues.ts (the full 10,000 jobs).
  */
 import { type NodeProcess, startNode } from '../helpers/node-process.ts';
@@ -51,14 +51,18 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
     XSQ_WORK_MS: '2',
   };
   const live: (NodeProcess | undefined)[] = [];
+  /** Slots whose replica has written `ready` (started its worker): the ones worth a kill. */
+  const ready = new Set<number>();
   const start = (slot: number) => {
     const p = startNode(REPLICA, env, o.timeout);
+    ready.delete(slot);
     let rest = '';
     p.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       const lines = (rest + d).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) {
-        if (line.startsWith('done ')) {
+        if (line === 'ready') ready.add(slot);
+        else if (line.startsWith('done ')) {
           const task = line.slice(5);
           counts.set(task, (counts.get(task) ?? 0) + 1);
         }
@@ -73,8 +77,11 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   let nextKill = Date.now() + o.killEvery;
   while (counts.size < o.jobs) {
     if (Date.now() > deadline) break;
-    if (kills < o.maxKills && Date.now() >= nextKill) {
-      const slot = Math.floor(Math.random() * o.replicas);
+    // A replica still starting holds no job: the kill goes to a running one (on a loaded
+    // machine a start can take longer than `killEvery`, and killing starts tests nothing).
+    if (kills < o.maxKills && Date.now() >= nextKill && ready.size > 0) {
+      const slots = [...ready];
+      const slot = slots[Math.floor(Math.random() * slots.length)]!;
       const victim = live[slot]!;
       victim.child.kill('SIGKILL');
       await victim.exited;
