@@ -163,6 +163,17 @@ class Checker {
     if (isObject(value)) return value;
     return this.bad(key, 'an object', value);
   }
+  /** `control` or `inspector`: an object with a required `port` and an optional `host`. */
+  server(value: unknown, key: string, known: readonly string[]) {
+    const section = this.section(value, key);
+    if (!section) return undefined;
+    this.unknownKeys(section, known, `${key}.`);
+    const port = this.integer(section.port, `${key}.port`, 0, 65_535);
+    if (section.port === undefined)
+      this.bad(`${key}.port`, 'a port (0 picks a free one)', undefined);
+    const host = this.string(section.host, `${key}.host`);
+    return { section, port, host };
+  }
 }
 
 /** Reads `services[i]`: `"./file.mjs#name"` or `{ module, export, id, replicas }`. */
@@ -218,13 +229,9 @@ export async function loadLauncherConfig(
   const shutdownDelay = c.integer(raw.shutdownDelay, 'shutdownDelay', 0);
 
   let control: LauncherConfig['control'];
-  const controlRaw = c.section(raw.control, 'control');
-  if (controlRaw) {
-    c.unknownKeys(controlRaw, CONTROL, 'control.');
-    const port = c.integer(controlRaw.port, 'control.port', 0, 65_535);
-    if (controlRaw.port === undefined)
-      c.bad('control.port', 'a port (0 picks a free one)', undefined);
-    const host = c.string(controlRaw.host, 'control.host');
+  const controlServer = c.server(raw.control, 'control', CONTROL);
+  if (controlServer) {
+    const { section: controlRaw, port, host } = controlServer;
     const tokenEnv = c.string(
       controlRaw.tokenEnv,
       'control.tokenEnv',
@@ -263,13 +270,9 @@ export async function loadLauncherConfig(
   }
 
   let inspector: LauncherConfig['inspector'];
-  const inspectorRaw = c.section(raw.inspector, 'inspector');
-  if (inspectorRaw) {
-    c.unknownKeys(inspectorRaw, INSPECTOR, 'inspector.');
-    const port = c.integer(inspectorRaw.port, 'inspector.port', 0, 65_535);
-    if (inspectorRaw.port === undefined)
-      c.bad('inspector.port', 'a port (0 picks a free one)', undefined);
-    const host = c.string(inspectorRaw.host, 'inspector.host');
+  const inspectorServer = c.server(raw.inspector, 'inspector', INSPECTOR);
+  if (inspectorServer) {
+    const { section: inspectorRaw, port, host } = inspectorServer;
     const title = c.string(inspectorRaw.title, 'inspector.title');
     if (port !== undefined) {
       inspector = {

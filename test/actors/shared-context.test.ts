@@ -72,16 +72,21 @@ function dbService(pools: Pool[] = []) {
   });
 }
 
+/** A service whose first iteration awaits DB and resolves `got` with the pool's name. */
+function apiGetting(got: { resolve(name: string): void }) {
+  return createService({
+    id: 'api',
+    pause: 1_000_000,
+    async iterate(ctx) {
+      got.resolve((await ctx.context.get(DB)).name);
+    },
+  });
+}
+
 describe('shared context', () => {
   it('hands a service the value a service started after it sets, so the start order does not matter', async () => {
     const got = deferred<string>();
-    const api = createService({
-      id: 'api',
-      pause: 1_000_000,
-      async iterate(ctx) {
-        got.resolve((await ctx.context.get(DB)).name);
-      },
-    });
+    const api = apiGetting(got);
     start([api, dbService()]); // api starts first
     expect(await got.promise).toBe('pool@0');
   });
@@ -229,13 +234,7 @@ describe('shared context', () => {
 
   it('shares one context across nested supervisors of one tree', async () => {
     const got = deferred<string>();
-    const api = createService({
-      id: 'api',
-      pause: 1_000_000,
-      async iterate(ctx) {
-        got.resolve((await ctx.context.get(DB)).name);
-      },
-    });
+    const api = apiGetting(got);
     const web = createSupervisor({ id: 'web', children: [api] });
     const data = createSupervisor({ id: 'data', children: [dbService()] });
     const actor = start([web, data]);
