@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import {
   createProcessHub,
+  createProcessService,
   createService,
   createSupervisor,
   getTree,
@@ -26,6 +27,7 @@ import {
   type Timeline,
   tracked,
 } from '../helpers/supervisor.ts';
+import { fixture, isGone, pidOf, until } from '../isolation/process-helpers.ts';
 
 let running: Started | undefined;
 afterEach(async () => {
@@ -367,4 +369,42 @@ describe('a process hub with onStart and onStop', () => {
     expect(timeline).toEqual(['onStart web@0']);
     expect(getTree(refused).lastError?.message).toContain('port 8080 is taken');
   });
+
+  it('with real child processes: onStart before the first spawn, onStop once every replica has exited', async () => {
+    const timeline: Timeline = [];
+    let replicaPids: number[] = [];
+    const hub = createProcessHub({
+      id: 'workers',
+      replicas: 2,
+      logger: silentLogger,
+      onStart: () => {
+        timeline.push('onStart workers');
+      },
+      onStop: () => {
+        const gone = replicaPids.every(isGone);
+        timeline.push(`onStop workers: replicas gone ${gone}`);
+      },
+      child: (_i, id) =>
+        createProcessService({ id, module: fixture('sleeper.mjs'), gracePeriod: 5_000 }),
+    });
+    const actor = createActor(hub).start();
+    try {
+      replicaPids = await until(
+        () => {
+          const pids = (getTree(actor).children ?? []).map(pidOf);
+          return pids.every((p) => p !== undefined) && pids.length === 2
+            ? (pids as number[])
+            : undefined;
+        },
+        10_000,
+        'two replica pids',
+      );
+      expect(timeline).toEqual(['onStart workers']);
+      await shutdown(actor);
+      expect(timeline).toEqual(['onStart workers', 'onStop workers: replicas gone true']);
+    } finally {
+      actor.stop();
+      for (const pid of replicaPids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+    }
+  }, 20_000);
 });
