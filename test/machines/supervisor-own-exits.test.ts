@@ -1,24 +1,22 @@
 /**
  * A child's own exit (a failure, a kill) is reported once, whatever decision gets to the child
- * first: a command queued before the exit, a shutdown, a restart by hand.
+ * first: a command queued before the exit, a shutdown, a restart by hand. On the test kit's
+ * simulated time.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createActor } from 'xstate';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createService,
   createSupervisor,
   getTree,
-  type SupervisorReport,
+  shutdown,
   silentLogger,
 } from '../../src/index.ts';
-import { advanceInSteps } from '../helpers/async.ts';
-import { shutdownInSteps } from '../helpers/supervisor.ts';
+import { createTestSystem, type TestSystem } from '../../src/testing/index.ts';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
+let t: TestSystem | undefined;
+afterEach(async () => {
+  await t?.shutdown();
+  t = undefined;
 });
 
 /** A service whose onStop takes `ms` (to keep the supervisor's queue busy with its stop). */
@@ -48,8 +46,9 @@ function failsThenHangs(id: string, at: number, gracePeriod = 100) {
   });
 }
 
-function start(children: ReturnType<typeof createService>[]) {
-  const actor = createActor(
+/** The root over `children` on simulated time (not started yet); reports as `type id@gen`. */
+function system(children: ReturnType<typeof createService>[]) {
+  const sys = createTestSystem(
     createSupervisor({
       id: 'root',
       strategy: 'one-for-one',
@@ -57,21 +56,25 @@ function start(children: ReturnType<typeof createService>[]) {
       logger: silentLogger,
       children,
     }),
+    { now: 0 },
   );
-  const reports: string[] = [];
-  actor.on('*', (r) => {
-    const report = r as unknown as SupervisorReport;
-    reports.push(`${report.type} ${report.id}@${report.generation}`);
-  });
-  actor.start();
-  return { actor, reports };
+  t = sys;
+  const reports = () => sys.reports.map((r) => `${r.type} ${r.id}@${r.generation}`);
+  return { sys, reports };
+}
+
+/** Starts the root over `children` and resolves once it is running. */
+async function start(children: ReturnType<typeof createService>[]) {
+  const started = system(children);
+  await started.sys.start();
+  return started;
 }
 
 describe("a child's own exit that a decision reaches first", () => {
   it('is reported when a child.restart queued before it runs after it (not swallowed as stale)', async () => {
     // a's stop keeps the queue busy until 100 ms; the restart of b waits behind it; b fails
     // on its own at 50 ms (its exit queued behind the restart).
-    const { actor, reports } = start([
+    const { sys, reports } = await start([
       slowToStop('a', 100),
       createService({
         id: 'b',
@@ -84,46 +87,58 @@ describe("a child's own exit that a decision reaches first", () => {
         },
       }),
     ]);
-    await advanceInSteps(5, 5);
-    actor.send({ type: 'child.stop', id: 'a' });
-    await advanceInSteps(5, 5);
-    actor.send({ type: 'child.restart', id: 'b' });
-    await advanceInSteps(300, 5);
-    expect(reports.filter((r) => r.endsWith(' b@0') || r.endsWith(' b@1'))).toEqual([
+    await sys.advance(5);
+    await sys.send([], { type: 'child.stop', id: 'a' });
+    await sys.advance(5);
+    await sys.send([], { type: 'child.restart', id: 'b' });
+    await sys.advance(300);
+    expect(reports().filter((r) => r.endsWith(' b@0') || r.endsWith(' b@1'))).toEqual([
       'child.started b@0',
       'child.failed b@0',
       'child.restarted b@1',
     ]);
-    expect(getTree(actor).children?.[1]).toMatchObject({ state: 'running', generation: 1 });
-    await shutdownInSteps(actor, 500, 5);
+    // b failed on its own at 50 ms, behind a's stop (5 to 105 ms) in the queue: both its
+    // failure and its restart are decided when the queue frees, at 105 ms.
+    expect(
+      sys.reports.filter((r) => r.id === 'b' && r.type !== 'child.started').map((r) => r.time),
+    ).toEqual([105, 105]);
+    expect(sys.tree().children?.[1]).toMatchObject({ state: 'running', generation: 1 });
   });
 
   it('is waited for by child.restart while the child is stopping on its own: killed, failed, then restarted', async () => {
-    const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await advanceInSteps(10, 5);
-    expect(getTree(actor).children?.[0]?.state).toBe('stopping');
-    actor.send({ type: 'child.restart', id: 'b' });
-    await advanceInSteps(300, 5);
-    expect(reports).toEqual([
+    const { sys, reports } = await start([failsThenHangs('b', 0)]);
+    await sys.advance(10);
+    expect(sys.tree().children?.[0]?.state).toBe('stopping');
+    await sys.send([], { type: 'child.restart', id: 'b' });
+    await sys.advance(300);
+    expect(reports()).toEqual([
       'child.started b@0',
       'child.killed b@0',
       'child.failed b@0',
       'child.restarted b@1',
     ]);
-    await shutdownInSteps(actor, 500, 5);
+    // Killed when its gracePeriod (100 ms) ran out, not before.
+    expect(sys.reports.find((r) => r.type === 'child.killed')?.time).toBe(100);
   });
 
   it('is reported, after its kill, when the supervisor shuts down while the child is failing', async () => {
-    const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await advanceInSteps(10, 5);
-    expect(getTree(actor).children?.[0]?.state).toBe('stopping');
-    await shutdownInSteps(actor, 500, 5);
-    expect(reports).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
+    const { sys, reports } = await start([failsThenHangs('b', 0)]);
+    await sys.advance(10);
+    expect(sys.tree().children?.[0]?.state).toBe('stopping');
+    const actor = sys.actor!;
+    let stopped = false;
+    const stopping = shutdown(actor).then(() => {
+      stopped = true;
+    });
+    await sys.advance(500);
+    expect(stopped).toBe(true);
+    await stopping;
+    expect(reports()).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
     expect(getTree(actor).children?.[0]?.state).toBe('failed');
   });
 
   it('is reported when a failed start rolls back a child that had already begun to fail', async () => {
-    const { actor, reports } = start([
+    const { sys, reports } = system([
       // Fails in its very first iteration, before the supervisor starts b.
       createService({
         id: 'a',
@@ -142,24 +157,24 @@ describe("a child's own exit that a decision reaches first", () => {
         },
       }),
     ]);
-    await advanceInSteps(300, 5);
-    expect(reports).toEqual([
+    await expect(sys.start()).rejects.toMatchObject({ code: 'ROOT_FAILED' });
+    await sys.advance(300);
+    expect(reports()).toEqual([
       'child.started a@0',
       'child.failed b@0',
       'child.killed a@0',
       'child.failed a@0',
     ]);
-    expect(getTree(actor).state).toBe('failed');
+    expect(sys.tree().state).toBe('failed');
   });
 
   it('is reported when child.stop reaches a child that is failing on its own', async () => {
-    const { actor, reports } = start([failsThenHangs('b', 0)]);
-    await advanceInSteps(10, 5);
-    actor.send({ type: 'child.stop', id: 'b' });
-    await advanceInSteps(300, 5);
-    expect(reports).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
+    const { sys, reports } = await start([failsThenHangs('b', 0)]);
+    await sys.advance(10);
+    await sys.send([], { type: 'child.stop', id: 'b' });
+    await sys.advance(300);
+    expect(reports()).toEqual(['child.started b@0', 'child.killed b@0', 'child.failed b@0']);
     // Stopped by hand: not restarted.
-    expect(getTree(actor).children?.[0]).toMatchObject({ state: 'failed', generation: 0 });
-    await shutdownInSteps(actor, 500, 5);
+    expect(sys.tree().children?.[0]).toMatchObject({ state: 'failed', generation: 0 });
   });
 });
