@@ -365,6 +365,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
       }
     }
     if (veto) {
+      // An onStart still running (past hookTimeout) is told to give up.
+      this.hookAbort.abort();
       if (this.startAborted) return false;
       this.setExit(failure(veto));
       if (!wasLogged(veto.cause)) {

@@ -153,16 +153,21 @@ describe('a supervisor with onStart and onStop', () => {
       message:
         'Supervisor "vetoing" did not start: its onStart returned false; no child was started.',
     });
+    let hangingSignal: AbortSignal | undefined;
     const hanging = startSupervisor({
       id: 'hanging',
       hookTimeout: 20,
-      onStart: () => new Promise(() => {}),
+      onStart: ({ signal }) => {
+        hangingSignal = signal;
+        return new Promise(() => {});
+      },
       children: [tracked(timeline, { id: 'b' })],
     });
     await reach(hanging.actor, 'failed');
     expect((exitError(hanging) as Error).message).toBe(
       'Supervisor "hanging" did not start: its onStart did not settle within hookTimeout (20 ms); no child was started.',
     );
+    expect(hangingSignal?.aborted).toBe(true);
     expect(timeline).toEqual([]);
     hanging.actor.stop();
   });
