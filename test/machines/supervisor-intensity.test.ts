@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createActor } from 'xstate';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   createService,
   createSupervisor,
@@ -8,11 +7,15 @@ import {
   shutdown,
   silentLogger,
 } from '../../src/index.ts';
+import { createTestSystem, type TestSystem } from '../../src/testing/index.ts';
 import { nextReport, reach, type Started, startSupervisor } from '../helpers/supervisor.ts';
 
 let running: Started | undefined;
+/** The tests on simulated time run their tree in a test system. */
+let t: TestSystem | undefined;
 afterEach(async () => {
-  vi.useRealTimers();
+  await t?.shutdown();
+  t = undefined;
   if (running) await shutdown(running.actor);
   running = undefined;
 });
@@ -51,8 +54,7 @@ describe('restart intensity', () => {
   });
 
   it('forgets restarts older than restartWindow (sliding window)', async () => {
-    vi.useFakeTimers();
-    let fail = true;
+    let fail = false;
     const flaky = createService({
       id: 'flaky',
       maxFailures: 0,
@@ -64,7 +66,7 @@ describe('restart intensity', () => {
         }
       },
     });
-    const actor = createActor(
+    t = createTestSystem(
       createSupervisor({
         id: 'root',
         maxRestarts: 1,
@@ -72,16 +74,18 @@ describe('restart intensity', () => {
         children: [flaky],
         logger: silentLogger,
       }),
-    ).start();
-    const restarts: number[] = [];
-    actor.on('child.restarted', (r) => void restarts.push(r.restarts ?? -1));
+      { now: 0 },
+    );
+    await t.start();
     for (let i = 0; i < 3; i++) {
       fail = true;
-      await vi.advanceTimersByTimeAsync(1_100); // each failure lands in a fresh window
+      await t.advance(1_100); // each failure lands in a fresh window
     }
-    expect(actor.getSnapshot().value).toBe('running');
-    expect(restarts).toEqual([1, 1, 1]);
-    await shutdown(actor);
+    expect(t.tree().state).toBe('running');
+    const restarts = t.reports.filter((r) => r.type === 'child.restarted');
+    expect(restarts.map((r) => r.restarts)).toEqual([1, 1, 1]);
+    // One failure on the first iteration (100 ms grid) of each advance: 1 100 ms apart.
+    expect(restarts.map((r) => r.time)).toEqual([100, 1_200, 2_300]);
   });
 
   it('escalates through two levels of nesting up to the root, which fails', async () => {
@@ -158,7 +162,6 @@ describe('restart intensity', () => {
 
 describe('backoff', () => {
   it('waits initial · factor^n between automatic restarts of the same child', async () => {
-    vi.useFakeTimers();
     let failNext = true;
     const flaky = createService({
       id: 'flaky',
@@ -171,7 +174,7 @@ describe('backoff', () => {
         }
       },
     });
-    const actor = createActor(
+    t = createTestSystem(
       createSupervisor({
         id: 'root',
         maxRestarts: 10,
@@ -180,25 +183,22 @@ describe('backoff', () => {
         children: [flaky],
         logger: silentLogger,
       }),
+      { now: 0 },
     );
-    const failedAt: number[] = [];
-    const restartedAt: number[] = [];
-    actor.on('child.failed', () => void failedAt.push(Date.now()));
-    actor.on('child.restarted', () => void restartedAt.push(Date.now()));
-    actor.start();
-    await vi.advanceTimersByTimeAsync(50);
-    expect(failedAt).toHaveLength(1);
-    expect(restartedAt).toEqual([]); // still backing off
-    await vi.advanceTimersByTimeAsync(60);
-    expect(restartedAt).toHaveLength(1);
-    expect(restartedAt[0]! - failedAt[0]!).toBe(100);
+    const at = (type: string) => t!.reports.filter((r) => r.type === type).map((r) => r.time);
+    await t.start();
+    await t.advance(50);
+    expect(at('child.failed')).toEqual([0]);
+    expect(at('child.restarted')).toEqual([]); // still backing off
+    await t.advance(49);
+    expect(at('child.restarted')).toEqual([]);
+    await t.advance(1); // 100 ms after the failure, not a millisecond before
+    expect(at('child.restarted')).toEqual([100]);
     failNext = true;
-    await vi.advanceTimersByTimeAsync(300);
-    expect(failedAt).toHaveLength(2);
-    expect(restartedAt).toHaveLength(2);
-    // Second attempt: 100 · 2 (the stop of the failed generation may take one fake tick).
-    expect(restartedAt[1]! - failedAt[1]!).toBeGreaterThanOrEqual(200);
-    expect(restartedAt[1]! - failedAt[1]!).toBeLessThanOrEqual(202);
-    await shutdown(actor);
+    await t.advance(300);
+    // The next iteration of the new generation (minPeriod 10) fails at 110 ms.
+    expect(at('child.failed')).toEqual([0, 110]);
+    // Second attempt: 100 · 2 after the second failure.
+    expect(at('child.restarted')).toEqual([100, 310]);
   });
 });
