@@ -16,6 +16,7 @@ import {
 import { errorFields, type Logger, markLogged, wasLogged } from '../logger.ts';
 import { backoffDelay } from '../machines/backoff.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
+import { restartGroup } from '../machines/restart-strategy.ts';
 import type {
   ResolvedSupervisorOptions,
   SupervisorHookContext,
@@ -488,19 +489,6 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     return why;
   }
 
-  /** Which children a failure of `rec` restarts, in start order. */
-  private groupOf(rec: SupervisedChild): SupervisedChild[] {
-    const { strategy } = this.opts;
-    if (strategy === 'one-for-one') return [rec];
-    const from = strategy === 'rest-for-one' ? this.children.indexOf(rec) : 0;
-    const group: SupervisedChild[] = [];
-    for (let i = from; i < this.children.length; i++) {
-      const c = this.children[i]!;
-      if (c === rec || (c.spec.resetGlobally && c.wanted === 'running')) group.push(c);
-    }
-    return group;
-  }
-
   private async restart(failed: SupervisedChild, reason: unknown): Promise<void> {
     let current: SupervisedChild | undefined = failed;
     let why = reason;
@@ -513,7 +501,12 @@ export class SupervisorCore implements TreeSource, ChildOwner {
         this.intensityExceeded(why);
         return;
       }
-      const group = this.groupOf(current);
+      const group = restartGroup(
+        this.opts.strategy,
+        this.children,
+        current,
+        (c) => c.spec.resetGlobally && c.wanted === 'running',
+      );
       await this.stopGroup(group, current);
       if (this.opts.strategy !== 'one-for-one') await this.callOnReset();
       const delay = this.backoffFor(current, now);

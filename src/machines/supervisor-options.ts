@@ -18,6 +18,7 @@ import {
 import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffOptions } from './backoff.ts';
+import { STRATEGIES, type StrategyName } from './restart-strategy.ts';
 import { resolveServiceHooks, type ServiceHook, type ServiceHooks } from './service-hooks.ts';
 import { asChild, type SupervisedActor } from './supervise.ts';
 
@@ -36,7 +37,7 @@ import { asChild, type SupervisedActor } from './supervise.ts';
  * createSupervisor({ id: 'app', strategy, children: [] });
  * ```
  */
-export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
+export type Strategy = StrategyName;
 
 /**
  * OTP `auto_shutdown`: whether a supervisor stops itself when its significant children end on
@@ -411,12 +412,8 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     id,
     children: taken,
     strategy:
-      checkOneOf(
-        options.strategy,
-        ['one-for-one', 'one-for-all', 'rest-for-one'],
-        'strategy',
-        fail,
-      ) ?? SUPERVISOR_DEFAULTS.strategy,
+      checkOneOf(options.strategy, STRATEGIES, 'strategy', fail) ??
+      SUPERVISOR_DEFAULTS.strategy,
     maxRestarts:
       checkInteger(options.maxRestarts, 'maxRestarts', fail) ?? SUPERVISOR_DEFAULTS.maxRestarts,
     restartWindow: checkRestartWindow(options.restartWindow, fail),
