@@ -198,6 +198,14 @@ async function runCommand(
   if (command === 'start') {
     // No server to ask: the tree runs here.
     expectArgs(args, 1, 1);
+    const misplaced = (['url', 'token', 'timeout', 'json'] as const).filter(
+      (name) => values[name] !== undefined,
+    );
+    if (misplaced.length > 0) {
+      throw new UsageError(
+        `start takes no ${misplaced.map((name) => `--${name}`).join(', ')}: the tree runs here; its control API's port and token are in the config file (control.port, control.tokenEnv).`,
+      );
+    }
     return startCommand(args[0]!, values.check ?? false, io);
   }
   if (values.check) throw new UsageError('--check goes with start only.');

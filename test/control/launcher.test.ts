@@ -199,5 +199,8 @@ services:
     const misplaced = await runCli(['tree', '--check', '--url', 'http://127.0.0.1:1'], {});
     expect(misplaced.code).toBe(2);
     expect(misplaced.err).toContain('--check goes with start only.');
+    const url = await runCli(['start', 'app.yaml', '--url', 'http://127.0.0.1:1'], {});
+    expect(url.code).toBe(2);
+    expect(url.err).toContain('start takes no --url: the tree runs here');
   });
 });
