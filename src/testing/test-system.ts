@@ -110,8 +110,8 @@ export type TreePath = string | readonly string[];
  * whole process are simulated, so only one test system can exist at a time, and the test
  * runner's own fake timers must be off. Always end it with `shutdown()` (in `afterEach`), which
  * restores the real clock even when the shutdown fails. Work that waits on real I/O (a socket,
- * a file) is not driven by simulated time: `advance` gives promises a few real event-loop turns
- * only.
+ * a file) is not driven by simulated time: `advance` lets promise chains and `setImmediate` hops
+ * run to their end before time moves on, but does not wait for I/O.
  *
  * @example
  * ```ts
@@ -143,7 +143,8 @@ export interface TestSystem {
   start(): Promise<TreeNode>;
   /**
    * Moves simulated time forward by `ms`: fires every timer due up to and including now + ms,
-   * in order, letting the promises each timer starts settle before the next one fires.
+   * in order, letting the promises each timer starts settle before the next one fires, and the
+   * `setImmediate` hops they take (a restart's) before time moves on.
    */
   advance(ms: number): Promise<void>;
   /**
