@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describeValue, SupervisorConfigError } from '../errors.ts';
 import { specOf } from '../internal/child-spec.ts';
 import { createSupervisor } from '../machines/supervisor.ts';
@@ -70,14 +70,14 @@ async function importModule(
     const code = (error as NodeJS.ErrnoException).code;
     if (
       code === 'ERR_MODULE_NOT_FOUND' &&
-      String((error as Error).message).includes(url.replace('file://', ''))
+      String((error as Error).message).includes(fileURLToPath(url))
     ) {
       return {
         code: 'LAUNCHER_MODULE_NOT_FOUND',
         key,
         expected: 'an existing module',
         received: entry.module,
-        message: `module "${entry.module}" not found: no file ${new URL(url).pathname}.`,
+        message: `module "${entry.module}" not found: no file ${fileURLToPath(url)}.`,
       };
     }
     const hint =
