@@ -89,7 +89,7 @@ interface Received {
 }
 
 /** The page process, seen from the bench. */
-interface Page {
+export interface Page {
   /** Resolves with what the page received once it shows every service at `generation`. */
   shown(services: number, generation: number, timeoutMs: number): Promise<Received>;
   close(): Promise<void>;
@@ -185,8 +185,8 @@ async function pageMain(url: string): Promise<void> {
   });
 }
 
-/** Starts the page process and waits for its first snapshot. */
-async function connectPage(url: string): Promise<Page> {
+/** Starts the page process and waits for its first snapshot (also used by inspector-events.ts). */
+export async function connectPage(url: string, readyTimeout = 10_000): Promise<Page> {
   const file = fileURLToPath(import.meta.url);
   const child: ChildProcess = fork(file, ['--page', url], {
     execArgv: process.execArgv,
@@ -207,7 +207,7 @@ async function connectPage(url: string): Promise<Page> {
       };
       child.on('message', on);
     });
-  await next('ready', 10_000);
+  await next('ready', readyTimeout);
   return {
     async shown(services, generation, timeoutMs) {
       const reply = next('shown', timeoutMs);

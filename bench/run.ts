@@ -23,6 +23,7 @@ const BENCHES = [
   'isolation-process',
   'isolation-worker',
   'inspector',
+  'inspector-events',
   'reliability',
   'singleton',
   'durable-queues',

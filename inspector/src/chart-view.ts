@@ -43,6 +43,16 @@ export class ChartView {
     this.container = container;
     // Click to see the chart at its real size (scrolling), click again to fit it.
     container.addEventListener('click', () => container.classList.toggle('chart-full'));
+    // The keyboard too: Tab to the chart, Enter or Space zooms in or out (then arrows scroll).
+    container.tabIndex = 0;
+    container.setAttribute('role', 'button');
+    container.setAttribute('aria-label', 'Statechart: press Enter to zoom in or out');
+    container.addEventListener('keydown', (e) => {
+      if (e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      container.classList.toggle('chart-full');
+      container.setAttribute('aria-pressed', String(container.classList.contains('chart-full')));
+    });
   }
 
   /** Shows a machine's chart (or nothing), highlighting `value`. */

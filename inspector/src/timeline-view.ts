@@ -79,6 +79,25 @@ export class TimelineView {
       const entry = li ? this.entries.get(li) : undefined;
       if (entry) this.options.onSelect(entry);
     });
+    // One Tab stop: the list; arrows move among the reports, Enter or Space selects one's node.
+    this.list.tabIndex = 0;
+    this.list.addEventListener('keydown', (e) => {
+      const at = document.activeElement;
+      const li = at instanceof HTMLLIElement && at.parentElement === this.list ? at : null;
+      let next: Element | null = null;
+      if (e.key === 'ArrowDown') next = li ? li.nextElementSibling : this.list.firstElementChild;
+      else if (e.key === 'ArrowUp') next = li?.previousElementSibling ?? null;
+      else if (e.key === 'Home') next = this.list.firstElementChild;
+      else if (e.key === 'End') next = this.list.lastElementChild;
+      else if ((e.key === 'Enter' || e.key === ' ') && li) {
+        const entry = this.entries.get(li);
+        if (entry) this.options.onSelect(entry);
+        e.preventDefault();
+        return;
+      } else return;
+      e.preventDefault();
+      if (next instanceof HTMLElement) next.focus();
+    });
   }
 
   /** The node "only the selected node" filters by. */
@@ -164,6 +183,7 @@ export class TimelineView {
       'li',
       {
         class: 'report',
+        tabindex: '-1',
         'data-type': entry.type,
         'data-seq': entry.seq,
         'data-key': entry.key ?? '',

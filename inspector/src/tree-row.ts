@@ -52,7 +52,13 @@ export function createRow(key: string, selected: boolean): Row {
   );
   const el = h(
     'div',
-    { class: 'node', role: 'treeitem', 'data-key': key, 'aria-selected': selected ? 'true' : null },
+    {
+      class: 'node',
+      role: 'treeitem',
+      id: `node-${key.replace(/[^\w-]/g, '_')}`,
+      'data-key': key,
+      'aria-selected': selected ? 'true' : null,
+    },
     h('span', { class: 'node-toggle', 'aria-hidden': 'true' }),
     ...cells,
   );

@@ -81,7 +81,9 @@ export class TreeView {
     }
     if (changes.all || changes.structure) this.restructure();
     this.draw(changes.all ? null : changes.nodes);
-    for (const key of changes.generationUp) {
+    // A flash is motion: none for those who asked for less.
+    const still = matchMedia('(prefers-reduced-motion: reduce)').matches;
+    for (const key of still ? [] : changes.generationUp) {
       const row = this.rows.get(key);
       if (!row || row.flashing) continue;
       row.flashing = true;
@@ -107,6 +109,7 @@ export class TreeView {
       if (this.selected !== null) this.rows.get(this.selected)?.el.removeAttribute('aria-selected');
       if (key !== null) this.rows.get(key)?.el.setAttribute('aria-selected', 'true');
       this.selected = key;
+      this.writeActive();
     }
     const line = key === null ? undefined : this.lines.get(key);
     if (!line || !reveal) return;
@@ -230,6 +233,16 @@ export class TreeView {
         this.rows.delete(key);
       }
     }
+    this.writeActive();
+  }
+
+  /** `aria-activedescendant`: the selected row's id while that row exists, none otherwise. */
+  private writeActive(): void {
+    const row = this.selected === null ? undefined : this.rows.get(this.selected);
+    const id = row ? row.el.id : '';
+    if ((this.list.getAttribute('aria-activedescendant') ?? '') === id) return;
+    if (id) this.list.setAttribute('aria-activedescendant', id);
+    else this.list.removeAttribute('aria-activedescendant');
   }
 
   private redrawSoon(): void {

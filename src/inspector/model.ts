@@ -58,6 +58,12 @@ const EVENTS_PER_DELTA = 500;
 export const RATE_WINDOW = 1_000;
 /** More inspection events than this in one batch is a storm: inspection pauses. */
 export const STORM_EVENTS = 1_000;
+/**
+ * More inspection events than this within one second is a storm too: a steady stream of
+ * events (a machine taking thousands a second) pauses inspection as a burst does, so a page
+ * never costs the app more than this many inspected events a second.
+ */
+export const STORM_RATE = 2_000;
 /** Inspection resumes once this long has passed without a storm. */
 const STORM_COOL_DOWN = 1_000;
 
@@ -249,6 +255,9 @@ export class InspectorModel {
   private stopInspecting: (() => void) | undefined;
   /** Inspection events since the last delta, to tell a storm. */
   private inspectedInBatch = 0;
+  /** Inspection events in the current second, and when that second began. */
+  private inspectedInSecond = 0;
+  private secondStart = 0;
   /** While set, inspection is paused for a storm until this time (`Date.now()`). */
   private pausedUntil: number | undefined;
   /** What the last message said of `eventsPaused`. */
@@ -269,7 +278,7 @@ export class InspectorModel {
     if (on === this.observing) return;
     this.observing = on;
     if (on) {
-      this.timing.install();
+      this.timing.sample();
       this.system.start();
       this.inspect(true);
       for (const entry of this.entries.values()) this.follow(entry, true);
@@ -347,6 +356,13 @@ export class InspectorModel {
   }
 
   private onInspection(e: SystemInspectionEvent): void {
+    if (++this.inspectedInSecond > STORM_RATE) {
+      const now = Date.now();
+      if (now - this.secondStart >= 1_000) {
+        this.secondStart = now;
+        this.inspectedInSecond = 1;
+      } else this.inspectedInBatch = STORM_EVENTS;
+    }
     if (++this.inspectedInBatch > STORM_EVENTS) {
       this.inspect(false);
       this.pausedUntil = Date.now() + STORM_COOL_DOWN;
@@ -741,7 +757,7 @@ export class InspectorModel {
 
   /** What changed since the last delta, or undefined when nothing did. */
   delta(): DeltaMessage | undefined {
-    this.system.tick();
+    if (this.system.tick()) this.timing.sample();
     const storm = this.inspectedInBatch > STORM_EVENTS;
     this.inspectedInBatch = 0;
     if (this.pausedUntil !== undefined && !storm && Date.now() >= this.pausedUntil) {

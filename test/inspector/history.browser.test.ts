@@ -34,7 +34,7 @@ describe('inspector page: service history', () => {
       // The queue's sparklines are only for queue workers.
       expect(await page.isHidden('[data-series="queued"]')).toBe(true);
       await until(page, `${attr('spark-rate', 'data-count')} >= 2`);
-      const count = await page.evaluate(attr('spark-rate', 'data-count'));
+      const count = Number(await page.evaluate(attr('spark-rate', 'data-count')));
       await until(page, `${attr('spark-rate', 'data-count')} >= ${count + 2}`);
       await until(page, `${attr('spark-rate', 'data-max')} > 0`);
       await until(page, `${attr('spark-mean', 'data-count')} >= ${count + 2}`);
