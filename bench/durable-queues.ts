@@ -126,24 +126,33 @@ async function graphile(): Promise<Measure> {
   return { jobsPerSecond, ...l };
 }
 
-/** pg-boss's work() waits its polling interval after every batch: fewer jobs, or it takes minutes. */
-const WORK_JOBS = Math.min(JOBS, 40 * CONCURRENCY);
-
-async function pgBossAlone(): Promise<Measure> {
-  const JOBS = WORK_JOBS;
-  const schema = tag('pb_');
+/** pg-boss alone on a schema of its own, started, with `jobs` jobs in its queue `job`. */
+async function bossWithJobs(
+  prefix: string,
+  jobs: number,
+): Promise<{ boss: PgBoss; schema: string }> {
+  const schema = tag(prefix);
   const boss = new PgBoss({ connectionString: URL, schema, supervise: false, schedule: false });
   boss.on('error', () => {});
   await boss.start();
   await boss.createQueue('job');
-  for (let i = 0; i < JOBS; i += 1_000) {
+  for (let i = 0; i < jobs; i += 1_000) {
     await boss.insert(
-      Array.from({ length: Math.min(1_000, JOBS - i) }, (_, k) => ({
+      Array.from({ length: Math.min(1_000, jobs - i) }, (_, k) => ({
         name: 'job',
         data: { n: i + k },
       })),
     );
   }
+  return { boss, schema };
+}
+
+/** pg-boss's work() waits its polling interval after every batch: fewer jobs, or it takes minutes. */
+const WORK_JOBS = Math.min(JOBS, 40 * CONCURRENCY);
+
+async function pgBossAlone(): Promise<Measure> {
+  const JOBS = WORK_JOBS;
+  const { boss, schema } = await bossWithJobs('pb_', JOBS);
   const c = counter(JOBS);
   const started = new Map<number, number>();
   const t0 = performance.now();
@@ -169,19 +178,7 @@ async function pgBossAlone(): Promise<Measure> {
 
 /** pg-boss's pull API alone: CONCURRENCY loops of fetch() and complete(), 50 ms apart when empty. */
 async function pgBossFetchLoops(): Promise<Measure> {
-  const schema = tag('pf_');
-  const boss = new PgBoss({ connectionString: URL, schema, supervise: false, schedule: false });
-  boss.on('error', () => {});
-  await boss.start();
-  await boss.createQueue('job');
-  for (let i = 0; i < JOBS; i += 1_000) {
-    await boss.insert(
-      Array.from({ length: Math.min(1_000, JOBS - i) }, (_, k) => ({
-        name: 'job',
-        data: { n: i + k },
-      })),
-    );
-  }
+  const { boss, schema } = await bossWithJobs('pf_', JOBS);
   const c = counter(JOBS);
   const started = new Map<number, number>();
   let stop = false;

@@ -4,7 +4,7 @@
  * queues; loads no engine.
  */
 import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { createConsoleLogger, type Logger } from '../logger.ts';
 
 /**
  * A durable queue option was wrong (`code` `DURABLE_CONFIG_INVALID`), or one was unknown
@@ -231,4 +231,38 @@ export function checkEnqueue(
     fail('delay', delay, 'a finite number of milliseconds >= 0');
   }
   return priority as number;
+}
+
+/** What every queue's constructor starts from. @internal */
+export interface QueueSetup<C> {
+  readonly o: ResolvedQueueOptions;
+  /** The queue's logger: `logger` (or a console one at `warn`) bound to `{ queue: name }`. */
+  readonly logger: Logger;
+  /** `connection`, checked to be an object (`{}` when absent). */
+  readonly connection: C;
+  /** Throws the {@link DurableConfigError} of a backend's own option. */
+  fail(option: string, received: unknown, expected: string): never;
+}
+
+/**
+ * Resolves the common options (`own`: the backend's), the connection and the logger, and
+ * gives the backend the `fail` of its own options.
+ * @internal
+ */
+export function setUpQueue<C>(
+  options: DurableQueueOptions & { connection?: C },
+  own: readonly string[],
+  minLease: number,
+  connectionKind: string,
+): QueueSetup<C> {
+  const o = resolveQueueOptions(options, own, minLease);
+  const fail = (option: string, received: unknown, expected: string): never => {
+    throw new DurableConfigError({ option, received, expected, owner: o.name });
+  };
+  const connection = options.connection ?? ({} as C);
+  if (typeof connection !== 'object' || connection === null) {
+    fail('connection', options.connection, `a ${connectionKind} object`);
+  }
+  const logger = (o.logger ?? createConsoleLogger({ level: 'warn' })).child({ queue: o.name });
+  return { o, logger, connection, fail };
 }

@@ -77,11 +77,12 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   let nextKill = Date.now() + o.killEvery;
   while (counts.size < o.jobs) {
     if (Date.now() > deadline) break;
-    // A replica still starting holds no job: the kill goes to a running one (on a loaded
-    // machine a start can take longer than `killEvery`, and killing starts tests nothing).
-    if (kills < o.maxKills && Date.now() >= nextKill && ready.size > 0) {
-      const slots = [...ready];
-      const slot = slots[Math.floor(Math.random() * slots.length)]!;
+    // The next kill comes `killEvery` ms after every replica is running again: a replica still
+    // starting holds no job (killing starts tests nothing), and on a loaded machine a start
+    // can take longer than `killEvery` (decision 0111).
+    if (ready.size < o.replicas) nextKill = Math.max(nextKill, Date.now() + o.killEvery);
+    else if (kills < o.maxKills && Date.now() >= nextKill) {
+      const slot = Math.floor(Math.random() * o.replicas);
       const victim = live[slot]!;
       victim.child.kill('SIGKILL');
       await victim.exited;

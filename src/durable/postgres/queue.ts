@@ -13,15 +13,14 @@ import type {
   EnqueueOptions,
   Lease,
 } from '../../kinds/durable-queue.ts';
-import { createConsoleLogger, type Logger } from '../../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { Doorbell, Ticker } from '../abortable.ts';
 import { LeaseKeeper } from '../lease.ts';
 import {
   checkEnqueue,
-  DurableConfigError,
   type DurableQueueOptions,
   type ResolvedQueueOptions,
-  resolveQueueOptions,
+  setUpQueue,
 } from '../queue-options.ts';
 import {
   openPostgresPool,
@@ -155,11 +154,11 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   private readonly counter: Ticker;
 
   constructor(options: PostgresQueueOptions) {
-    this.o = resolveQueueOptions(options, OWN, 1_000);
-    this.name = this.o.name;
-    const fail = (option: string, received: unknown, expected: string): never => {
-      throw new DurableConfigError({ option, received, expected, owner: this.name });
-    };
+    const { o, logger, connection, fail } = setUpQueue(options, OWN, 1_000, 'PostgresConnection');
+    this.o = o;
+    this.name = o.name;
+    this.logger = logger;
+    this.connection = connection;
     this.schema = options.schema ?? 'xstate_supervisor';
     if (!/^[a-z_][a-z0-9_]{0,49}$/.test(this.schema)) {
       fail('schema', options.schema, 'a lowercase SQL name of at most 50 characters');
@@ -178,13 +177,6 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
     }
     this.pollInterval = pollInterval;
     this.batchSize = batchSize;
-    this.connection = options.connection ?? {};
-    if (typeof this.connection !== 'object' || this.connection === null) {
-      fail('connection', options.connection, 'a PostgresConnection object');
-    }
-    this.logger = (this.o.logger ?? createConsoleLogger({ level: 'warn' })).child({
-      queue: this.name,
-    });
     const digest = createHash('sha1').update(`${this.schema}.${this.name}`).digest('hex');
     this.channel = `xsq_${digest.slice(0, 24)}`;
     this.setupKey = `xstate-supervisor:queue-setup:${this.schema}`;

@@ -13,15 +13,14 @@ import type {
   EnqueueOptions,
   Lease,
 } from '../../kinds/durable-queue.ts';
-import { createConsoleLogger, type Logger } from '../../logger.ts';
+import type { Logger } from '../../logger.ts';
 import { Ticker } from '../abortable.ts';
 import { LeaseKeeper } from '../lease.ts';
 import {
   checkEnqueue,
-  DurableConfigError,
   type DurableQueueOptions,
   type ResolvedQueueOptions,
-  resolveQueueOptions,
+  setUpQueue,
 } from '../queue-options.ts';
 import {
   connectRedis,
@@ -109,15 +108,11 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
   private readonly keeper: LeaseKeeper;
 
   constructor(options: RedisQueueOptions) {
-    this.o = resolveQueueOptions(options, OWN, 100);
-    this.name = this.o.name;
-    const fail = (option: string, received: unknown, expected: string): never => {
-      throw new DurableConfigError({ option, received, expected, owner: this.name });
-    };
-    this.connection = options.connection ?? {};
-    if (typeof this.connection !== 'object' || this.connection === null) {
-      fail('connection', options.connection, 'a RedisConnection object');
-    }
+    const { o, logger, connection, fail } = setUpQueue(options, OWN, 100, 'RedisConnection');
+    this.o = o;
+    this.name = o.name;
+    this.logger = logger;
+    this.connection = connection;
     this.prefix = options.prefix ?? 'xsq';
     if (typeof this.prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,60}$/.test(this.prefix)) {
       fail('prefix', options.prefix, 'letters, digits, `_`, `.` or `-`');
@@ -130,9 +125,6 @@ class RedisQueueImpl<T> implements RedisQueue<T> {
     if (!Number.isInteger(this.maxRedeliveries) || this.maxRedeliveries < 0) {
       fail('maxRedeliveries', options.maxRedeliveries, 'an integer >= 0');
     }
-    this.logger = (this.o.logger ?? createConsoleLogger({ level: 'warn' })).child({
-      queue: this.name,
-    });
     this.counter = new Ticker(this.o.statsInterval, () => this.readStats());
     this.keeper = new LeaseKeeper({
       queue: this.name,
