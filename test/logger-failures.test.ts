@@ -1,11 +1,12 @@
 /**
- * One log line per failure, with its stack once (decision 0095), whichever logger the tree
- * logs through: the console logger (pretty and JSON) and a real pino logger, whose serializer
- * writes `err`'s stack every time it is given one.
+ * One log line per failure, with its stack once (decision 0095), and one line per kill,
+ * without a stack (decision 0049), whichever logger the tree logs through: the console logger
+ * (pretty and JSON) and a real pino logger, whose serializer writes `err`'s stack every time
+ * it is given one.
  */
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import { type Actor, setup } from 'xstate';
+import { describe, expect, it, vi } from 'vitest';
+import { type Actor, createActor, setup } from 'xstate';
 import {
   createConsoleLogger,
   createService,
@@ -200,4 +201,146 @@ describe.each(Object.entries(LOGGERS))('with %s', (_name, make) => {
     expect(out.find((w) => w.msg.startsWith('child.failed'))?.level).toBe(50);
     expect(stacksOf(out, 'dropTheConnection')).toBe(1);
   }, 20_000);
+
+  it('a service killed at its stop gives one line, with its grace period and no stack', async () => {
+    const out: Written[] = [];
+    const stuck = hangingService('stuck');
+    const workers = createSupervisor({ id: 'workers', children: [stuck.service] });
+    const root = createSupervisor({ id: 'root', children: [workers] });
+    const handle = run(root, { exit: false, logger: make(out) });
+    await handle.ready;
+    await stuck.inIteration;
+    await handle.stop();
+    stuck.release();
+    expect((await handle.done).exitCode).toBe(0);
+    expect(loud(out)).toEqual([expect.stringMatching(/^generation killed/)]);
+    const kill = out.find((w) => w.msg.startsWith('generation killed'))!;
+    expect(kill.level).toBe(40);
+    for (const part of ['workers/stuck', 'generation', 'gracePeriod', '20', 'KILLED']) {
+      expect(kill.raw).toContain(part);
+    }
+    // No stack of the package's own: the kill is a fact, not a throw in the user's code.
+    expect(out.some((w) => w.raw.includes('KilledError'))).toBe(false);
+    // The supervisor's report is still written, at debug, saying why it stopped the child.
+    const report = out.find((w) => w.msg.startsWith('child.killed'))!;
+    expect(report.level).toBe(20);
+    expect(report.raw).toContain('supervisor stopping');
+  }, 20_000);
+
+  it('a service killed on its own (no supervisor) still warns once, without a stack', async () => {
+    const out: Written[] = [];
+    const stuck = hangingService('alone');
+    const logger = make(out);
+    const actor = createActor(stuck.service, { input: { logger } }).start();
+    await stuck.inIteration;
+    actor.stop();
+    await vi.waitFor(() => expect(loud(out)).not.toEqual([]), { timeout: 10_000 });
+    stuck.release();
+    expect(loud(out)).toEqual([expect.stringMatching(/^generation killed/)]);
+    expect(out.find((w) => w.msg.startsWith('generation killed'))!.raw).toContain('gracePeriod');
+    expect(out.some((w) => w.raw.includes('KilledError'))).toBe(false);
+  }, 20_000);
+
+  it('your own machine killed at its stop gives one line from its supervisor, with its grace period', async () => {
+    const out: Written[] = [];
+    const deaf = setup({}).createMachine({ id: 'deaf', initial: 'open', states: { open: {} } });
+    const workers = createSupervisor({
+      id: 'workers',
+      children: [supervise(deaf, { stop: { type: 'deaf.close' }, gracePeriod: 20 })],
+    });
+    const root = createSupervisor({ id: 'root', children: [workers] });
+    const handle = run(root, { exit: false, logger: make(out) });
+    await handle.ready;
+    await handle.stop();
+    expect((await handle.done).exitCode).toBe(0);
+    expect(loud(out)).toEqual([expect.stringMatching(/^child\.killed/)]);
+    const kill = out.find((w) => w.msg.startsWith('child.killed'))!;
+    for (const part of ['root/workers', 'deaf', 'generation', 'gracePeriod', '20']) {
+      expect(kill.raw).toContain(part);
+    }
+    expect(kill.raw).toContain('supervisor stopping');
+  }, 20_000);
+
+  it('your own machine failing while it is stopped is logged once, with its stack, and ends stopped', async () => {
+    const out: Written[] = [];
+    const root = createSupervisor({
+      id: 'root',
+      children: [supervise(connection, { stop: { type: 'connection.close' } })],
+    });
+    const handle = run(root, { exit: false, logger: make(out) });
+    await handle.ready;
+    const stopped = new Promise<string>((resolve) => {
+      handle.actor.on('child.stopped', (r) => resolve(r.id));
+    });
+    await handle.stop();
+    expect(await stopped).toBe('connection');
+    expect((await handle.done).exitCode).toBe(0);
+    expect(loud(out)).toEqual([expect.stringMatching(/^the actor failed while stopping/)]);
+    expect(stacksOf(out, 'closeTheSocket')).toBe(1);
+    expect(out.some((w) => w.msg.startsWith('child.failed'))).toBe(false);
+  }, 20_000);
+
+  it('your own machine failing while a child.fail stops it: each error and its stack once', async () => {
+    const out: Written[] = [];
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      children: [supervise(connection, { stop: { type: 'connection.close' } })],
+    });
+    const handle = run(root, { exit: false, logger: make(out) });
+    await handle.ready;
+    const restarted = nextRestart(handle, 'connection');
+    function failTheConnection(): Error {
+      return new Error('stale data');
+    }
+    handle.actor.send({ type: 'child.fail', id: 'connection', error: failTheConnection() });
+    await restarted;
+    await handle.stop();
+    expect((await handle.done).exitCode).toBe(0);
+    // The stop's own failure (twice: the command's stop, then the shutdown's), then the
+    // command's failure, the one the supervisor restarts for.
+    expect(loud(out)).toEqual([
+      expect.stringMatching(/^the actor failed while stopping/),
+      expect.stringMatching(/^child\.failed/),
+      expect.stringMatching(/^the actor failed while stopping/),
+    ]);
+    expect(stacksOf(out, 'failTheConnection')).toBe(1);
+    expect(stacksOf(out, 'closeTheSocket')).toBe(2);
+  }, 20_000);
 });
+
+function closeTheSocket(): never {
+  throw new Error('socket already closed');
+}
+
+/** Your own machine whose stop event (`connection.close`) throws in `closeTheSocket`. */
+const connection = setup({ actions: { close: () => closeTheSocket() } }).createMachine({
+  id: 'connection',
+  initial: 'open',
+  states: { open: { on: { 'connection.close': { actions: 'close' } } } },
+});
+
+/**
+ * A service whose iteration ignores its signal until `release()`: its stop overruns its
+ * 20 ms grace period and it is killed. `inIteration` resolves once an iteration hangs.
+ */
+function hangingService(id: string) {
+  let release!: () => void;
+  const hung = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let entered!: () => void;
+  const inIteration = new Promise<void>((resolve) => {
+    entered = resolve;
+  });
+  const service = createService({
+    id,
+    gracePeriod: 20,
+    pause: 1,
+    async iterate() {
+      entered();
+      await hung;
+    },
+  });
+  return { service, release, inIteration };
+}

@@ -15,7 +15,7 @@ import {
   machineTags,
   stopActorTree,
 } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
+import { errorFields, type Logger } from '../logger.ts';
 import type { LifecycleState, TreeNode } from '../tree-node.ts';
 import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
@@ -228,8 +228,13 @@ export class ActorChild extends SupervisedChild {
     const stop = this.stopping;
     if (stop) {
       // An end while we stop it: the stop is over (an error while stopping is only logged).
+      // This line is the error's one line (decision 0049): its stack here, marked as logged,
+      // so no later line about the same error (a `child.failed`) writes it again.
       if (reason._tag === 'Failure') {
-        this.logger.warn({ child: this.id, err: reason.error }, 'the actor failed while stopping');
+        this.logger.warn(
+          { child: this.id, ...errorFields(reason.error) },
+          'the actor failed while stopping',
+        );
       }
       stop();
       return;

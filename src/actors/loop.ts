@@ -219,7 +219,7 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
     this.setExit(SHUTDOWN);
     if (error instanceof KilledError) {
       this.killed = true;
-      this.logger.warn({ generation: this.generation, err: error }, 'generation killed');
+      this.logKill(error);
     } else if (!isAbortError(error)) {
       this.logger.warn(
         { generation: this.generation, err: toError(error) },
@@ -333,10 +333,26 @@ export class ServiceRuntime implements TreeSource, LoopOwner {
         if (!tasksLeft && run.taskCount > 0) run.tasks.abortAll();
       }
       this.killed = true;
-      const error = new KilledError(this.opts.id, this.generation, grace);
-      this.logger.warn({ generation: this.generation, err: error }, 'generation killed');
+      this.logKill(new KilledError(this.opts.id, this.generation, grace));
     }
     return { killed };
+  }
+
+  /**
+   * The kill's one line (decision 0049): warn, with the grace period and the advice, and no
+   * stack (the kill is no throw in the user's code; its stack would name the package's
+   * internals). Its supervisor's `child.killed` is then written at debug.
+   */
+  private logKill(error: KilledError): void {
+    this.logger.warn(
+      {
+        generation: this.generation,
+        gracePeriod: this.opts.gracePeriod,
+        code: error.code,
+        reason: error.message,
+      },
+      'generation killed',
+    );
   }
 
   /**

@@ -702,8 +702,16 @@ export class SupervisorCore implements TreeSource, ChildOwner {
         this.logger.debug({ child: id, generation, restarts, reason: why }, type);
       }
     } else if (type === 'child.killed') {
-      const fields = reason instanceof Error ? errorFields(reason) : { reason };
-      this.logger.warn({ child: id, generation, restarts, ...fields }, type);
+      // One line per kill (decision 0049), never a stack: a service writes its own
+      // `generation killed` (with its grace period), so this report is at debug; your own
+      // machine logs nothing of its own, so this is its line, at warn, with the grace period.
+      const why = reason instanceof Error ? reason.message : reason;
+      if (rec.spec.kind === 'actor') {
+        const { gracePeriod } = rec.spec as ActorChildSpec;
+        this.logger.warn({ child: id, generation, restarts, gracePeriod, reason: why }, type);
+      } else {
+        this.logger.debug({ child: id, generation, restarts, reason: why }, type);
+      }
     } else if (type === 'child.started') {
       this.logger.debug({ child: id, generation, restarts }, type);
     } else {
