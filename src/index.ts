@@ -190,9 +190,9 @@ export {
   type SupervisorEvent,
   type SupervisorMachine,
 } from './machines/supervisor.ts';
+export { STRATEGIES, type Strategy } from './machines/restart-strategy.ts';
 export {
   type AutoShutdown,
-  type Strategy,
   SUPERVISOR_DEFAULTS,
   type SupervisorHookContext,
   type SupervisorOptions,

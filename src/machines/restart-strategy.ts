@@ -15,8 +15,22 @@
  */
 export const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 
-/** One of {@link STRATEGIES}. */
-export type StrategyName = (typeof STRATEGIES)[number];
+/**
+ * OTP restart strategies: what a child's failure (or a `permanent` child's normal end)
+ * restarts. `one-for-one`: that child; `one-for-all`: every child (the others stopped in
+ * reverse order, then all started in order); `rest-for-one`: that child and those declared
+ * after it.
+ *
+ * Gotchas: the default is `one-for-all`, not OTP's `one_for_one`. A group restart leaves out
+ * children with `resetGlobally: false`, and a `temporary` sibling it stops is not started again.
+ *
+ * @example
+ * ```ts
+ * const strategy: Strategy = 'rest-for-one'; // db, then cache, then api: cache failing restarts api too
+ * createSupervisor({ id: 'app', strategy, children: [] });
+ * ```
+ */
+export type Strategy = (typeof STRATEGIES)[number];
 
 /**
  * The children a failure of `failed` restarts, in start order: `one-for-one` that child alone;
@@ -32,7 +46,7 @@ export type StrategyName = (typeof STRATEGIES)[number];
  * ```
  */
 export function restartGroup<C>(
-  strategy: StrategyName,
+  strategy: Strategy,
   children: readonly C[],
   failed: C,
   joins: (sibling: C) => boolean,

@@ -18,26 +18,11 @@ import {
 import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { Logger } from '../logger.ts';
 import type { BackoffOptions } from './backoff.ts';
-import { STRATEGIES, type StrategyName } from './restart-strategy.ts';
+import { STRATEGIES, type Strategy } from './restart-strategy.ts';
 import { resolveServiceHooks, type ServiceHook, type ServiceHooks } from './service-hooks.ts';
 import { asChild, type SupervisedActor } from './supervise.ts';
 
-/**
- * OTP restart strategies: what a child's failure (or a `permanent` child's normal end)
- * restarts. `one-for-one`: that child; `one-for-all`: every child (the others stopped in
- * reverse order, then all started in order); `rest-for-one`: that child and those declared
- * after it.
- *
- * Gotchas: the default is `one-for-all`, not OTP's `one_for_one`. A group restart leaves out
- * children with `resetGlobally: false`, and a `temporary` sibling it stops is not started again.
- *
- * @example
- * ```ts
- * const strategy: Strategy = 'rest-for-one'; // db, then cache, then api: cache failing restarts api too
- * createSupervisor({ id: 'app', strategy, children: [] });
- * ```
- */
-export type Strategy = StrategyName;
+export type { Strategy } from './restart-strategy.ts';
 
 /**
  * OTP `auto_shutdown`: whether a supervisor stops itself when its significant children end on
