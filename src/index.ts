@@ -163,6 +163,7 @@ export {
 } from './logger.ts';
 export { type BackoffOptions, backoffDelay } from './machines/backoff.ts';
 export { RestartWindow } from './machines/restart-intensity.ts';
+export { STRATEGIES, type Strategy } from './machines/restart-strategy.ts';
 export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
 export type {
   ConfigCheck,
@@ -190,7 +191,6 @@ export {
   type SupervisorEvent,
   type SupervisorMachine,
 } from './machines/supervisor.ts';
-export { STRATEGIES, type Strategy } from './machines/restart-strategy.ts';
 export {
   type AutoShutdown,
   SUPERVISOR_DEFAULTS,
