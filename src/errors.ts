@@ -167,15 +167,17 @@ export class CommandError extends XstateSupervisorError {}
  * Describes a generation killed because its stop (the iteration in flight, then `onStop`)
  * overran `gracePeriod`. `code` is `KILLED`.
  *
- * Gotcha: it is logged, not thrown and not a report's reason. The service logs it at `warn`
- * under `err` ("generation killed"); the supervisor's `child.killed` report carries why the
- * child was being stopped (`'supervisor stopping'`, the failure, ...), not this error.
+ * Gotcha: it is logged, not thrown and not a report's reason. The service logs its message
+ * and code at `warn` ("generation killed", with `code: 'KILLED'`, `gracePeriod` and `reason`),
+ * without `err`: a kill is no throw in your code, so no stack is logged (decision 0049). The
+ * supervisor's `child.killed` report carries why the child was being stopped
+ * (`'supervisor stopping'`, the failure, ...), not this error.
  *
  * @example
  * ```ts
  * const warn: LogFn = (objOrMsg: Record<string, unknown> | string, msg?: string) => {
- *   if (typeof objOrMsg === 'object' && objOrMsg.err instanceof KilledError) {
- *     console.error(msg, objOrMsg.err.message);
+ *   if (typeof objOrMsg === 'object' && objOrMsg.code === 'KILLED') {
+ *     console.error(msg, objOrMsg.reason);
  *   }
  * };
  * const logger: Logger = { ...silentLogger, warn, child: () => logger };

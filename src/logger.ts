@@ -47,8 +47,9 @@ export interface LogFn {
  */
 export interface Logger {
   /**
-   * Detail: `child.started` decisions, and `child.failed` for a child that logged its own
-   * failure (with the message; the stack is on the child's line).
+   * Detail: `child.started` decisions, `child.failed` for a child that logged its own
+   * failure (with the message; the stack is on the child's line), and `child.killed` for a
+   * service (its own `generation killed` is the kill's line).
    */
   debug: LogFn;
   /** Lifecycle: stops, restarts, signals. */
