@@ -1,17 +1,3 @@
-/**
- * The inspector's page in a real browser (Debian's Chromium driven by playwright-core), served
- * by the real inspector server, with real trees and the real control API behind its buttons.
- * Every wait is on a condition in the page (`waitForSelector`, `waitForFunction`) or on the
- * tree, never a fixed sleep. Each test closes its browser, servers and actors.
- *
- * The page must be built (`npm run build`); it is built here when `inspector/dist` is missing
- * or older than the page's sources (one test file at a time: see built-page.ts).
- */
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   createInspectorServer,
@@ -22,7 +8,6 @@ import {
 import { reach } from '../helpers/supervisor.ts';
 import { row, until, usePageHarness } from './page-harness.ts';
 
-const SCREENSHOT = fileURLToPath(new URL('../../docs/images/inspector.png', import.meta.url));
 const TOKEN = 'page-test-token';
 /** style.css's `--failed` and `--running`, as computed colours. */
 const RED = 'rgb(207, 34, 46)';
@@ -245,74 +230,4 @@ describe('inspector page', () => {
     expect(await page.$$eval('li.report', (els) => els.length)).toBe(500);
     expect(await page.textContent('[data-testid="count-running"]')).toMatch(/\d+ running/);
   }, 60_000);
-
-  it('takes the screenshot of a demo-like tree for the docs', async () => {
-    const worker = (id: string) =>
-      createService({
-        id,
-        interval: 200,
-        async iterate() {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        },
-      });
-    const root = createSupervisor({
-      id: 'root',
-      strategy: 'one-for-one',
-      maxRestarts: 50,
-      restartWindow: 10_000,
-      logger: silentLogger,
-      children: [
-        createService({ id: 'heartbeat', minPeriod: 200, iterate() {} }),
-        createService({
-          id: 'flaky',
-          minPeriod: 60,
-          maxFailures: 2,
-          iterate(ctx) {
-            if (ctx.iteration % 3 === 2)
-              throw new Error(`upstream timed out (iteration ${ctx.iteration})`);
-          },
-        }),
-        createService({
-          id: 'report',
-          restart: 'transient',
-          pause: 50,
-          iterate(ctx) {
-            if (ctx.iteration === 2) ctx.stop();
-          },
-        }),
-        createSupervisor({
-          id: 'workers',
-          strategy: 'one-for-all',
-          children: [worker('mailer'), worker('indexer')],
-        }),
-      ],
-    });
-    const actor = start(root);
-    await reach(actor, 'running');
-    const api = await control(actor);
-    const server = await inspect(actor, {
-      control: { url: api.url },
-      title: 'xstate-supervisor demo',
-    });
-    const page = await openPage(server.url);
-
-    await page.waitForSelector(`${row('report')}[data-state="stopped"]`);
-    await page.waitForSelector(
-      `${row('flaky')}:not([data-generation="0"]):not([data-generation="1"])`,
-    );
-    await page.click(row('flaky'));
-    await page.waitForSelector('[data-testid="statechart"] g.chart-state.active');
-    await until(page, `document.querySelectorAll('li.report').length >= 6`);
-    // The statechart in view, under the details' sticky heading.
-    await page.$eval('[data-testid="statechart"]', (el) => {
-      el.closest('section')?.scrollIntoView({ block: 'start' });
-    });
-    // Written to docs/ when missing or asked for (UPDATE_SCREENSHOTS=1): a run of the tests
-    // does not rewrite a committed image with new timestamps.
-    const update = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync(SCREENSHOT);
-    const path = update ? SCREENSHOT : join(tmpdir(), 'xstate-supervisor-inspector.png');
-    await mkdir(join(path, '..'), { recursive: true });
-    await page.screenshot({ path });
-    expect(existsSync(path)).toBe(true);
-  });
 });
