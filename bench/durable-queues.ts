@@ -13,8 +13,8 @@
  * 2. Enqueue-to-start latency, p50/p99 over LAT_SAMPLES jobs enqueued one at a time on an idle
  *    worker (a job's handler start minus the moment `enqueue` was called).
  * 3. The kill test at full size: CHAOS_JOBS jobs (10,000) over 3 replica processes, a random one
- *    SIGKILLed every CHAOS_KILL_MS and restarted; jobs lost (must be 0) and duplicates against
- *    their bound (kills x concurrency). npm test runs it scaled down.
+ *    SIGKILLed CHAOS_KILL_MS after all three run, and restarted; jobs lost (must be 0) and
+ *    duplicates against their bound (kills x concurrency). npm test runs it scaled down.
  *
  * Every run uses its own schema / key prefix, dropped at the end.
  */
@@ -336,18 +336,29 @@ export const bench: Bench = {
       `\nKill test: 3 replica processes, a random one SIGKILLed every ${CHAOS_KILL_MS} ms\n`,
     );
     printTable(
-      ['backend', 'jobs', 'kills', 'not done at the end', 'lost', 'duplicates', 'bound', 'time'],
+      [
+        'backend',
+        'jobs',
+        'kills',
+        'crashes',
+        'not done at the end',
+        'lost',
+        'duplicates',
+        'bound',
+        'time',
+      ],
       chaos.map((r) => [
         r.kind,
         fmtInt(r.jobs),
         String(r.kills),
+        String(r.crashes),
         String(r.notDone),
         String(r.lost),
         String(r.duplicates),
         String(r.bound),
         fmtMs(r.ms),
       ]),
-      'lrrrrrrr',
+      'lrrrrrrrr',
     );
     return [
       {

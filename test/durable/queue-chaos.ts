@@ -24,6 +24,8 @@ export interface ChaosResult {
   readonly kind: BackendKind;
   readonly jobs: number;
   readonly kills: number;
+  /** Replicas that exited by themselves (each started again at once); 0 expected. */
+  readonly crashes: number;
   /** Jobs not done when the run ended (done, or its hang guard ran out). */
   readonly notDone: number;
   /** Jobs neither done nor still in the server: lost. */
@@ -53,9 +55,19 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   const live: (NodeProcess | undefined)[] = [];
   /** Slots whose replica has written `ready` (started its worker): the ones worth a kill. */
   const ready = new Set<number>();
+  /** Replicas we SIGKILLed (restarted by the kill loop) and whether the run is over. */
+  const killed = new Set<NodeProcess>();
+  let over = false;
+  let crashes = 0;
   const start = (slot: number) => {
     const p = startNode(REPLICA, env, o.timeout);
     ready.delete(slot);
+    // A replica that exits by itself (not our kill) is counted and started again.
+    void p.exited.then(() => {
+      if (over || killed.has(p) || live[slot] !== p) return;
+      crashes++;
+      start(slot);
+    });
     let rest = '';
     p.child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       const lines = (rest + d).split('\n');
@@ -77,13 +89,16 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   let nextKill = Date.now() + o.killEvery;
   while (counts.size < o.jobs) {
     if (Date.now() > deadline) break;
-    // The next kill comes `killEvery` ms after every replica is running again: a replica still
-    // starting holds no job (killing starts tests nothing), and on a loaded machine a start
-    // can take longer than `killEvery` (decision 0111).
-    if (ready.size < o.replicas) nextKill = Math.max(nextKill, Date.now() + o.killEvery);
-    else if (kills < o.maxKills && Date.now() >= nextKill) {
-      const slot = Math.floor(Math.random() * o.replicas);
+    // A kill every `killEvery` ms goes to a random running replica, and only while another
+    // one runs too: a replica still starting holds no job (killing starts tests nothing), and
+    // on a loaded machine a start can take longer than `killEvery` (decision 0111).
+    if (ready.size < Math.min(2, o.replicas)) {
+      nextKill = Math.max(nextKill, Date.now() + Math.min(o.killEvery, 1_000));
+    } else if (kills < o.maxKills && Date.now() >= nextKill) {
+      const running = [...ready];
+      const slot = running[Math.floor(Math.random() * running.length)]!;
       const victim = live[slot]!;
+      killed.add(victim);
       victim.child.kill('SIGKILL');
       await victim.exited;
       kills++;
@@ -93,6 +108,7 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
     await new Promise((r) => setTimeout(r, 20));
   }
   const ms = performance.now() - t0;
+  over = true;
   for (const p of live) p?.child.kill('SIGTERM');
   await Promise.all(live.map((p) => p?.exited));
   let duplicates = 0;
@@ -103,6 +119,7 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
     kind: backend.kind,
     jobs: o.jobs,
     kills,
+    crashes,
     notDone,
     lost: Math.max(0, notDone - remaining),
     duplicates,
