@@ -10,6 +10,7 @@ import { h, type Slot, slot, writeText } from './dom.ts';
 import { EventBox } from './event-box.ts';
 import { LineChart } from './line-chart.ts';
 import { clock, duration, eventLabel, limit, pathText } from './node-text.ts';
+import { renderSequence } from './sequence-view.ts';
 import { type Changes, HISTORY_KEPT, type InspectorStore, type NodeHistory } from './store.ts';
 import type { TokenForm } from './token-form.ts';
 
@@ -66,6 +67,7 @@ interface Open {
   readonly context: HTMLElement;
   readonly events: HTMLElement;
   readonly history: HTMLElement;
+  readonly sequence: HTMLElement;
   readonly sparks: Map<keyof Omit<NodeHistory, 'last'>, LineChart>;
   lastError: InspectorNode['lastError'] | null;
 }
@@ -141,6 +143,7 @@ export class DetailsView {
       context: h('pre', { class: 'json', 'data-testid': 'context' }),
       events: h('ol', { class: 'events', 'data-testid': 'events' }),
       history: h('div', { class: 'history', 'data-testid': 'history' }),
+      sequence: h('ol', { class: 'sequence', 'data-testid': 'sequence' }),
       sparks: new Map(),
       lastError: null,
     };
@@ -171,10 +174,12 @@ export class DetailsView {
       section('Options', open.options),
       section('Details', open.details),
       section('Recent events', open.events),
+      section('Sequence (this node and below)', open.sequence),
     );
     this.update(node);
     this.renderEvents(open);
     this.renderHistory(open);
+    renderSequence(open.sequence, this.store, open.key);
     this.controls.show(node, this.store.control);
     this.eventBox.show(node, this.store.control);
     this.showChart(node);
@@ -194,6 +199,8 @@ export class DetailsView {
     }
     if (changes.machines || changes.all) this.showChart(node);
     if (changes.all || changes.storm || changes.events.has(open.key)) this.renderEvents(open);
+    if (changes.all || changes.events.size > 0 || changes.structure)
+      renderSequence(open.sequence, this.store, open.key);
     if (changes.all || changes.system) this.renderHistory(open);
   }
 

@@ -197,6 +197,25 @@ function userMachineView(node: InspectorNode, snapshot: unknown): void {
   else node.context = context;
 }
 
+/** An event's payload cut at this many characters of JSON. */
+export const PAYLOAD_CHARS = 2_000;
+
+/** An event's fields besides `type`, JSON-safe and bounded; undefined when it has none. */
+function eventPayload(event: { type: string }): unknown {
+  let rest: Record<string, unknown> | undefined;
+  for (const k in event) {
+    if (k === 'type') continue;
+    rest ??= {};
+    rest[k] = (event as unknown as Record<string, unknown>)[k];
+  }
+  if (!rest) return undefined;
+  const safe = jsonSafe(rest, 4);
+  const text = JSON.stringify(safe);
+  return text === undefined || text.length <= PAYLOAD_CHARS
+    ? safe
+    : `${text.slice(0, PAYLOAD_CHARS)}…`;
+}
+
 /** A key for the path of a node under its top supervisor. */
 function pathKey(top: string, path: readonly string[]): string {
   return `${top}\u0000${path.join('/')}`;
@@ -383,6 +402,8 @@ export class InspectorModel {
       if (!this.entries.has(key)) return;
       const ev: NodeEvent = { seq: this.seq++, key, at: Date.now(), type: e.event.type };
       if (e.sourceRef) ev.source = e.sourceRef.sessionId;
+      const payload = eventPayload(e.event);
+      if (payload !== undefined) ev.payload = payload;
       let list = this.events.get(key);
       if (!list) {
         list = [];

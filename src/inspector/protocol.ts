@@ -270,6 +270,11 @@ export interface NodeEvent {
   type: string;
   /** The sender's key, if known. */
   source?: string;
+  /**
+   * The event's other fields (its payload), JSON-safe, 4 levels deep; text ending in `…`
+   * when its JSON is over 2,000 characters. Absent when the event has only a type.
+   */
+  payload?: unknown;
 }
 
 /**
