@@ -115,7 +115,8 @@ const OPTIONS = {
  * resolves to the exit code: 0 ok, 1 the server answered an error, 2 usage error, 3 no
  * answer (network or timeout). It never rejects and never calls `process.exit` (but for
  * `start` without `--check`, whose `run()` ends the process as it documents), so tests run
- * it in-process with their own `io`.
+ * it in-process with their own `io`; the `xstate-supervisor` binary exits with the code
+ * once its output is drained, even if a module `start` loaded still holds a timer.
  *
  * @example
  * ```ts
@@ -321,9 +322,18 @@ function isMain(): boolean {
   }
 }
 
+/** Resolves once what was written to `stream` so far has been handed to the OS. */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()));
+}
+
 if (isMain()) {
-  void main(process.argv.slice(2)).then((code) => {
-    // exitCode, not exit(): let stdout drain first.
+  void main(process.argv.slice(2)).then(async (code) => {
     process.exitCode = code;
+    // Exit explicitly, output drained first: a module `start` loaded may hold a timer or a
+    // socket from its import on, which would keep the process alive after --check or an
+    // invalid config (a running tree ends the process through run() itself).
+    await Promise.all([drained(process.stdout), drained(process.stderr)]);
+    process.exit(code);
   });
 }

@@ -22,9 +22,10 @@ interface Cli {
   output(text: string): Promise<string>;
 }
 
-/** Runs the CLI's `start` on `config`; killed after 25 s if it hangs. */
-function start(config: string): Cli {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start', config], {
+/** Runs the CLI's `start` on `config` (and `flags`); killed after 25 s if it hangs. */
+function start(config: string, ...flags: string[]): Cli {
+  const cli = ['--import', 'tsx', 'src/cli.ts', 'start', config, ...flags];
+  const child = spawn(process.execPath, cli, {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -115,6 +116,14 @@ module.exports = {
 };
 `,
   );
+  // A module that keeps the event loop busy from its import on (a metrics flusher, say).
+  await writeFile(
+    join(dir, 'busy.mjs'),
+    `import { createService } from ${esm};
+setInterval(() => {}, 1_000);
+export const clock = createService({ id: 'clock', pause: 1_000_000, iterate() {} });
+`,
+  );
   await writeFile(
     join(dir, 'typed.ts'),
     `import { createService } from ${JSON.stringify(INDEX)};
@@ -189,5 +198,26 @@ services:
     expect(code).toBe(2);
     expect(out).toContain('services[0]: ./services.mjs#poler: the module has no export "poler"');
     expect(out).not.toContain('started');
+  });
+
+  it('exits 0 by itself after --check, though a loaded module keeps a timer running', async () => {
+    const config = join(dir, 'busy.yaml');
+    await writeFile(config, 'services:\n  - ./busy.mjs#clock\n');
+    const { code, signal, out } = await start(config, '--check').exited;
+    expect(signal).toBeNull(); // not the guard's SIGKILL
+    expect(code).toBe(0);
+    expect(out).toContain(`${config}: ok`);
+    expect(out).toContain('clock  service  ./busy.mjs#clock');
+  });
+
+  it('exits 2 by itself for an invalid config whose other modules loaded and keep a timer running', async () => {
+    const config = join(dir, 'busy-invalid.yaml');
+    await writeFile(config, 'services:\n  - ./busy.mjs#clock\n  - ./busy.mjs#clok\n');
+    for (const flags of [['--check'], []]) {
+      const { code, signal, out } = await start(config, ...flags).exited;
+      expect(signal).toBeNull();
+      expect(code).toBe(2);
+      expect(out).toContain('services[1]: ./busy.mjs#clok: the module has no export "clok"');
+    }
   });
 });
