@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
-import { toError } from '../../errors.ts';
+import { toError, XstateSupervisorError } from '../../errors.ts';
 import type {
   DurableQueue,
   DurableQueueStats,
@@ -14,7 +14,7 @@ import type {
   Lease,
 } from '../../kinds/durable-queue.ts';
 import type { Logger } from '../../logger.ts';
-import { Doorbell, Ticker } from '../abortable.ts';
+import { Doorbell, Ticker, untilAborted } from '../abortable.ts';
 import { LeaseKeeper } from '../lease.ts';
 import {
   checkEnqueue,
@@ -26,6 +26,7 @@ import {
   openPostgresPool,
   type PostgresConnection,
   postgresConnectionError,
+  postgresEndpoint,
   probePostgres,
 } from './connection.ts';
 import { extendSql, PgLease, type PgLeaseHost, releaseSql, statsSql } from './lease.ts';
@@ -226,7 +227,7 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
       let setup: pg.PoolClient | undefined;
       try {
         setup = await this.pool.connect();
-        await setup.query('select pg_advisory_lock(hashtextextended($1, 0))', [this.setupKey]);
+        await this.lockSetup(setup);
         this.setupClient = setup;
         await boss.start();
         const retry = {
@@ -242,7 +243,7 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
           deadLetter: this.deadLetterQueue,
         });
       } catch (e) {
-        throw postgresConnectionError(this.connection, e);
+        throw e instanceof XstateSupervisorError ? e : postgresConnectionError(this.connection, e);
       } finally {
         this.setupClient = undefined;
         if (setup) await releaseSetup(setup, this.setupKey);
@@ -254,6 +255,30 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
       this.ready = undefined;
     });
     return this.ready;
+  }
+
+  /**
+   * Takes the schema's set-up lock, waiting at most {@link SETUP_LOCK_WAIT} for a replica that
+   * holds it: one stuck there (paused, its host gone while TCP has not noticed yet) must not
+   * hang every other replica's start.
+   */
+  private async lockSetup(setup: pg.PoolClient): Promise<void> {
+    await setup.query(`set lock_timeout = ${SETUP_LOCK_WAIT}`);
+    try {
+      await setup.query('select pg_advisory_lock(hashtextextended($1, 0))', [this.setupKey]);
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== '55P03') throw e;
+      const { host, port } = postgresEndpoint(this.connection);
+      throw new XstateSupervisorError(
+        'DURABLE_SETUP_LOCKED',
+        `Queue "${this.name}" waited ${SETUP_LOCK_WAIT} ms for another replica to finish setting ` +
+          `up schema "${this.schema}" on PostgreSQL at ${host}:${port}; that replica holds the ` +
+          'set-up lock and seems stuck (see pg_locks). The start fails and is tried again.',
+        { cause: e },
+      );
+    } finally {
+      await setup.query('set lock_timeout = 0');
+    }
   }
 
   async enqueue(task: T, options: PostgresEnqueueOptions = {}): Promise<string | null> {
@@ -293,7 +318,8 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
   }
 
   async take(signal: AbortSignal): Promise<Lease<T>> {
-    const boss = await this.init();
+    // The set-up may wait for another replica's: a stop must not wait for it too.
+    const boss = await untilAborted(this.init(), signal);
     for (;;) {
       if (signal.aborted) throw signal.reason;
       const buffered = this.takeBuffered();
@@ -510,6 +536,9 @@ class PostgresQueueImpl<T> implements PostgresQueue<T>, PgLeaseHost {
 export function createPostgresQueue<T>(options: PostgresQueueOptions): PostgresQueue<T> {
   return new PostgresQueueImpl<T>(options);
 }
+
+/** How long a queue's set-up waits for another replica's set-up of the same schema, in ms. */
+const SETUP_LOCK_WAIT = 30_000;
 
 /**
  * Gives the set-up session back with its advisory lock released; a session that cannot
