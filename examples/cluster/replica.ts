@@ -20,6 +20,7 @@ import {
   createConsoleLogger,
   createControlServer,
   createHttpService,
+  createInspectorServer,
   createQueueWorker,
   createService,
   createSupervisor,
@@ -140,13 +141,20 @@ const root = createSupervisor({
 
 const actor = createActor(root).start();
 const control = await createControlServer(actor, { port: 0, logger });
+// Its inspector page: the Replicas panel lists every replica and links to each one's page.
+const inspector = await createInspectorServer(actor, {
+  control: { url: control.url, tokenRequired: false },
+  logger,
+});
 const member = await joinCluster(actor, {
   registry,
   replicaId: name,
   heartbeat: 250,
   ttl: 2_000,
   queues: { orders },
+  inspector: inspector.url,
 });
+say(`inspector at ${inspector.url}`);
 // The intake listens once the tree has started it; its real port is in getTree's details.
 let intakeUrl: unknown;
 for (let i = 0; i < 1_000 && typeof intakeUrl !== 'string'; i++) {
@@ -160,6 +168,7 @@ process.send?.({ type: 'up', url: control.url, intake: intakeUrl });
 process.on('message', async (m: { type?: string }) => {
   if (m?.type !== 'stop') return;
   await member.leave();
+  await inspector.close();
   await control.close();
   await shutdown(actor);
   await Promise.all([lock.close(), claims.close(), registry.close(), orders.close(), db.end()]);
