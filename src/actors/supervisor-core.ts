@@ -17,18 +17,15 @@ import { errorFields, type Logger, markLogged, wasLogged } from '../logger.ts';
 import { backoffDelay } from '../machines/backoff.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
 import { restartGroup } from '../machines/restart-strategy.ts';
-import type {
-  ResolvedSupervisorOptions,
-  SupervisorHookContext,
-} from '../machines/supervisor-options.ts';
+import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
 import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
 import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { ActorChild } from './actor-child.ts';
 import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract.ts';
 import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
-import { isAbortError, isThenable } from './loop-run.ts';
 import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
+import { SupervisorHooks } from './supervisor-hooks.ts';
 
 /**
  * The error a supervisor fails with when its restart intensity is exceeded (more than
@@ -83,9 +80,6 @@ export class SupervisorStartVetoedError extends XstateSupervisorError {
   }
 }
 
-/** What a hook that overran `hookTimeout` resolves to. */
-const TIMED_OUT: unique symbol = Symbol('timed out');
-
 const ENDED = new Set<LifecycleState>(['stopped', 'failed', 'idle']);
 
 /** Why a child's latest start failed, as a restart's reason. */
@@ -124,11 +118,8 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   private startAborted = false;
   /** Restarts waiting out a backoff. */
   private readonly backoffTimers = new Set<LongTimeout>();
-  /** The context of this start's `onStart` / `onStop` (with hooks only). */
-  private hookCtx: SupervisorHookContext | undefined;
-  private hookAbort: AbortController | undefined;
-  /** `onStart` completed and `onStop` has not run yet: the pairing of decision 0096. */
-  private sessionOpen = false;
+  /** The supervisor's own `onStart` / `onStop` and their pairing (decision 0096). */
+  private readonly hooks: SupervisorHooks;
 
   constructor(
     opts: ResolvedSupervisorOptions,
@@ -145,6 +136,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     this.clock = clock;
     this.generation = initialGeneration;
     this.window = new RestartWindow(opts.maxRestarts, opts.restartWindow);
+    this.hooks = new SupervisorHooks(opts, logger, clock);
     for (const child of opts.children) this.addRecord(child, specOf(child)!);
   }
 
@@ -304,7 +296,7 @@ export class SupervisorCore implements TreeSource, ChildOwner {
    * stop (which aborts its start), and no later child starts.
    */
   abortStart(): void {
-    this.hookAbort?.abort();
+    this.hooks.abortStart();
     if (this.startAborted) return;
     this.startAborted = true;
     this.starting?.requestStop();
@@ -327,95 +319,26 @@ export class SupervisorCore implements TreeSource, ChildOwner {
   /**
    * Runs `onStart` before the first child starts. Resolves to whether the children start:
    * false when a stop came meanwhile (the pending exit applies; `onStop` follows through the
-   * stop if `onStart` completed). A veto (a throw, `false`, `hookTimeout`) fails the start.
+   * stop if `onStart` completed). A veto (a throw, `false`, `hookTimeout`) fails the start,
+   * reported only once what `onStart` did has been undone.
    */
   private async openSession(): Promise<boolean> {
-    const { onStart, onStop, id } = this.opts;
-    if (!onStart && !onStop) return true;
-    this.hookAbort = new AbortController();
-    const ctx: SupervisorHookContext = {
-      id,
-      generation: this.generation,
-      signal: this.hookAbort.signal,
-      logger: this.logger,
-    };
-    this.hookCtx = ctx;
-    let veto: SupervisorStartVetoedError | undefined;
-    if (onStart) {
-      try {
-        let result = onStart(ctx);
-        if (isThenable(result)) result = await this.bounded(result);
-        if (result === TIMED_OUT) {
-          veto = new SupervisorStartVetoedError(
-            id,
-            `did not settle within hookTimeout (${this.opts.hookTimeout} ms)`,
-          );
-        } else if (result === false) veto = new SupervisorStartVetoedError(id, 'returned false');
-      } catch (e) {
-        const error = toError(e);
-        if (this.startAborted) {
-          // Asked to stop meanwhile: it ends stopped, as a service's start does.
-          if (!isAbortError(error)) {
-            this.logger.warn({ err: error }, 'onStart threw after a stop was asked for; stopped');
-          }
-          return false;
-        }
-        this.logger.error({ err: error }, 'onStart threw; the supervisor did not start');
-        markLogged(error);
-        veto = new SupervisorStartVetoedError(id, `threw (${error.message})`, error);
-      }
+    const out = await this.hooks.open(this.generation, () => this.startAborted);
+    if (out === 'open') return true;
+    if (out === 'stopped') return false;
+    const veto = new SupervisorStartVetoedError(this.opts.id, out.how, out.cause);
+    this.setExit(failure(veto));
+    if (!wasLogged(veto.cause)) {
+      this.logger.error({ code: veto.code, reason: veto.message }, 'onStart vetoed the start');
     }
-    if (veto) {
-      // An onStart still running (past hookTimeout) is told to give up.
-      this.hookAbort.abort();
-      if (this.startAborted) return false;
-      this.setExit(failure(veto));
-      if (!wasLogged(veto.cause)) {
-        this.logger.error({ code: veto.code, reason: veto.message }, 'onStart vetoed the start');
-      }
-      // Its line (or onStart's own) is this failure's one line: its parent's is not.
-      markLogged(veto);
-      throw veto;
-    }
-    this.sessionOpen = true;
-    return !this.startAborted;
+    // Its line (or onStart's own) is this failure's one line: its parent's is not.
+    markLogged(veto);
+    throw veto;
   }
 
   /** Runs `onStop` once per completed `onStart`, after the last child stopped; never throws. */
-  private async closeSession(): Promise<void> {
-    this.hookAbort?.abort();
-    if (!this.sessionOpen) return;
-    this.sessionOpen = false;
-    const onStop = this.opts.onStop;
-    if (!onStop || !this.hookCtx) return;
-    try {
-      const result = onStop(this.hookCtx);
-      if (isThenable(result) && (await this.bounded(result)) === TIMED_OUT) {
-        this.logger.error(
-          { hookTimeout: this.opts.hookTimeout },
-          'onStop did not settle within hookTimeout; the stop completes',
-        );
-      }
-    } catch (e) {
-      this.logger.error({ err: toError(e) }, 'onStop threw; the stop completes anyway');
-    }
-  }
-
-  /** `hook`'s outcome, or TIMED_OUT once `hookTimeout` has passed. */
-  private bounded(hook: PromiseLike<unknown>): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const timer = new LongTimeout(this.clock, () => resolve(TIMED_OUT), this.opts.hookTimeout);
-      hook.then(
-        (value) => {
-          timer.clear();
-          resolve(value);
-        },
-        (error: unknown) => {
-          timer.clear();
-          reject(error);
-        },
-      );
-    });
+  private closeSession(): Promise<void> {
+    return this.hooks.close();
   }
 
   /** The supervisor actor itself is being stopped: stop every child actor at once. */

@@ -78,6 +78,67 @@ function listOf<Ctx>(value: unknown, option: string, fail: Fail): List<Ctx> | un
   return () => copy;
 }
 
+/**
+ * Composed `onStart` lists: called as `(ctx, undoCtx)`, where `undoCtx()` gives the context
+ * the paired `onStop` hooks of an early end run with (a signal of their own). @internal
+ */
+export const composedStarts = new WeakSet<object>();
+
+/**
+ * `fn(ctx)`'s outcome, or a throw of `ctx.signal`'s reason once it is aborted: the hook is
+ * given up on (it was told through the signal), and its late outcome is logged, never dropped.
+ */
+function untilAborted<Ctx extends { readonly logger: Logger }>(
+  fn: Hook<[Ctx]>,
+  ctx: Ctx,
+  owner: string,
+  index: number,
+): Promise<unknown> {
+  const signal = (ctx as { readonly signal?: AbortSignal }).signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const result = fn(ctx);
+  if (!signal || !isPromiseLike(result)) return Promise.resolve(result);
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const onAbort = (): void => {
+      gaveUp = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const where = { owner, hook: 'onStart', index, name: hookName(fn) };
+    result.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (!gaveUp) resolve(value);
+        else
+          ctx.logger.warn(
+            where,
+            'an onStart hook completed after it was given up on; its onStop is not run',
+          );
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        const error = toError(e);
+        if (!gaveUp) reject(error);
+        else if (error.name === 'AbortError' || e === signal.reason)
+          ctx.logger.debug(
+            { ...where, reason: error.message },
+            'an onStart hook given up on ended',
+          );
+        else ctx.logger.warn({ ...where, err: error }, 'an onStart hook given up on threw');
+      },
+    );
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /** Runs `fns` in order, every one, and returns the failures. */
 async function runAll<Ctx>(
   fns: readonly Hook<[Ctx]>[],
@@ -111,16 +172,21 @@ export function resolveServiceHooks<Ctx extends { readonly logger: Logger }>(
   const starts = listOf<Ctx>(onStart, 'onStart', fail);
   const stops = listOf<Ctx>(onStop, 'onStop', fail);
   const loneStop = onStop as ServiceHook<Ctx> | undefined;
-  const stopList: List<Ctx> = stops ?? (() => (loneStop ? [loneStop] : []));
+  const allStops: List<Ctx> = stops ?? (() => (loneStop ? [loneStop] : []));
   const owner = `${kind} "${id}"`;
 
+  // A supervisor's list gives up on the hook in flight once its signal is aborted (a stop,
+  // hookTimeout), so the hooks that completed are undone at once (decision 0096).
+  const givesUp = kind === 'supervisor';
   const composedStart = starts
-    ? async (ctx: Ctx): Promise<unknown> => {
+    ? async (ctx: Ctx, undoCtx?: () => Ctx): Promise<unknown> => {
         const fns = starts();
+        const stopList = (index: number): readonly Hook<[Ctx]>[] => allStops().slice(0, index);
+        const undoWith = (): Ctx => (undoCtx ? undoCtx() : ctx);
         for (const [index, fn] of fns.entries()) {
           let result: unknown;
           try {
-            result = await fn(ctx);
+            result = givesUp ? await untilAborted(fn, ctx, owner, index) : await fn(ctx);
           } catch (e) {
             const failure: HookFailure = {
               hook: 'onStart',
@@ -128,11 +194,14 @@ export function resolveServiceHooks<Ctx extends { readonly logger: Logger }>(
               name: hookName(fn),
               error: toError(e),
             };
-            const undone = await runAll(stopList().slice(0, index), ctx, 'onStop');
+            const undone = await runAll(stopList(index), undoWith(), 'onStop');
+            // Given up on (the signal was aborted): the abort is the outcome, unless undoing failed.
+            const signal = (ctx as { readonly signal?: AbortSignal }).signal;
+            if (givesUp && signal?.aborted && e === signal.reason && undone.length === 0) throw e;
             throw new HookError(owner, [failure, ...undone]);
           }
           if (result === false) {
-            const undone = await runAll(stopList().slice(0, index), ctx, 'onStop');
+            const undone = await runAll(stopList(index), undoWith(), 'onStop');
             if (undone.length > 0) {
               ctx.logger.error(
                 { err: new HookError(owner, undone) },
@@ -145,6 +214,7 @@ export function resolveServiceHooks<Ctx extends { readonly logger: Logger }>(
         return undefined;
       }
     : (onStart as ServiceHook<Ctx> | undefined);
+  if (composedStart && starts) composedStarts.add(composedStart);
 
   const composedStop = stops
     ? async (ctx: Ctx): Promise<void> => {

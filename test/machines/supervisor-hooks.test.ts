@@ -88,15 +88,26 @@ describe('a supervisor with onStart and onStop', () => {
     ]);
   });
 
-  it('gives the hooks the id, the generation, a logger and a signal aborted by the stop', async () => {
-    const seen: { start?: SupervisorHookContext; stopAborted?: boolean } = {};
+  it('gives the hooks the id, the generation, a logger, and onStop a signal of its own aborted at hookTimeout', async () => {
+    const timeline: Timeline = [];
+    const seen: { start?: SupervisorHookContext } = {};
     running = startSupervisor({
       id: 'root',
+      hookTimeout: 20,
       onStart: (ctx) => {
         seen.start = ctx;
       },
-      onStop: (ctx) => {
-        seen.stopAborted = ctx.signal.aborted;
+      onStop: ({ signal }) => {
+        timeline.push(`onStop called, signal aborted: ${signal.aborted}`);
+        return new Promise<void>((resolve) =>
+          signal.addEventListener(
+            'abort',
+            () => resolve(void timeline.push('onStop signal aborted')),
+            {
+              once: true,
+            },
+          ),
+        );
       },
       children: [createService({ id: 'a', minPeriod: 5, iterate() {} })],
     });
@@ -106,7 +117,73 @@ describe('a supervisor with onStart and onStop', () => {
     seen.start?.logger.info('from the hook');
     expect(running.logger.find('from the hook')[0]?.fields).toMatchObject({ supervisor: 'root' });
     await shutdown(running.actor);
-    expect(seen.stopAborted).toBe(true);
+    expect(seen.start?.signal.aborted).toBe(true);
+    expect(timeline).toEqual(['onStop called, signal aborted: false', 'onStop signal aborted']);
+    expect(running.logger.find('onStop did not settle within hookTimeout')).toHaveLength(1);
+  });
+
+  it('an onStart list overrunning hookTimeout: the paired onStops run before the failure is reported, even if the hook in flight ignores its signal', async () => {
+    for (const honours of [false, true]) {
+      const timeline: Timeline = [];
+      const started = startSupervisor({
+        id: `slow-${honours}`,
+        hookTimeout: 20,
+        onStart: [
+          () => void timeline.push('open'),
+          ({ signal }) =>
+            new Promise((_, reject) => {
+              if (honours) {
+                signal.addEventListener('abort', () =>
+                  setImmediate(() => reject(new Error('late boom'))),
+                );
+              }
+            }),
+        ],
+        onStop: [() => void timeline.push('close'), () => void timeline.push('stop 2')],
+        children: [tracked(timeline, { id: 'a' })],
+      });
+      started.actor.subscribe(() => {
+        if (getTree(started.actor).state === 'failed' && !timeline.includes('failed')) {
+          timeline.push('failed');
+        }
+      });
+      await reach(started.actor, 'failed');
+      expect(exitError(started)).toMatchObject({ code: 'SUPERVISOR_START_VETOED' });
+      if (honours) {
+        // Its late rejection is logged, never dropped.
+        await until(() => started.logger.find('an onStart hook given up on threw').length > 0);
+        expect(started.logger.find('an onStart hook given up on threw')[0]?.fields).toMatchObject({
+          err: { message: 'late boom' },
+        });
+      }
+      expect(timeline).toEqual(['open', 'close', 'failed']);
+      started.actor.stop();
+    }
+  });
+
+  it('a lone onStart completing after hookTimeout (once its signal is aborted) has its onStop run before the failure is reported', async () => {
+    const timeline: Timeline = [];
+    const started = startSupervisor({
+      id: 'late',
+      hookTimeout: 20,
+      onStart: ({ signal }) =>
+        new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(void timeline.push('onStart completed'))),
+        ),
+      onStop: () => void timeline.push('onStop'),
+      children: [tracked(timeline, { id: 'a' })],
+    });
+    started.actor.subscribe(() => {
+      if (getTree(started.actor).state === 'failed' && !timeline.includes('failed')) {
+        timeline.push('failed');
+      }
+    });
+    await reach(started.actor, 'failed');
+    expect((exitError(started) as Error).message).toBe(
+      'Supervisor "late" did not start: its onStart did not settle within hookTimeout (20 ms); no child was started.',
+    );
+    expect(timeline).toEqual(['onStart completed', 'onStop', 'failed']);
+    started.actor.stop();
   });
 
   it('fails the start when onStart throws: nothing started, onStop not run, a typed error', async () => {
