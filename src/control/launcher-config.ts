@@ -76,7 +76,9 @@ export interface LauncherConfig {
         protectProbes?: boolean;
       }
     | undefined;
-  readonly inspector: { port: number; host?: string; title?: string } | undefined;
+  readonly inspector:
+    | { port: number; host?: string; allowedHosts?: string[]; title?: string }
+    | undefined;
   readonly services: readonly ServiceEntry[];
 }
 
@@ -92,7 +94,7 @@ const TOP = [
   'services',
 ];
 const CONTROL = ['port', 'host', 'tokenEnv', 'allowedHosts', 'protectProbes'];
-const INSPECTOR = ['port', 'host', 'title'];
+const INSPECTOR = ['port', 'host', 'allowedHosts', 'title'];
 const ENTRY = ['module', 'export', 'id', 'replicas'];
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'];
 const ID = /^[A-Za-z0-9_.:-]+$/;
@@ -163,7 +165,18 @@ class Checker {
     if (isObject(value)) return value;
     return this.bad(key, 'an object', value);
   }
-  /** `control` or `inspector`: an object with a required `port` and an optional `host`. */
+  /** `allowedHosts`: host names a server answers to besides loopback names and its `host`. */
+  hosts(value: unknown, key: string): string[] | undefined {
+    if (value === undefined) return undefined;
+    if (Array.isArray(value) && value.every((h) => typeof h === 'string' && h !== '')) {
+      return value as string[];
+    }
+    return this.bad(key, 'a list of non-empty host names, e.g. [app.internal]', value);
+  }
+  /**
+   * `control` or `inspector`: an object with a required `port`, an optional `host` and
+   * optional `allowedHosts`.
+   */
   server(value: unknown, key: string, known: readonly string[]) {
     const section = this.section(value, key);
     if (!section) return undefined;
@@ -172,7 +185,8 @@ class Checker {
     if (section.port === undefined)
       this.bad(`${key}.port`, 'a port (0 picks a free one)', undefined);
     const host = this.string(section.host, `${key}.host`);
-    return { section, port, host };
+    const allowedHosts = this.hosts(section.allowedHosts, `${key}.allowedHosts`);
+    return { section, port, host, allowedHosts };
   }
 }
 
@@ -231,7 +245,7 @@ export async function loadLauncherConfig(
   let control: LauncherConfig['control'];
   const controlServer = c.server(raw.control, 'control', CONTROL);
   if (controlServer) {
-    const { section: controlRaw, port, host } = controlServer;
+    const { section: controlRaw, port, host, allowedHosts } = controlServer;
     const tokenEnv = c.string(
       controlRaw.tokenEnv,
       'control.tokenEnv',
@@ -247,13 +261,6 @@ export async function loadLauncherConfig(
         message: `names the environment variable ${tokenEnv}, which is not set (or empty); set it to the control API's token.`,
       });
     }
-    const allowedHosts = controlRaw.allowedHosts;
-    if (
-      allowedHosts !== undefined &&
-      !(Array.isArray(allowedHosts) && allowedHosts.every((h) => typeof h === 'string'))
-    ) {
-      c.bad('control.allowedHosts', 'a list of host names', allowedHosts);
-    }
     const protectProbes = controlRaw.protectProbes;
     if (protectProbes !== undefined && typeof protectProbes !== 'boolean') {
       c.bad('control.protectProbes', 'true or false', protectProbes);
@@ -263,7 +270,7 @@ export async function loadLauncherConfig(
         port,
         ...(host !== undefined && { host }),
         ...(token !== undefined && token !== '' && { token }),
-        ...(Array.isArray(allowedHosts) && { allowedHosts: allowedHosts as string[] }),
+        ...(allowedHosts !== undefined && { allowedHosts }),
         ...(typeof protectProbes === 'boolean' && { protectProbes }),
       };
     }
@@ -272,12 +279,13 @@ export async function loadLauncherConfig(
   let inspector: LauncherConfig['inspector'];
   const inspectorServer = c.server(raw.inspector, 'inspector', INSPECTOR);
   if (inspectorServer) {
-    const { section: inspectorRaw, port, host } = inspectorServer;
+    const { section: inspectorRaw, port, host, allowedHosts } = inspectorServer;
     const title = c.string(inspectorRaw.title, 'inspector.title');
     if (port !== undefined) {
       inspector = {
         port,
         ...(host !== undefined && { host }),
+        ...(allowedHosts !== undefined && { allowedHosts }),
         ...(title !== undefined && { title }),
       };
     }

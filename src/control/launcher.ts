@@ -47,50 +47,54 @@ function moduleUrl(module: string, configFile: string): string {
   return pathToFileURL(createRequire(resolve(configFile)).resolve(module)).href;
 }
 
-async function importModule(
-  entry: ServiceEntry,
-  configFile: string,
-): Promise<Record<string, unknown> | Problem> {
+/** A module's namespace, or why it could not be loaded: tagged, since exports may be any names. */
+type Imported =
+  | { readonly ok: true; readonly namespace: Record<string, unknown> }
+  | { readonly ok: false; readonly problem: Problem };
+
+const failed = (problem: Problem): Imported => ({ ok: false, problem });
+
+async function importModule(entry: ServiceEntry, configFile: string): Promise<Imported> {
   const key = entry.key;
   let url: string;
   try {
     url = moduleUrl(entry.module, configFile);
   } catch {
-    return {
+    return failed({
       code: 'LAUNCHER_MODULE_NOT_FOUND',
       key,
       expected: 'a module path relative to the config file, absolute, or an installed package',
       received: entry.module,
       message: `module "${entry.module}" not found (looked for the package from ${dirname(resolve(configFile))}).`,
-    };
+    });
   }
   try {
-    return (await import(url)) as Record<string, unknown>;
+    return { ok: true, namespace: (await import(url)) as Record<string, unknown> };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (
       code === 'ERR_MODULE_NOT_FOUND' &&
       String((error as Error).message).includes(fileURLToPath(url))
     ) {
-      return {
+      return failed({
         code: 'LAUNCHER_MODULE_NOT_FOUND',
         key,
         expected: 'an existing module',
         received: entry.module,
         message: `module "${entry.module}" not found: no file ${fileURLToPath(url)}.`,
-      };
+      });
     }
     const hint =
       code === 'ERR_UNKNOWN_FILE_EXTENSION'
         ? '; a .ts module needs a TypeScript loader: NODE_OPTIONS="--import tsx" xstate-supervisor start ...'
         : '';
-    return {
+    return failed({
       code: 'LAUNCHER_MODULE_FAILED',
       key,
       expected: 'a module that loads',
       received: entry.module,
       message: `module "${entry.module}" failed to load: ${(error as Error).message.split('\n')[0]}${hint}`,
-    };
+    });
   }
 }
 
@@ -188,12 +192,12 @@ export async function planLaunch(
   const children: LaunchedChild[] = [];
   for (const entry of config.services) {
     const from = `${entry.module}#${entry.export}`;
-    const namespace = await importModule(entry, file);
-    if ('code' in namespace && 'key' in namespace && 'expected' in namespace) {
-      problems.push(namespace as Problem);
+    const imported = await importModule(entry, file);
+    if (!imported.ok) {
+      problems.push(imported.problem);
       continue;
     }
-    const made = childrenOf(entry, namespace, from);
+    const made = childrenOf(entry, imported.namespace, from);
     if ('code' in made) problems.push(made);
     else {
       machines.push(...made.machines);
@@ -246,14 +250,12 @@ export function describePlan(plan: LaunchPlan): string {
   ].filter((part) => part !== undefined);
   lines.push(`root "${config.id}": ${policy.join(', ')}`);
   for (const child of plan.children) lines.push(`  ${child.id}  ${child.kind}  ${child.from}`);
+  const server = (s: { port: number; host?: string; allowedHosts?: string[] }) =>
+    `${s.host ?? '127.0.0.1'}:${s.port}${s.allowedHosts?.length ? `, also as ${s.allowedHosts.join(', ')}` : ''}`;
   if (config.control) {
-    lines.push(
-      `control API: ${config.control.host ?? '127.0.0.1'}:${config.control.port}${config.control.token ? ' (token)' : ''}`,
-    );
+    lines.push(`control API: ${server(config.control)}${config.control.token ? ' (token)' : ''}`);
   }
-  if (config.inspector) {
-    lines.push(`inspector: ${config.inspector.host ?? '127.0.0.1'}:${config.inspector.port}`);
-  }
+  if (config.inspector) lines.push(`inspector: ${server(config.inspector)}`);
   return `${lines.join('\n')}\n`;
 }
 

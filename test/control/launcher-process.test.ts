@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,6 +81,19 @@ function isAlive(pid: number | undefined): boolean {
   } catch {
     return false;
   }
+}
+
+/** The status of a GET of `url` sent with `Host: host` (fetch() cannot set Host). */
+function statusAs(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host }, timeout: 10_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url} in 10 s`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 beforeAll(async () => {
@@ -178,6 +192,22 @@ services:
     expect(all.indexOf('poller-2: onStop ran')).toBeLessThan(all.indexOf('poller-1: onStop ran'));
     expect(all).toContain('shutdown complete');
     expect(isAlive(cli.child.pid)).toBe(false);
+  });
+
+  it("serves the inspector to the config's allowedHosts and refuses other Host names", async () => {
+    const config = join(dir, 'hosts.yaml');
+    await writeFile(
+      config,
+      'inspector: { port: 0, allowedHosts: [app.internal] }\nservices: [./workers.cjs#worker]\n',
+    );
+    const cli = start(config);
+    const out = await cli.output('running; press Ctrl+C to stop');
+    const url = /inspector=(http:\/\/\S+)/.exec(out)?.[1];
+    expect(url).toBeDefined();
+    expect(await statusAs(url!, 'app.internal')).toBe(200);
+    expect(await statusAs(url!, 'evil.example')).toBe(403);
+    cli.child.kill('SIGTERM');
+    expect((await cli.exited).code).toBe(0);
   });
 
   it('exits 1 when the root fails (its restart intensity is exceeded), as run() does', async () => {

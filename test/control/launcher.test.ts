@@ -27,6 +27,16 @@ export default (id) => createService({ id, iterate() {} });
 `,
   );
   await writeFile(join(dir, 'plain.cjs'), 'exports.answer = 42;\n');
+  // Exports that happen to share the names of a load problem's fields.
+  await writeFile(
+    join(dir, 'fields.mjs'),
+    `import { createService } from ${JSON.stringify(INDEX)};
+export const code = 'E_OWN';
+export const key = 'k';
+export const expected = 'whatever';
+export const clock = createService({ id: 'clock', iterate() {} });
+`,
+  );
   await writeFile(join(dir, 'throws.mjs'), "throw new Error('boom at import');\n");
 });
 
@@ -87,6 +97,27 @@ services:
     expect(out).toContain('root "root": one-for-all (default)');
     expect(out).toContain('  job-1  service');
     expect(out).toContain('  job-2  service');
+  });
+
+  it('loads a module that exports code, key and expected like any other', async () => {
+    const { code, out, err } = await check('fields.yaml', 'services: [./fields.mjs#clock]\n');
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('  clock  service  ./fields.mjs#clock');
+  });
+
+  it('takes allowedHosts for the inspector as for the control API, and prints them', async () => {
+    const { code, out, err } = await check(
+      'hosts.yaml',
+      `control: { port: 0, allowedHosts: [control.internal] }
+inspector: { port: 0, allowedHosts: [app.internal, localhost.test] }
+services: [./services.mjs#clock]
+`,
+    );
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('control API: 127.0.0.1:0, also as control.internal');
+    expect(out).toContain('inspector: 127.0.0.1:0, also as app.internal, localhost.test');
   });
 
   it('reads the control token from the environment variable tokenEnv names, never from the file', async () => {
@@ -166,6 +197,32 @@ services:
       'services[0].replicas: ./services.mjs#clock is the machine "clock", whose id is fixed; for replicas or another id, export a function (id, index)',
     );
     expect(err).toContain('returned for id "wrongId" with id "fixed"');
+  });
+
+  it('refuses allowedHosts of the inspector or the control API that are not a list of non-empty host names', async () => {
+    const { code, err } = await check(
+      'bad-hosts.yaml',
+      `control: { port: 0, allowedHosts: [''] }
+inspector: { port: 0, allowedHosts: app.internal }
+services: [./services.mjs#clock]
+`,
+    );
+    expect(code).toBe(2);
+    expect(err).toContain('(2 problems)');
+    expect(err).toContain(
+      'control.allowedHosts: expected a list of non-empty host names, e.g. [app.internal], got `[""]` (array)',
+    );
+    expect(err).toContain(
+      'inspector.allowedHosts: expected a list of non-empty host names, e.g. [app.internal], got `"app.internal"` (string)',
+    );
+    const numbers = await check(
+      'number-hosts.yaml',
+      'inspector: { port: 0, allowedHosts: [1] }\nservices: [./services.mjs#clock]\n',
+    );
+    expect(numbers.code).toBe(2);
+    expect(numbers.err).toContain(
+      'inspector.allowedHosts: expected a list of non-empty host names',
+    );
   });
 
   it('refuses two children with one id', async () => {
