@@ -5,7 +5,7 @@
  */
 import { toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { MemoryQueue, TaskQueue } from './queue.ts';
+import type { MemoryQueue, Queued, TaskQueue } from './queue.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';
 import type { Pool, PoolSource } from './task-pool.ts';
 
@@ -54,11 +54,15 @@ export function abandonerOf(machine: unknown): AbandonQueue | undefined {
  * The queue of one worker definition, shared by all its actors. In a task pool it is the
  * pool's source of tasks: the pool sees its next priority and takes from it. @internal
  */
-export class QueueDefinition<T> implements PoolSource<T> {
+export class QueueDefinition<T> implements PoolSource<Queued<T>> {
   readonly id: string;
   readonly queue: TaskQueue<T>;
-  /** Tasks taken whose handler was aborted; taken again before the queue. */
-  readonly orphans: T[] = [];
+  /**
+   * Tasks taken whose handler was aborted, each with its own priority, greatest first (in the
+   * order they came back among equals). Taken again before the queue; in a task pool, before
+   * the queued tasks of their priority or less.
+   */
+  readonly orphans: Queued<T>[] = [];
   /** Actors between a successful `onStart` and their `onStop`. */
   active = 0;
   /** The generations whose handlers may still run (abandoned at run()'s deadline). */
@@ -85,53 +89,63 @@ export class QueueDefinition<T> implements PoolSource<T> {
     this.queue = queue;
     this.pool = pool?.pool;
     this.memory = pool?.queue;
-    pool?.queue.stampWith(pool.pool.arrival);
+    // Every task queued, put on the worker or straight into a queue given as `queue`, wakes
+    // the pool: it may be the most urgent one waiting.
+    pool?.queue.stampWith(pool.pool.arrival, () => pool.pool.pump());
     this.onDiscard = onDiscard;
     this.giveBack = giveBack;
   }
 
   /** Keeps a task taken but not started: back to the server (durable), else first in line. */
-  keep(task: T, logger: Logger): void {
-    if (this.giveBack) this.giveBack(task, logger);
-    else this.orphans.push(task);
-    this.pool?.pump();
+  keep(item: Queued<T>, logger: Logger): void {
+    if (this.giveBack) this.giveBack(item.task, logger);
+    else this.handBack(item);
   }
 
-  /** Puts at once if there is room and nobody waits before us. */
+  /** Puts at once if there is room and nobody waits before us (a pool hears of it). */
   tryPut(task: T, priority: number): boolean {
-    if (this.waiters.length > 0 || !this.queue.put(task, priority)) return false;
-    // A new task may be the most urgent one waiting for the pool.
-    this.pool?.pump();
-    return true;
+    return this.waiters.length === 0 && this.queue.put(task, priority);
+  }
+
+  /** Whether the pool's next task is the first handed back (ahead of the queue's head). */
+  private orphanFirst(): boolean {
+    const orphan = this.orphans[0];
+    if (orphan === undefined) return false;
+    const head = this.memory!.headPriority();
+    return head === undefined || orphan.priority >= head;
   }
 
   /**
-   * The pool's view: the priority of the next task. A task handed back (orphan) goes first,
-   * at the priority of the queue's head (its own is not kept), or 0.
+   * The pool's view: the priority of the next task, the one `takeNext()` gives: the greater of
+   * the first handed back (it wins a tie) and the queue's head.
    */
   nextPriority(): number | undefined {
-    const head = this.memory!.headPriority();
-    return this.orphans.length > 0 ? (head ?? 0) : head;
+    return this.orphanFirst() ? this.orphans[0]!.priority : this.memory!.headPriority();
   }
 
-  /** A task handed back was taken before: it goes before any still queued. */
+  /** A task handed back was taken before: it goes before any still queued of its priority. */
   nextArrival(): number {
-    return this.orphans.length > 0 ? Number.NEGATIVE_INFINITY : this.memory!.headStamp();
+    return this.orphanFirst() ? Number.NEGATIVE_INFINITY : this.memory!.headStamp();
   }
 
   /** The pool gave a slot: the next task, synchronously (nextPriority() was defined). */
-  takeNext(): T {
-    const task = this.orphans.length > 0 ? this.orphans.shift()! : this.memory!.takeNow();
+  takeNext(): Queued<T> {
+    const item = this.orphanFirst() ? this.orphans.shift()! : this.memory!.takeNow();
     this.flushWaiters();
-    return task;
+    return item;
   }
 
   countByPriority(into: Map<number, number>): void {
     this.memory!.countByPriority(into);
-    if (this.orphans.length > 0) {
-      const p = this.memory!.headPriority() ?? 0;
-      into.set(p, (into.get(p) ?? 0) + this.orphans.length);
-    }
+    for (const { priority: p } of this.orphans) into.set(p, (into.get(p) ?? 0) + 1);
+  }
+
+  /** Back in line: after the tasks handed back of its priority or more, before the others. */
+  private handBack(item: Queued<T>): void {
+    let i = this.orphans.length;
+    while (i > 0 && this.orphans[i - 1]!.priority < item.priority) i--;
+    this.orphans.splice(i, 0, item);
+    this.pool?.pump();
   }
 
   /** Waits for room (backpressure); rejects with `signal.reason` if it aborts first. */
@@ -156,24 +170,25 @@ export class QueueDefinition<T> implements PoolSource<T> {
 
   /** Moves waiting putters into the queue while it has room, in the order they came. */
   flushWaiters(): void {
-    let moved = false;
     while (this.waiters.length > 0) {
       const w = this.waiters[0]!;
       if (!this.queue.put(w.task, w.priority)) break;
-      moved = true;
       this.waiters.shift();
       w.cleanup();
       w.resolve();
     }
-    if (moved) this.pool?.pump();
   }
 
-  /** The next task: an orphan first, else the queue's (which may wait). */
-  async take(signal: AbortSignal): Promise<T> {
+  /**
+   * Without a pool: the next task, an orphan first, else the queue's (which may wait). A task
+   * of the queue comes with priority 0: a queue's `take` does not say it, and only a pool
+   * (which takes with `takeNext()`) reads it.
+   */
+  async take(signal: AbortSignal): Promise<Queued<T>> {
     if (this.orphans.length > 0) return this.orphans.shift()!;
     const task = await this.queue.take(signal);
     this.flushWaiters();
-    return task;
+    return { task, priority: 0 };
   }
 
   /** Whether a task can be had without waiting. */
@@ -183,21 +198,32 @@ export class QueueDefinition<T> implements PoolSource<T> {
 
   /** Every task not processed yet, in the order they would be taken. */
   pending(): T[] {
-    return [...this.orphans, ...this.queue.toArray()];
+    if (this.memory === undefined) {
+      return [...this.orphans.map((o) => o.task), ...this.queue.toArray()];
+    }
+    // In a pool: the tasks handed back merged with the queue's, by priority (they win ties).
+    const queued = this.memory.entries();
+    const all: T[] = [];
+    let q = 0;
+    for (const o of this.orphans) {
+      while (q < queued.length && queued[q]!.priority > o.priority) all.push(queued[q++]!.task);
+      all.push(o.task);
+    }
+    for (; q < queued.length; q++) all.push(queued[q]!.task);
+    return all;
   }
 
   /** A handler was aborted: its task was not processed. */
-  orphan(task: T, logger: Logger): void {
+  orphan(item: Queued<T>, logger: Logger): void {
     if (this.giveBack) {
-      this.giveBack(task, logger);
+      this.giveBack(item.task, logger);
       return;
     }
     if (this.active === 0 && this.onDiscard) {
-      void this.discard([task], logger);
+      void this.discard([item.task], logger);
       return;
     }
-    this.orphans.push(task);
-    this.pool?.pump();
+    this.handBack(item);
     if (this.active === 0) {
       logger.warn({ unprocessed: 1 }, 'handler aborted; its task stays queued (worker.pending())');
     }
@@ -209,7 +235,7 @@ export class QueueDefinition<T> implements PoolSource<T> {
    */
   async leftovers(logger: Logger, failed: boolean): Promise<void> {
     if (!failed && this.onDiscard) {
-      const tasks = [...this.orphans.splice(0), ...this.queue.drain()];
+      const tasks = [...this.orphans.splice(0).map((o) => o.task), ...this.queue.drain()];
       this.flushWaiters();
       if (tasks.length > 0) await this.discard(tasks, logger);
       return;
@@ -244,7 +270,11 @@ export class QueueDefinition<T> implements PoolSource<T> {
       return count;
     }
     const waiting = this.waiters.splice(0);
-    const tasks = [...this.orphans.splice(0), ...this.queue.drain(), ...waiting.map((w) => w.task)];
+    const tasks = [
+      ...this.orphans.splice(0).map((o) => o.task),
+      ...this.queue.drain(),
+      ...waiting.map((w) => w.task),
+    ];
     for (const w of waiting) {
       w.cleanup();
       w.resolve();

@@ -5,6 +5,7 @@
 import { yieldToEventLoop } from '../internal/waiter.ts';
 import type { ServiceContext } from '../machines/service-options.ts';
 import { telemetryHooks } from '../telemetry/hooks.ts';
+import type { Queued } from './queue.ts';
 import type {
   AbandonableGeneration,
   QueueDefinition,
@@ -24,6 +25,8 @@ function aborted(signal: AbortSignal): Promise<void> {
 /** A task whose handler runs; `givenUp` once the worker stopped waiting for it. */
 interface Handling<T> {
   readonly task: T;
+  /** Its priority, kept if it is handed back (a task pool admits it by it). */
+  readonly priority: number;
   givenUp: boolean;
   /** It holds a slot of the worker's task pool. */
   readonly pooled: boolean;
@@ -53,7 +56,7 @@ export class Generation<T> implements AbandonableGeneration {
   private onSlot: (() => void) | undefined;
   private onIdle: (() => void) | undefined;
   /** Tasks taken as the stop began, not started yet. */
-  private readonly carry: T[] = [];
+  private readonly carry: Queued<T>[] = [];
   /** This generation's own handler failure went over `maxFailures`. */
   private failed = false;
   /** `onStop` has run: take nothing more. */
@@ -99,15 +102,15 @@ export class Generation<T> implements AbandonableGeneration {
     if (this.inFlight >= this.settings.concurrency) await this.slot(signal);
     const pool = this.def.pool;
     if (pool !== undefined) return this.dispatchPooled(pool, signal);
-    const task = await this.def.take(signal);
+    const item = await this.def.take(signal);
     if (this.closed) {
       // Abandoned at run()'s deadline while still running: keep the task, take no more.
-      this.def.keep(task, this.ctx.logger);
+      this.def.keep(item, this.ctx.logger);
       await aborted(signal);
     } else if (signal.aborted) {
       // Taken just as the stop began: the keeper decides (drain, or keep it queued).
-      this.carry.push(task);
-    } else this.launch(task);
+      this.carry.push(item);
+    } else this.launch(item);
   }
 
   /**
@@ -116,12 +119,14 @@ export class Generation<T> implements AbandonableGeneration {
    * first in line, with its slot.
    */
   private async dispatchPooled(pool: Pool, signal: AbortSignal): Promise<void> {
-    const task = (await pool.acquire(this.def, signal)) as T;
+    const item = (await pool.acquire(this.def, signal)) as Queued<T>;
     if (this.closed || signal.aborted) {
+      // Back in line before the slot frees (release pumps): a waiting actor of this worker
+      // takes it, not the task behind it.
+      this.def.keep(item, this.ctx.logger);
       pool.release();
-      this.def.keep(task, this.ctx.logger);
       if (this.closed) await aborted(signal);
-    } else this.launch(task, true);
+    } else this.launch(item, true);
   }
 
   /**
@@ -161,10 +166,10 @@ export class Generation<T> implements AbandonableGeneration {
       h.givenUp = true;
       // Handed back before its slot frees, so another actor of this worker waiting in a task
       // pool takes it first.
-      this.def.orphan(h.task, this.ctx.logger);
+      this.def.orphan({ task: h.task, priority: h.priority }, this.ctx.logger);
       this.release(h);
     }
-    for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
+    for (const item of this.carry.splice(0)) this.def.orphan(item, this.ctx.logger);
   }
 
   private async keep(signal: AbortSignal): Promise<void> {
@@ -178,7 +183,7 @@ export class Generation<T> implements AbandonableGeneration {
     const stop = !this.failed && !this.kill.signal.aborted;
     if (stop && this.settings.stopPolicy === 'drain') await this.drain();
     await this.idle();
-    for (const task of this.carry.splice(0)) this.def.orphan(task, this.ctx.logger);
+    for (const item of this.carry.splice(0)) this.def.orphan(item, this.ctx.logger);
     if (this.closed || this.kill.signal.aborted) this.def.generations.delete(this);
   }
 
@@ -198,38 +203,39 @@ export class Generation<T> implements AbandonableGeneration {
       const pool = this.def.pool;
       if (pool !== undefined) {
         if (!this.def.hasReady()) return;
-        let got: T | typeof NOTHING;
+        let got: Queued<T> | typeof NOTHING;
         try {
-          got = (await pool.acquire(this.def, signal, true)) as T | typeof NOTHING;
+          got = (await pool.acquire(this.def, signal, true)) as Queued<T> | typeof NOTHING;
         } catch {
           return;
         }
         if (got === NOTHING) return;
         if (signal.aborted || this.closed) {
-          pool.release();
+          // Back in line before the slot frees, as in dispatchPooled.
           this.def.keep(got, this.ctx.logger);
+          pool.release();
           return;
         }
         this.launch(got, true);
         continue;
       }
-      let task: T;
-      if (this.carry.length > 0) task = this.carry.shift()!;
+      let item: Queued<T>;
+      if (this.carry.length > 0) item = this.carry.shift()!;
       else if (!this.def.hasReady()) return;
       else {
         try {
-          task = await this.def.take(signal);
+          item = await this.def.take(signal);
         } catch {
           return;
         }
       }
-      if (signal.aborted || this.closed) this.carry.push(task);
-      else this.launch(task);
+      if (signal.aborted || this.closed) this.carry.push(item);
+      else this.launch(item);
     }
   }
 
-  private launch(task: T, pooled = false): void {
-    const h: Handling<T> = { task, givenUp: false, pooled };
+  private launch(item: Queued<T>, pooled = false): void {
+    const h: Handling<T> = { task: item.task, priority: item.priority, givenUp: false, pooled };
     this.running.add(h);
     this.local.inFlight++;
     void this.run(h);
@@ -251,7 +257,8 @@ export class Generation<T> implements AbandonableGeneration {
       }
     } catch (e) {
       if (h.givenUp) return;
-      if (this.kill.signal.aborted) this.def.orphan(h.task, this.ctx.logger);
+      if (this.kill.signal.aborted)
+        this.def.orphan({ task: h.task, priority: h.priority }, this.ctx.logger);
       else {
         this.local.processed++;
         this.fail(e);

@@ -101,6 +101,12 @@ class Bucket<T> {
   }
 }
 
+/** A task taken from a {@link MemoryQueue}, with the priority it was queued at. @internal */
+export interface Queued<T> {
+  readonly task: T;
+  readonly priority: number;
+}
+
 interface Taker<T> {
   resolve(task: T): void;
   reject(reason: unknown): void;
@@ -121,6 +127,8 @@ export class MemoryQueue<T> implements TaskQueue<T> {
   private readonly takers: Taker<T>[] = [];
   /** Numbers the tasks as they arrive, when a task pool orders several queues' tasks. */
   private stamp: (() => number) | undefined;
+  /** Told of every task queued, when a task pool waits on this queue (see `stampWith`). */
+  private onPut: (() => void) | undefined;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -150,6 +158,8 @@ export class MemoryQueue<T> implements TaskQueue<T> {
     }
     bucket.push(task, this.stamp === undefined ? 0 : this.stamp());
     this.count++;
+    // A task put straight into the queue, not through its worker, must wake the pool too.
+    this.onPut?.();
     return true;
   }
 
@@ -189,10 +199,12 @@ export class MemoryQueue<T> implements TaskQueue<T> {
   /**
    * From now on, numbers each task put with `stamp()` (a task pool's arrival counter shared
    * by its queues), so `headStamp()` says which of two queues' heads came first; tasks already
-   * queued are numbered now, in their order. @internal
+   * queued are numbered now, in their order. `onPut` is called after each task queued (the
+   * pool looks for a slot for it), whoever put it. @internal
    */
-  stampWith(stamp: () => number): void {
+  stampWith(stamp: () => number, onPut?: () => void): void {
     this.stamp = stamp;
+    this.onPut = onPut;
     for (const p of this.priorities) {
       // Tasks put before: stamped now, in their order.
       const bucket = this.buckets.get(p)!;
@@ -213,9 +225,19 @@ export class MemoryQueue<T> implements TaskQueue<T> {
     return top === undefined ? 0 : this.buckets.get(top)!.firstStamp();
   }
 
-  /** Removes and returns the next task; only when `size > 0`. @internal */
-  takeNow(): T {
-    return this.shift();
+  /** Removes and returns the next task with its priority; only when `size > 0`. @internal */
+  takeNow(): Queued<T> {
+    const priority = this.priorities[0]!;
+    return { task: this.shift(), priority };
+  }
+
+  /** The queued tasks with their priorities, in the order `take` would give them. @internal */
+  entries(): Queued<T>[] {
+    const all: Queued<T>[] = [];
+    for (const priority of this.priorities) {
+      for (const task of this.buckets.get(priority)!.values()) all.push({ task, priority });
+    }
+    return all;
   }
 
   /** How many tasks wait at each priority, greatest first. @internal */
