@@ -56,7 +56,8 @@ export interface ContextGetOptions {
 /**
  * Thrown by the shared context. `code`: `CONTEXT_KEY_NEVER_SET` (the tree runs and no service
  * set the key during the start), `CONTEXT_KEY_NOT_SET_AT_START` (a service's `onStart` asks for
- * a key not set yet: the services that could set it start after it), `CONTEXT_KEY_INVALID` (a key that is not a non-empty string
+ * a key not set yet: the services that could set it start after it, or its setter's stop
+ * cleared it), `CONTEXT_KEY_INVALID` (a key that is not a non-empty string
  * or a {@link ContextKey}), `CONTEXT_VALUE_UNDEFINED` (`set(key, undefined)`),
  * `CONTEXT_SETTER_STOPPING` (`set` from a generation that is stopping),
  * `NOT_A_SUPERVISED_ACTOR` (`sharedContextOf` given something else).

@@ -36,6 +36,8 @@ interface Slot {
   value: unknown;
   /** The generation signal of the service that set it; undefined when set from outside. */
   owner: AbortSignal | undefined;
+  /** The id of the service that last set it, kept when its stop clears the value. */
+  setter: string | undefined;
   waiters: Set<Waiter>;
 }
 
@@ -72,7 +74,14 @@ class TreeContext {
   private slot(name: string): Slot {
     let slot = this.slots.get(name);
     if (!slot) {
-      slot = { known: false, has: false, value: undefined, owner: undefined, waiters: new Set() };
+      slot = {
+        known: false,
+        has: false,
+        value: undefined,
+        owner: undefined,
+        setter: undefined,
+        waiters: new Set(),
+      };
       this.slots.set(name, slot);
     }
     return slot;
@@ -87,7 +96,16 @@ class TreeContext {
     );
   }
 
-  private notSetAtStart(name: string, service: string): SharedContextError {
+  private notSetAtStart(name: string, service: string, slot: Slot | undefined): SharedContextError {
+    if (slot?.known) {
+      // Set before, then cleared: its setter's generation ended (a stop, a restart, a backoff).
+      const setter = slot.setter === undefined ? 'the service that set it' : `"${slot.setter}"`;
+      return new SharedContextError(
+        'CONTEXT_KEY_NOT_SET_AT_START',
+        `Service "${service}" awaits the shared context key "${name}" in its onStart; service ${setter} set it, but its stop cleared it and it has not set it again (it is restarting, waiting out a backoff, or stopped). A start does not wait for it: await it in iterate, which waits until it is set again.`,
+        name,
+      );
+    }
     return new SharedContextError(
       'CONTEXT_KEY_NOT_SET_AT_START',
       `Service "${service}" awaits the shared context key "${name}" in its onStart, but no service started before it has set it. Children start one after another, so a service started after "${service}" cannot set it until this start ends: await it in iterate, or declare the service that sets it earlier in children.`,
@@ -115,7 +133,7 @@ class TreeContext {
     const slot = this.slots.get(name);
     if (slot?.has) return Promise.resolve(slot.value);
     if (this.running && !slot?.known) return Promise.reject(this.neverSet(name));
-    if (starting !== undefined) return Promise.reject(this.notSetAtStart(name, starting));
+    if (starting !== undefined) return Promise.reject(this.notSetAtStart(name, starting, slot));
     if (signal?.aborted) return Promise.reject(signal.reason);
     const waiting = slot ?? this.slot(name);
     return new Promise((resolve, reject) => {
@@ -138,7 +156,8 @@ class TreeContext {
     });
   }
 
-  set(key: unknown, value: unknown, owner: AbortSignal | undefined): void {
+  /** `setter`: the id of the service setting it, if a service does. */
+  set(key: unknown, value: unknown, owner: AbortSignal | undefined, setter?: string): void {
     const name = nameOf(key);
     if (value === undefined) {
       throw new SharedContextError(
@@ -159,6 +178,7 @@ class TreeContext {
     slot.has = true;
     slot.value = value;
     slot.owner = owner;
+    slot.setter = setter;
     if (owner) this.own(owner, name);
     const waiters = [...slot.waiters];
     slot.waiters.clear();
@@ -225,11 +245,12 @@ function view(
   signal: () => AbortSignal | undefined,
   owner: () => AbortSignal | undefined,
   starting: () => string | undefined = () => undefined,
+  setter?: string,
 ): SharedContext {
   return {
     get: (key: Key, options?: ContextGetOptions) =>
       tree.get(key, options?.signal ?? signal(), starting()) as Promise<never>,
-    set: (key: Key, value: unknown) => tree.set(key, value, owner()),
+    set: (key: Key, value: unknown) => tree.set(key, value, owner(), setter),
     has: (key: Key) => tree.has(key),
     keys: () => tree.keys(),
   };
@@ -263,7 +284,7 @@ export function serviceContextView(
     );
   }
   const starting = () => (inStart() ? id : undefined);
-  return view(treeContextOf(actor), signal, generationSignal, starting);
+  return view(treeContextOf(actor), signal, generationSignal, starting, id);
 }
 
 /**

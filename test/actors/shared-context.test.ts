@@ -146,6 +146,33 @@ describe('shared context', () => {
     expect(error.message).toContain('declare the service that sets it earlier in children');
   });
 
+  it("says, when a start's get finds a key its setter's stop cleared, that the setter set it and its stop cleared it", async () => {
+    const api = createService({
+      id: 'api',
+      restart: 'temporary',
+      pause: 1_000_000,
+      async onStart(ctx) {
+        await ctx.context.get(DB);
+      },
+      iterate() {},
+    });
+    const actor = start([dbService(), api]);
+    await waitFor(actor, () => isRunning(actor));
+    // db stops (as while it waits out a backoff); api then restarts on its own.
+    actor.send({ type: 'child.stop', id: 'db' });
+    await untilReport(actor, 'child.stopped');
+    const failed = new Promise<Error>((resolve) => {
+      actor.on('child.failed', (r: SupervisorReport) => resolve(r.reason as Error));
+    });
+    actor.send({ type: 'child.restart', id: 'api' });
+    const error = await failed;
+    expect(error).toMatchObject({ code: 'CONTEXT_KEY_NOT_SET_AT_START', key: 'db' });
+    expect(error.message).toContain(
+      'Service "api" awaits the shared context key "db" in its onStart; service "db" set it, but its stop cleared it and it has not set it again',
+    );
+    expect(error.message).not.toContain('no service started before it has set it');
+  });
+
   it('hands a key set by an earlier sibling to a get in onStart', async () => {
     const got = deferred<string>();
     const api = createService({
