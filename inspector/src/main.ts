@@ -34,6 +34,8 @@
  * - `[data-testid="timeline"]` of `li.report[data-type][data-seq][data-key]`, newest first;
  *   `[data-testid="timeline-type"]` (a select), `[data-testid="timeline-only-selected"]` and
  *   `[data-testid="timeline-count"]`.
+ * - `[data-testid="splitter"]`: the separator between tree and details (drag it, or arrows when
+ *   focused); `aria-valuenow` is the tree's share of the width in %.
  * - `[data-testid="count-<state>"]`: how many of our nodes are in each state.
  * - The system panel, `[data-testid="system"]`: the latest figures in `[data-testid="sys-lag"]`,
  *   `sys-memory`, `sys-cpu`, `sys-handles`, `sys-restarts`; charts (SVG) `chart-lag`,
@@ -45,6 +47,7 @@ import { ClusterView } from './cluster-view.ts';
 import { connect } from './connection.ts';
 import { DetailsView } from './details-view.ts';
 import { HeaderView } from './header-view.ts';
+import { initSplitter } from './splitter.ts';
 import { InspectorStore } from './store.ts';
 import { SystemView } from './system-view.ts';
 import { TableView } from './table-view.ts';
@@ -80,6 +83,7 @@ function showView(view: 'tree' | 'table'): void {
   table.setShown(view === 'table');
 }
 byId('view-tree').addEventListener('click', () => showView('tree'));
+initSplitter(byId('splitter'), document.querySelector('.app') as HTMLElement);
 byId('view-table').addEventListener('click', () => showView('table'));
 
 /** The selection, by key and by identity (ids from the top), which outlives the key. */
