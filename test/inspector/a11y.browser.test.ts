@@ -53,16 +53,18 @@ describe('inspector page: keyboard and system settings', () => {
     );
     expect(await page.getAttribute(row('beta'), 'aria-selected')).toBe('true');
     // A visible focus ring on the focused tree's selected row.
-    expect(await page.$eval(`${row('beta')}`, (el) => getComputedStyle(el).outlineStyle)).toBe(
-      'solid',
-    );
+    expect(
+      await page.evaluate(
+        `getComputedStyle(document.querySelector('${row('beta')}')).outlineStyle`,
+      ),
+    ).toBe('solid');
 
     // The timeline: one Tab stop; arrows and Enter select a report's node.
     await page.click(row('alpha'));
     await page.waitForSelector('[data-testid="timeline"] li.report[data-type="child.restarted"]');
     await page.focus('[data-testid="timeline"]');
     await page.keyboard.press('Home');
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-type'));
+    const focused = await page.evaluate(`document.activeElement?.getAttribute('data-type')`);
     expect(focused).toMatch(/^child\./);
     await page.keyboard.press('Enter');
     await page.waitForSelector('[data-testid="details"] .details-id:text-is("beta")');
@@ -89,7 +91,7 @@ describe('inspector page: keyboard and system settings', () => {
     await reach(actor, 'running');
     const page = await openPage((await inspect(actor)).url);
     await page.waitForSelector(row('svc'));
-    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await background()).toBe('rgb(244, 245, 247)');
     await page.emulateMedia({ colorScheme: 'dark' });
