@@ -31,3 +31,4 @@ export {
   type StatelyTarget,
   toStatelyEvent,
 } from './stately.ts';
+export type { SystemSample } from './system-stats.ts';
