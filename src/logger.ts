@@ -330,16 +330,35 @@ class ConsoleLogger implements Logger {
 const failuresLogged = new WeakSet<object>();
 
 /**
- * Records that `error` has been logged with its stack (as `err`), so later lines about it
- * (its supervisor's `child.failed`, the root failing) carry its message only. @internal
+ * Failures whose one line has been written by the child that had them, and whose supervisor
+ * report has not been made yet. Taken by that report, so the level is decided per failure: an
+ * error object thrown again (a cached one) is a new failure, and gets its own line.
+ */
+const linesPending = new WeakSet<object>();
+
+/**
+ * Records that this failure of `error` has had its line, with its stack (as `err`), so the
+ * next supervisor report about it is at debug, and later lines carry its message only.
+ * @internal
  */
 export function markLogged(error: unknown): void {
-  if (typeof error === 'object' && error !== null) failuresLogged.add(error);
+  if (typeof error === 'object' && error !== null) {
+    failuresLogged.add(error);
+    linesPending.add(error);
+  }
 }
 
-/** Whether {@link markLogged} was called for `error`. @internal */
+/** Whether `error`'s stack has been logged already (by {@link markLogged} or a line). @internal */
 export function wasLogged(error: unknown): boolean {
   return typeof error === 'object' && error !== null && failuresLogged.has(error);
+}
+
+/**
+ * Whether the failure a report is about had its line from the child (since its last report),
+ * clearing that: each failure is decided on its own, even with the same error object. @internal
+ */
+export function takeLogged(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && linesPending.delete(error);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { type Actor, createActor, setup } from 'xstate';
+import { type Actor, createActor, fromPromise, setup } from 'xstate';
 import {
   createConsoleLogger,
   createService,
@@ -200,6 +200,40 @@ describe.each(Object.entries(LOGGERS))('with %s', (_name, make) => {
     expect(loud(out)).toEqual([expect.stringMatching(/^child\.failed/)]);
     expect(out.find((w) => w.msg.startsWith('child.failed'))?.level).toBe(50);
     expect(stacksOf(out, 'dropTheConnection')).toBe(1);
+  }, 20_000);
+
+  it('your own actor failing again with the same error object gets a line each time, with the stack once', async () => {
+    const out: Written[] = [];
+    function refuseTheConnection(): Error {
+      return new Error('upstream not ready');
+    }
+    const notReady = refuseTheConnection(); // one instance, as a cached connect error is
+    let attempts = 0;
+    const fetcher = fromPromise(async ({ signal }) => {
+      attempts++;
+      if (attempts <= 3) throw notReady;
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    });
+    const root = createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      children: [supervise(fetcher, { id: 'fetcher' })],
+    });
+    const handle = run(root, { exit: false, logger: make(out) });
+    await handle.ready;
+    await new Promise<void>((resolve) => {
+      let restarts = 0;
+      const sub = handle.actor.on('child.restarted', () => {
+        if (++restarts < 3) return;
+        sub.unsubscribe();
+        resolve();
+      });
+    });
+    await handle.stop();
+    expect((await handle.done).exitCode).toBe(0);
+    const failed = out.filter((w) => w.msg.startsWith('child.failed'));
+    expect(failed.map((w) => w.level)).toEqual([50, 50, 50]);
+    expect(stacksOf(out, 'refuseTheConnection')).toBe(1);
   }, 20_000);
 
   it('a service killed at its stop gives one line, with its grace period and no stack', async () => {

@@ -15,7 +15,7 @@ import {
   machineTags,
   stopActorTree,
 } from '../internal/xstate.ts';
-import { errorFields, type Logger } from '../logger.ts';
+import { errorFields, type Logger, markLogged } from '../logger.ts';
 import type { LifecycleState, TreeNode } from '../tree-node.ts';
 import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
@@ -235,6 +235,7 @@ export class ActorChild extends SupervisedChild {
           { child: this.id, ...errorFields(reason.error) },
           'the actor failed while stopping',
         );
+        markLogged(reason.error);
       }
       stop();
       return;

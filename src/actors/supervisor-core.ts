@@ -13,7 +13,7 @@ import {
   type Clock,
   emitFrom,
 } from '../internal/xstate.ts';
-import { errorFields, type Logger, markLogged, wasLogged } from '../logger.ts';
+import { errorFields, type Logger, markLogged, takeLogged, wasLogged } from '../logger.ts';
 import { backoffDelay } from '../machines/backoff.ts';
 import { RestartWindow } from '../machines/restart-intensity.ts';
 import { restartGroup } from '../machines/restart-strategy.ts';
@@ -617,8 +617,9 @@ export class SupervisorCore implements TreeSource, ChildOwner {
     if (type === 'child.failed') {
       // One line per failure (decision 0095): a child that logged its failure with its stack
       // (a service) has its report at debug; a child that logs nothing of its own (your own
-      // machine) has it here, with the stack.
-      if (reason instanceof Error && !wasLogged(reason)) {
+      // machine) has it here, with the stack once. Decided per failure: the same error object
+      // thrown again (a cached one) is a new failure, with its own line.
+      if (reason instanceof Error && !takeLogged(reason)) {
         this.logger.error({ child: id, generation, restarts, ...errorFields(reason) }, type);
       } else {
         const why = reason instanceof Error ? reason.message : reason;
