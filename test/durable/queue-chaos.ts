@@ -14,6 +14,11 @@ export interface ChaosOptions {
   readonly concurrency: number;
   /** Milliseconds between two kills. */
   readonly killEvery: number;
+  /**
+   * Kill by progress instead: one kill each time this many more jobs are done (the tests, so
+   * that a fast or a starved machine sees the same kills). `killEvery` is then not used.
+   */
+  readonly killEveryJobs?: number;
   /** No kill after this many (then the run ends by itself). */
   readonly maxKills: number;
   /** A hang guard for the whole run. */
@@ -85,6 +90,16 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
   const t0 = performance.now();
   for (let i = 0; i < o.replicas; i++) start(i);
   let kills = 0;
+  const killOne = async () => {
+    const running = [...ready];
+    const slot = running[Math.floor(Math.random() * running.length)]!;
+    const victim = live[slot]!;
+    killed.add(victim);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    kills++;
+    start(slot);
+  };
   const deadline = Date.now() + o.timeout;
   let nextKill = Date.now() + o.killEvery;
   while (counts.size < o.jobs) {
@@ -92,17 +107,16 @@ export async function chaosRun(backend: TestBackend, o: ChaosOptions): Promise<C
     // A kill every `killEvery` ms goes to a random running replica, and only while another
     // one runs too: a replica still starting holds no job (killing starts tests nothing), and
     // on a loaded machine a start can take longer than `killEvery` (decision 0111).
-    if (ready.size < Math.min(2, o.replicas)) {
+    if (o.killEveryJobs !== undefined) {
+      // By progress: the next kill once enough more jobs are done, to any replica that runs
+      // (its jobs come back after their lease; the others, or its restart, take them).
+      if (kills < o.maxKills && counts.size >= (kills + 1) * o.killEveryJobs && ready.size > 0) {
+        await killOne();
+      }
+    } else if (ready.size < Math.min(2, o.replicas)) {
       nextKill = Math.max(nextKill, Date.now() + Math.min(o.killEvery, 1_000));
     } else if (kills < o.maxKills && Date.now() >= nextKill) {
-      const running = [...ready];
-      const slot = running[Math.floor(Math.random() * running.length)]!;
-      const victim = live[slot]!;
-      killed.add(victim);
-      victim.child.kill('SIGKILL');
-      await victim.exited;
-      kills++;
-      start(slot);
+      await killOne();
       nextKill = Date.now() + o.killEvery;
     }
     await new Promise((r) => setTimeout(r, 20));
