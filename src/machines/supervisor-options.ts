@@ -397,8 +397,7 @@ export function resolveSupervisorOptions(options: SupervisorOptions): ResolvedSu
     id,
     children: taken,
     strategy:
-      checkOneOf(options.strategy, STRATEGIES, 'strategy', fail) ??
-      SUPERVISOR_DEFAULTS.strategy,
+      checkOneOf(options.strategy, STRATEGIES, 'strategy', fail) ?? SUPERVISOR_DEFAULTS.strategy,
     maxRestarts:
       checkInteger(options.maxRestarts, 'maxRestarts', fail) ?? SUPERVISOR_DEFAULTS.maxRestarts,
     restartWindow: checkRestartWindow(options.restartWindow, fail),
