@@ -53,6 +53,12 @@ const ms = (ns: number): number => Math.round(ns / 10_000) / 100;
  */
 export class ProcessProbe {
   private histogram: IntervalHistogram | undefined;
+  /**
+   * Never reset: Node's monitor skips its first interval after a reset, so a stall that begins
+   * right after a read would be lost from `histogram`; a new all-time max here is that stall.
+   */
+  private total: IntervalHistogram | undefined;
+  private totalMax = 0;
   private cpuAt = 0;
   private cpuUsage: NodeJS.CpuUsage | undefined;
 
@@ -61,6 +67,9 @@ export class ProcessProbe {
     if (this.histogram) return;
     this.histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION });
     this.histogram.enable();
+    this.total = monitorEventLoopDelay({ resolution: LAG_RESOLUTION });
+    this.total.enable();
+    this.totalMax = 0;
     this.cpuUsage = process.cpuUsage();
     this.cpuAt = performance.now();
   }
@@ -69,16 +78,21 @@ export class ProcessProbe {
   stop(): void {
     this.histogram?.disable();
     this.histogram = undefined;
+    this.total?.disable();
+    this.total = undefined;
   }
 
   /** The figures since the previous read (the lag since start for the first). */
   read(): Omit<SystemSample, 'at' | 'restartsPerMinute'> {
     const h = this.histogram;
     const lag = h && h.count > 0;
+    const totalMax = this.total && this.total.count > 0 ? this.total.max : 0;
+    const stall = totalMax > this.totalMax ? totalMax : 0;
+    this.totalMax = Math.max(this.totalMax, totalMax);
     const out = {
       lagP50: lag ? ms(h.percentile(50)) : 0,
       lagP99: lag ? ms(h.percentile(99)) : 0,
-      lagMax: lag ? ms(h.max) : 0,
+      lagMax: lag || stall ? ms(Math.max(lag ? h.max : 0, stall)) : 0,
       ...memory(),
       cpu: 0,
       handles: process.getActiveResourcesInfo().length,
