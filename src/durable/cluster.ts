@@ -130,7 +130,7 @@ export interface ClusterMember {
   readonly replicaId: string;
   /** Reads every replica's record (one round trip). */
   view(): Promise<ClusterView>;
-  /** Stops the heartbeat and removes the record. */
+  /** Stops the heartbeat, waits for a write in flight, and removes the record. */
   leave(): Promise<void>;
 }
 
@@ -224,14 +224,15 @@ export async function joinCluster(
     );
   };
   await write();
-  let writing = false;
+  // The heartbeat in flight, if any: `leave()` waits for it, or its write would land after the
+  // removal and list the replica again until its ttl ran out.
+  let writing: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (writing) return;
-    writing = true;
-    write()
+    writing = write()
       .catch(() => undefined)
       .finally(() => {
-        writing = false;
+        writing = undefined;
       });
   }, heartbeat);
   timer.unref();
@@ -257,6 +258,7 @@ export async function joinCluster(
     async leave() {
       clearInterval(timer);
       members.delete(actor);
+      await writing;
       await registry.remove(base.id).catch(() => undefined);
     },
   };

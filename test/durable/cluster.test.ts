@@ -117,6 +117,45 @@ describe('GET /cluster over a PostgreSQL registry', () => {
     }
   });
 
+  it('leave() waits for a heartbeat in flight, so the record it removes is not written back', async () => {
+    const real = postgresRegistry({ connection: PG, prefix });
+    // The real registry, with the test holding a heartbeat's write open once it has begun.
+    let hold: { release: () => void; begun: () => void } | undefined;
+    const begun = new Promise<void>((resolve) => {
+      hold = { release: () => undefined, begun: resolve };
+    });
+    const released = new Promise<void>((resolve) => {
+      hold!.release = resolve;
+    });
+    let puts = 0;
+    let held: Promise<void> | undefined;
+    const registry: ReplicaRegistry = {
+      ...real,
+      put: (record, ttl) => {
+        puts += 1;
+        if (puts !== 2) return real.put(record, ttl);
+        hold!.begun();
+        held = released.then(() => real.put(record, ttl));
+        return held;
+      },
+    };
+    const actor = createActor(
+      createSupervisor({ id: 'leaver', children: [], logger: silentLogger }),
+    ).start();
+    const member = await joinCluster(actor, { registry, replicaId: 'leaver', heartbeat: 20 });
+    try {
+      await begun;
+      const left = member.leave();
+      hold!.release();
+      await left;
+      await held;
+      expect((await real.list()).map((r) => r.id)).not.toContain('leaver');
+    } finally {
+      await shutdown(actor);
+      await real.close();
+    }
+  });
+
   it('rejects joining with a typed error naming host and port when the registry is unreachable', async () => {
     const actor = createActor(
       createSupervisor({ id: 'alone', children: [], logger: silentLogger }),
