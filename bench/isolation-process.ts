@@ -6,11 +6,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type AnyActorRef, type AnyStateMachine, createActor } from 'xstate';
+import { shutdown } from '../src/actors/shutdown.ts';
+import { getTree } from '../src/actors/tree.ts';
 import { createProcessService } from '../src/isolation/process-service.ts';
 import { createService } from '../src/machines/service.ts';
 import { createSupervisor } from '../src/machines/supervisor.ts';
-import { shutdown } from '../src/shutdown.ts';
-import { getTree } from '../src/tree.ts';
 import {
   type Bench,
   fmtMs,

@@ -11,11 +11,11 @@
  * worker-thread figures.
  */
 import { createActor } from 'xstate';
+import { getTree } from '../src/actors/tree.ts';
+import { silentLogger } from '../src/core/logger.ts';
 import { createWorkerService } from '../src/isolation/worker-service.ts';
-import { silentLogger } from '../src/logger.ts';
 import { createService, type ServiceMachine } from '../src/machines/service.ts';
 import { createSupervisor } from '../src/machines/supervisor.ts';
-import { getTree } from '../src/tree.ts';
 import {
   type Bench,
   fmtMs,

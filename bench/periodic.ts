@@ -21,11 +21,11 @@
 import { Cron } from 'croner';
 import { SimpleIntervalJob, Task, ToadScheduler } from 'toad-scheduler';
 import { createActor } from 'xstate';
+import { silentLogger } from '../src/core/logger.ts';
 import { createCronService } from '../src/kinds/cron.ts';
 import { createPeriodicService } from '../src/kinds/periodic.ts';
 import type { PeriodicState } from '../src/kinds/periodic-schedule.ts';
 import { localOf } from '../src/kinds/scheduled-state.ts';
-import { silentLogger } from '../src/logger.ts';
 import {
   type Bench,
   fmtMs,

@@ -7,10 +7,10 @@
  * each slot freed goes to the waiting worker whose task is oldest) against four with none.
  */
 import { createActor } from 'xstate';
+import { shutdown } from '../src/actors/shutdown.ts';
+import { silentLogger } from '../src/core/logger.ts';
 import { createQueueWorker } from '../src/kinds/queue-worker.ts';
 import { createTaskPool } from '../src/kinds/task-pool.ts';
-import { silentLogger } from '../src/logger.ts';
-import { shutdown } from '../src/shutdown.ts';
 import {
   type Bench,
   fmtInt,

@@ -17,7 +17,7 @@ import {
   startCommand,
   treeCommand,
   UsageError,
-} from './control/cli-commands.ts';
+} from './cli/commands.ts';
 import { DEFAULT_CONTROL_TIMEOUT } from './control/client.ts';
 import { checkBaseUrl } from './control/client-routes.ts';
 import { didYouMean, meant } from './control/did-you-mean.ts';

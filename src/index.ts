@@ -4,9 +4,7 @@
  */
 
 export { ReadyTimeoutError } from './actors/actor-child.ts';
-export type { TaskOptions } from './actors/graceful-tasks.ts';
 export type { LastError, LoopReport } from './actors/loop.ts';
-export { isBackToBack, nextStart, type Pacing } from './actors/pacing.ts';
 export {
   type ContextGetOptions,
   type ContextKey,
@@ -15,8 +13,10 @@ export {
   SharedContextError,
   sharedContextOf,
 } from './actors/shared-context.ts';
+export { type ShutdownOptions, shutdown } from './actors/shutdown.ts';
 export type { SupervisorCommand } from './actors/supervisor-commands.ts';
 export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-core.ts';
+export { getTree } from './actors/tree.ts';
 export { ActionError } from './control/action-error.ts';
 export {
   type ControlRequestOptions,
@@ -42,6 +42,7 @@ export {
   type ControlServerOptions,
   createControlServer,
 } from './control/server.ts';
+export { type BackoffOptions, backoffDelay } from './core/backoff.ts';
 export {
   CommandError,
   type ConfigErrorDetails,
@@ -50,7 +51,47 @@ export {
   StartTimeoutError,
   SupervisorConfigError,
   XstateSupervisorError,
-} from './errors.ts';
+} from './core/errors.ts';
+export type { ExitReason, RestartType } from './core/exit-reason.ts';
+export {
+  createHookCollection,
+  type Hook,
+  HookCollection,
+  HookError,
+  type HookFailure,
+  type HookRunResult,
+} from './core/hook-collection.ts';
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  type LogFn,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './core/logger.ts';
+export { isBackToBack, nextStart, type Pacing } from './core/pacing.ts';
+export type { SupervisorReport, SupervisorReportType } from './core/reports.ts';
+export { RestartWindow } from './core/restart-intensity.ts';
+export { STRATEGIES, type Strategy } from './core/restart-strategy.ts';
+export type {
+  ConfigCheck,
+  ConfigOf,
+  ConfigSpec,
+  ConfigType,
+  ConfigTypes,
+  ServiceConfig,
+  ServiceConfigOptions,
+} from './core/service-config.ts';
+export type { ServiceHook, ServiceHooks } from './core/service-hooks.ts';
+export {
+  SERVICE_DEFAULTS,
+  type ServiceAction,
+  type ServiceContext,
+  type ServiceOptions,
+  type TaskOptions,
+} from './core/service-options.ts';
+export type { LifecycleState, TreeNode } from './core/tree-node.ts';
 export {
   createInspectorServer,
   type InspectorControlOptions,
@@ -58,7 +99,6 @@ export {
   type InspectorServerOptions,
 } from './inspector/server.ts';
 export type { StatelyInspectionEvent, StatelyTarget } from './inspector/stately.ts';
-export type { ExitReason, RestartType } from './internal/exit-reason.ts';
 export { createProcessHub, type ProcessHubOptions } from './isolation/hub.ts';
 export { exitOnParentDeath } from './isolation/process-child.ts';
 export {
@@ -97,14 +137,6 @@ export {
   type EventWorkerMachine,
   type EventWorkerOptions,
 } from './kinds/event-worker.ts';
-export {
-  createHookCollection,
-  type Hook,
-  HookCollection,
-  HookError,
-  type HookFailure,
-  type HookRunResult,
-} from './kinds/hook-collection.ts';
 export {
   createPeriodicService,
   type PeriodicDetails,
@@ -152,35 +184,7 @@ export {
   type TaskPoolOptions,
   type TaskPoolStats,
 } from './kinds/task-pool-options.ts';
-export {
-  type ConsoleLoggerOptions,
-  createConsoleLogger,
-  type LogFn,
-  type LogFormat,
-  type Logger,
-  type LogLevel,
-  silentLogger,
-} from './logger.ts';
-export { type BackoffOptions, backoffDelay } from './machines/backoff.ts';
-export { RestartWindow } from './machines/restart-intensity.ts';
-export { STRATEGIES, type Strategy } from './machines/restart-strategy.ts';
 export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
-export type {
-  ConfigCheck,
-  ConfigOf,
-  ConfigSpec,
-  ConfigType,
-  ConfigTypes,
-  ServiceConfig,
-  ServiceConfigOptions,
-} from './machines/service-config.ts';
-export type { ServiceHook, ServiceHooks } from './machines/service-hooks.ts';
-export {
-  SERVICE_DEFAULTS,
-  type ServiceAction,
-  type ServiceContext,
-  type ServiceOptions,
-} from './machines/service-options.ts';
 export {
   type SupervisedActor,
   type SuperviseOptions,
@@ -197,7 +201,6 @@ export {
   type SupervisorHookContext,
   type SupervisorOptions,
 } from './machines/supervisor-options.ts';
-export type { SupervisorReport, SupervisorReportType } from './reports.ts';
 export {
   type RunHandle,
   type RunOptionProblem,
@@ -205,12 +208,9 @@ export {
   RunOptionsError,
   type RunResult,
   run,
-} from './run.ts';
-export { type ShutdownOptions, shutdown } from './shutdown.ts';
+} from './run/run.ts';
 export {
   instrumentTree,
   type TelemetryOptions,
   type TreeInstrumentation,
 } from './telemetry/instrument.ts';
-export { getTree } from './tree.ts';
-export type { LifecycleState, TreeNode } from './tree-node.ts';

@@ -5,8 +5,9 @@
  * the other way); the tree's filter box filters it too. It is redrawn at most twice a second
  * while shown, and not at all while hidden; rows are kept per node and written cell by cell.
  */
+
+import { kindFigure, rateText } from '../../src/control/service-kind.ts';
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
-import { kindFigure, rateText } from '../../src/inspector/service-kind.ts';
 import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
 
 /** At most one redraw per this many ms (the figures change every second at most). */

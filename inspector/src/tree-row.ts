@@ -2,8 +2,9 @@
  * One row of the tree: its DOM, and the writers that put a node's fields and place into it,
  * each through a {@link Slot}, so rewriting an unchanged value touches nothing.
  */
+
+import { kindFigure } from '../../src/control/service-kind.ts';
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
-import { kindFigure } from '../../src/inspector/service-kind.ts';
 import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
 import { figures, generationText } from './node-text.ts';
 

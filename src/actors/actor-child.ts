@@ -4,9 +4,12 @@
  * mapped from the actor's snapshots: `starting` until `ready`, `running`, then `stopped` on
  * status `done` and `failed` on status `error`.
  */
-import { StartTimeoutError, toError } from '../errors.ts';
-import type { ActorChildSpec } from '../internal/child-spec.ts';
-import { type ExitReason, failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+
+import type { ActorChildSpec } from '../core/child-spec.ts';
+import { StartTimeoutError, toError } from '../core/errors.ts';
+import { type ExitReason, failure, NORMAL, SHUTDOWN } from '../core/exit-reason.ts';
+import { errorFields, type Logger, markLogged } from '../core/logger.ts';
+import type { LifecycleState, TreeNode } from '../core/tree-node.ts';
 import { LongTimeout, settlesWithin } from '../internal/waiter.ts';
 import {
   type AnyActorRef,
@@ -15,8 +18,6 @@ import {
   machineTags,
   stopActorTree,
 } from '../internal/xstate.ts';
-import { errorFields, type Logger, markLogged } from '../logger.ts';
-import type { LifecycleState, TreeNode } from '../tree-node.ts';
 import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
 

@@ -4,13 +4,11 @@
  * hard-resets and fails it, reads its generation, how it ended and its tree node through these
  * members only, never by probing the child's actor or context.
  */
-import type { ChildSpec } from '../internal/child-spec.ts';
-import type { ExitReason } from '../internal/exit-reason.ts';
+import type { ChildSpec } from '../core/child-spec.ts';
+import type { ExitReason } from '../core/exit-reason.ts';
+import type { Logger } from '../core/logger.ts';
+import type { LifecycleState, TreeNode } from '../core/tree-node.ts';
 import type { AnyActorRef, Clock } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
-import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
-import type { ServiceRuntime } from './loop.ts';
-import type { SupervisorCore } from './supervisor-core.ts';
 
 /** The outcome of starting a child: running, vetoed by `onStart`, or a failed start. */
 export type StartOutcome = 'running' | 'vetoed' | { readonly error: Error };
@@ -101,47 +99,4 @@ export abstract class SupervisedChild {
   abstract node(): TreeNode;
   /** Stops everything of the child for good (it is removed, or its supervisor stopped). */
   abstract dispose(): void;
-}
-
-/**
- * What the package's own machines (services and supervisors) keep as their runtime: the one
- * place their context shape is known.
- */
-export interface OwnRuntime extends TreeSource {
-  readonly generation: number;
-  readonly exit: ExitReason;
-  readonly killed?: boolean;
-}
-
-type OwnContext =
-  | { context?: { rt?: ServiceRuntime & OwnRuntime; core?: SupervisorCore & OwnRuntime } }
-  | undefined;
-
-/** The runtime of a service or supervisor actor; undefined for any other actor. */
-export function ownRuntime(actor: AnyActorRef): OwnRuntime | undefined {
-  const context = (actor.getSnapshot() as OwnContext)?.context;
-  return context?.rt ?? context?.core;
-}
-
-/** A service's runtime or a supervisor's core, tagged with which it is. */
-export type OwnRuntimeOf =
-  | { readonly runtime: ServiceRuntime; readonly kind: 'service' }
-  | { readonly runtime: SupervisorCore; readonly kind: 'supervisor' };
-
-/** The runtime of a service or supervisor actor, and which it is; null for any other actor. */
-export function ownRuntimeOf(actor: AnyActorRef): OwnRuntimeOf | null {
-  const context = (actor.getSnapshot() as OwnContext)?.context;
-  if (context?.core) return { runtime: context.core, kind: 'supervisor' };
-  if (context?.rt) return { runtime: context.rt, kind: 'service' };
-  return null;
-}
-
-/** The runtime of a service actor (its actions, its action context); undefined otherwise. */
-export function serviceRuntimeOf(actor: AnyActorRef | undefined): ServiceRuntime | undefined {
-  return actor && (actor.getSnapshot() as OwnContext)?.context?.rt;
-}
-
-/** The core of a supervisor actor (its children by id); undefined for any other actor. */
-export function supervisorCoreOf(actor: AnyActorRef | undefined): SupervisorCore | undefined {
-  return actor && (actor.getSnapshot() as OwnContext)?.context?.core;
 }

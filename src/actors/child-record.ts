@@ -3,24 +3,19 @@
  * its actor, the state the supervisor last saw, and the start/stop operations that wait for
  * the child to get there. Plain fields, no XState event per child beyond the lifecycle ones.
  */
-import { toError } from '../errors.ts';
-import type { ChildSpec } from '../internal/child-spec.ts';
-import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
+
+import type { ChildSpec } from '../core/child-spec.ts';
+import { toError } from '../core/errors.ts';
+import { type ExitReason, failure, SHUTDOWN } from '../core/exit-reason.ts';
+import type { LifecycleState, TreeNode } from '../core/tree-node.ts';
 import {
   type AnyActorRef,
   type AnyStateMachine,
   createChildActor,
   stopActor,
 } from '../internal/xstate.ts';
-import { lifecycleOf, nodeOf } from '../tree.ts';
-import type { LifecycleState, TreeNode } from '../tree-node.ts';
-import {
-  type ChildOwner,
-  type OwnRuntime,
-  ownRuntime,
-  type StartOutcome,
-  SupervisedChild,
-} from './child-contract.ts';
+import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
+import { lifecycleOf, nodeOf, type OwnRuntime, ownRuntime } from './own-runtime.ts';
 
 interface Waiter {
   readonly states: ReadonlySet<LifecycleState>;

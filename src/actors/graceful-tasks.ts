@@ -3,31 +3,9 @@
  * `ctx.task(fn, { cancel })`, awaited or aborted when its generation stops. A task set belongs
  * to one generation of one service: never shared between instances.
  */
+import type { TaskOptions } from '../core/service-options.ts';
 import { settlesWithin } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
-
-/**
- * Options of `ctx.task()`.
- *
- * @example
- * ```ts
- * createService({
- *   id: 'uploader',
- *   async iterate(ctx) {
- *     const options: TaskOptions = { cancel: true }; // abort at once on stop
- *     void ctx.task((signal) => fetch('http://127.0.0.1:8080/upload', { signal }), options);
- *   },
- * });
- * ```
- */
-export interface TaskOptions {
-  /**
-   * On stop, abort the task's signal at once (`true`), or wait for it to finish (`false`,
-   * within `gracefulWaitTimeout`).
-   * @default false
-   */
-  cancel?: boolean;
-}
 
 interface Entry {
   readonly controller: AbortController;

@@ -1,12 +1,16 @@
 /**
  * One generation of a service's loop, and the context its iterations receive.
  */
-import { CommandError, toError } from '../errors.ts';
+import { CommandError, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type {
+  ResolvedServiceOptions,
+  ServiceContext,
+  TaskOptions,
+} from '../core/service-options.ts';
 import { Waiter } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
-import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
-import { type TaskOptions, TaskSet } from './graceful-tasks.ts';
+import { TaskSet } from './graceful-tasks.ts';
 import { type SharedContext, serviceContextView } from './shared-context.ts';
 
 /** What a generation needs from the runtime that owns it. */

@@ -4,17 +4,17 @@
  * bump plain counters that `getTree()` reads. Only the end of a loop (done, failed) becomes an
  * event.
  */
-import { KilledError, StartTimeoutError, toError } from '../errors.ts';
-import { type ExitReason, failure, SHUTDOWN } from '../internal/exit-reason.ts';
+import { KilledError, StartTimeoutError, toError } from '../core/errors.ts';
+import { type ExitReason, failure, SHUTDOWN } from '../core/exit-reason.ts';
+import { type Logger, markLogged } from '../core/logger.ts';
+import { isBackToBack, nextStart } from '../core/pacing.ts';
+import { RestartWindow } from '../core/restart-intensity.ts';
+import type { ResolvedServiceOptions, ServiceContext } from '../core/service-options.ts';
+import { telemetryHooks } from '../core/telemetry-hooks.ts';
+import type { LifecycleState, TreeNode, TreeSource } from '../core/tree-node.ts';
 import { LongTimeout, settlesWithin, Yielder } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
-import { type Logger, markLogged } from '../logger.ts';
-import { RestartWindow } from '../machines/restart-intensity.ts';
-import type { ResolvedServiceOptions, ServiceContext } from '../machines/service-options.ts';
-import { telemetryHooks } from '../telemetry/hooks.ts';
-import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { isAbortError, isThenable, type LoopOwner, LoopRun } from './loop-run.ts';
-import { isBackToBack, nextStart } from './pacing.ts';
 
 /**
  * The latest failure of a service or supervisor, as `getTree()` shows it in `lastError`.

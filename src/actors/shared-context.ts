@@ -3,16 +3,16 @@
  * awaits a value (`await ctx.context.get(db)`) that another service sets, in any start order.
  * One store per actor system, so two trees in one process never see each other's values.
  */
-import { describeValue } from '../errors.ts';
-import { type AnyActorRef, parentOf } from '../internal/xstate.ts';
-import { lifecycleOf, sourceOf } from '../tree.ts';
+import { describeValue } from '../core/errors.ts';
 import {
   type ContextGetOptions,
   type ContextKey,
   checkName,
   type SharedContext,
   SharedContextError,
-} from './shared-context-api.ts';
+} from '../core/shared-context-api.ts';
+import { type AnyActorRef, parentOf } from '../internal/xstate.ts';
+import { lifecycleOf, sourceOf } from './own-runtime.ts';
 
 export {
   type ContextGetOptions,
@@ -20,7 +20,7 @@ export {
   createContextKey,
   type SharedContext,
   SharedContextError,
-} from './shared-context-api.ts';
+} from '../core/shared-context-api.ts';
 
 type Key = ContextKey<unknown> | string;
 

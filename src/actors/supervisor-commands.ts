@@ -3,15 +3,32 @@
  * `child.hard-reset`, `child.fail`, `child.add`, `child.remove`). Manual restarts do not count
  * against `maxRestarts`; `child.fail` does, as any failure.
  */
-import { CommandError, toError } from '../errors.ts';
-import { specOf } from '../internal/child-spec.ts';
-import type { AnyStateMachine } from '../internal/xstate.ts';
-import { asChild, type SupervisedActor } from '../machines/supervise.ts';
-import { checkSignificant } from '../machines/supervisor-options.ts';
-import type { LifecycleState, TreeNode } from '../tree-node.ts';
-import type { SupervisedChild } from './child-contract.ts';
-import type { SupervisorCore } from './supervisor-core.ts';
 
+import { type ChildSpec, type SupervisedActor, specOf } from '../core/child-spec.ts';
+import { CommandError, toError } from '../core/errors.ts';
+import type { SupervisorReportType } from '../core/reports.ts';
+import { checkSignificant, type ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
+import type { LifecycleState, TreeNode } from '../core/tree-node.ts';
+import type { AnyStateMachine } from '../internal/xstate.ts';
+import type { SupervisedChild } from './child-contract.ts';
+
+/**
+ * What the commands need of the supervisor they run on (its core implements it): the children,
+ * the serialized queue, and the start, stop and report steps. Declared here so the commands do
+ * not depend on the core that calls them.
+ */
+export interface CommandHost {
+  readonly opts: ResolvedSupervisorOptions;
+  readonly children: SupervisedChild[];
+  readonly byId: Map<string, SupervisedChild>;
+  readonly accepting: boolean;
+  addRecord(definition: object, spec: ChildSpec): SupervisedChild;
+  enqueue<T>(op: () => Promise<T>): Promise<T>;
+  startChild(rec: SupervisedChild, started: SupervisorReportType, why?: unknown): Promise<boolean>;
+  stopAndReport(rec: SupervisedChild, why: string, reportStop?: boolean): Promise<void>;
+  settleOwnExit(rec: SupervisedChild): boolean;
+  report(type: SupervisorReportType, rec: SupervisedChild, reason?: unknown): void;
+}
 /**
  * A manual command, as an event sent to a supervisor actor; `id` names a direct child.
  *
@@ -52,7 +69,7 @@ function rejected(code: string, message: string): Promise<never> {
 
 /** Validates a command at once, then runs it in the supervisor's decision queue. @internal */
 export function runCommand(
-  core: SupervisorCore,
+  core: CommandHost,
   cmd: SupervisorCommand,
   rejectIfBusy: boolean,
 ): Promise<TreeNode> {
@@ -95,7 +112,7 @@ export function runCommand(
 }
 
 async function execute(
-  core: SupervisorCore,
+  core: CommandHost,
   rec: SupervisedChild,
   cmd: SupervisorCommand,
 ): Promise<TreeNode> {
@@ -169,11 +186,11 @@ async function execute(
   }
 }
 
-function addChild(core: SupervisorCore, given: unknown): Promise<TreeNode> {
+function addChild(core: CommandHost, given: unknown): Promise<TreeNode> {
   const sup = core.opts.id;
   let child: object | undefined;
   try {
-    child = asChild(given);
+    child = core.opts.accept(given);
   } catch (e) {
     return rejected('INVALID_CHILD', `child.add on "${sup}": ${(e as Error).message}`);
   }
@@ -209,11 +226,7 @@ function addChild(core: SupervisorCore, given: unknown): Promise<TreeNode> {
 }
 
 /** `child.send`: delivered now to the running generation, or refused; never queued. */
-function sendToChild(
-  core: SupervisorCore,
-  rec: SupervisedChild,
-  event: unknown,
-): Promise<TreeNode> {
+function sendToChild(core: CommandHost, rec: SupervisedChild, event: unknown): Promise<TreeNode> {
   const where = `child "${rec.id}" of "${core.opts.id}"`;
   if (
     typeof event !== 'object' ||

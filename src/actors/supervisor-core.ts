@@ -3,9 +3,17 @@
  * (never in the machine's snapshot, which XState copies on every spawn) and serialises every
  * decision through one queue, so a restart, a command and a shutdown never interleave.
  */
-import { toError, XstateSupervisorError } from '../errors.ts';
-import { type ActorChildSpec, type ChildSpec, specOf } from '../internal/child-spec.ts';
-import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../internal/exit-reason.ts';
+
+import { backoffDelay } from '../core/backoff.ts';
+import { type ActorChildSpec, type ChildSpec, specOf } from '../core/child-spec.ts';
+import { toError, XstateSupervisorError } from '../core/errors.ts';
+import { type ExitReason, failure, SHUTDOWN, shouldRestart } from '../core/exit-reason.ts';
+import { errorFields, type Logger, markLogged, takeLogged, wasLogged } from '../core/logger.ts';
+import type { SupervisorReport, SupervisorReportType } from '../core/reports.ts';
+import { RestartWindow } from '../core/restart-intensity.ts';
+import { restartGroup } from '../core/restart-strategy.ts';
+import type { ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
+import type { LifecycleState, TreeNode, TreeSource } from '../core/tree-node.ts';
 import { LongTimeout, settlesWithin, yieldToEventLoop } from '../internal/waiter.ts';
 import {
   type AnyActorRef,
@@ -13,18 +21,11 @@ import {
   type Clock,
   emitFrom,
 } from '../internal/xstate.ts';
-import { errorFields, type Logger, markLogged, takeLogged, wasLogged } from '../logger.ts';
-import { backoffDelay } from '../machines/backoff.ts';
-import { RestartWindow } from '../machines/restart-intensity.ts';
-import { restartGroup } from '../machines/restart-strategy.ts';
-import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
-import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
-import type { LifecycleState, TreeNode, TreeSource } from '../tree-node.ts';
 import { ActorChild } from './actor-child.ts';
 import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract.ts';
 import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './loop.ts';
-import { runCommand, type SupervisorCommand } from './supervisor-commands.ts';
+import { type CommandHost, runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 import { SupervisorHooks } from './supervisor-hooks.ts';
 
 /**
@@ -92,7 +93,7 @@ function failureOf(rec: SupervisedChild): unknown {
 const ON_RESET_TIMEOUT = 5_000;
 
 /** Internal: the registry and decisions of a supervisor (reachable through its snapshot). */
-export class SupervisorCore implements TreeSource, ChildOwner {
+export class SupervisorCore implements TreeSource, ChildOwner, CommandHost {
   generation: number;
   failures = 0;
   lastError: LastError | undefined;

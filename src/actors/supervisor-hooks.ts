@@ -3,15 +3,15 @@
  * starts, with a veto; `onStop` after the last child stopped, once per completed `onStart`.
  * Every wait is bounded by `hookTimeout`, and nothing a hook started is left behind unlogged.
  */
-import { toError } from '../errors.ts';
-import { LongTimeout } from '../internal/waiter.ts';
-import type { Clock } from '../internal/xstate.ts';
-import { type Logger, markLogged } from '../logger.ts';
-import { composedStarts } from '../machines/service-hooks.ts';
+import { toError } from '../core/errors.ts';
+import { type Logger, markLogged } from '../core/logger.ts';
+import { composedStarts } from '../core/service-hooks.ts';
 import type {
   ResolvedSupervisorOptions,
   SupervisorHookContext,
-} from '../machines/supervisor-options.ts';
+} from '../core/supervisor-config.ts';
+import { LongTimeout } from '../internal/waiter.ts';
+import type { Clock } from '../internal/xstate.ts';
 import { isAbortError, isThenable } from './loop-run.ts';
 
 /** How a hook's promise ended within a bound: its value, its error, or not at all. */

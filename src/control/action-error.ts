@@ -1,7 +1,7 @@
 /**
  * The error a service action throws to answer a chosen HTTP status on purpose.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /**
  * Thrown from a service action (`actions: { name(data, ctx) }`) to answer `status` with

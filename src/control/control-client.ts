@@ -1,7 +1,7 @@
 /**
  * `createControlClient()`: the control API's commands as typed methods, beside `perform()`.
  */
-import type { TreeNode } from '../tree-node.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import {
   type ControlResponse,
   checkTimeout,

@@ -2,8 +2,9 @@
  * `formatTree()`: the supervision tree as a listing a person reads at a terminal (the CLI's
  * `tree`, `service` and `send` output).
  */
-import { kindFigure } from '../inspector/service-kind.ts';
-import type { TreeNode } from '../tree-node.ts';
+
+import type { TreeNode } from '../core/tree-node.ts';
+import { kindFigure } from './service-kind.ts';
 
 function cellsOf(node: TreeNode, depth: number): string[] {
   const cells = [

@@ -4,8 +4,8 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** The largest request body accepted (1 MiB); larger answers 413. */
 export const BODY_LIMIT = 1024 * 1024;

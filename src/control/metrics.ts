@@ -3,11 +3,11 @@
  * counted on the hot path) plus counters of the supervisors' reports.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { registerProcessGauges } from '../inspector/process-metrics.ts';
+import { getTree } from '../actors/tree.ts';
+import type { SupervisorReport } from '../core/reports.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import type { SupervisorReport } from '../reports.ts';
-import { getTree } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
+import { registerProcessGauges } from './process-metrics.ts';
 
 const STATES = ['idle', 'starting', 'running', 'stopping', 'stopped', 'failed'] as const;
 

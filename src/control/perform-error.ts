@@ -2,7 +2,7 @@
  * `PerformError`: how a control API client call (`perform()`, `controlRequest()`, the CLI)
  * reports that it did not get the answer it wanted.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /**
  * Codes the client sets itself, when the server's own code is not available:

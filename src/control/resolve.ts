@@ -1,7 +1,8 @@
 /**
  * Finding a node of the tree by its path (the ids below the root, as in a report's `path`).
  */
-import { type SupervisedChild, supervisorCoreOf } from '../actors/child-contract.ts';
+import type { SupervisedChild } from '../actors/child-contract.ts';
+import { supervisorCoreOf } from '../actors/runtime-of.ts';
 import type { SupervisorCore } from '../actors/supervisor-core.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 

@@ -2,14 +2,14 @@
  * The handlers behind the control API's routes.
  */
 import type { IncomingMessage } from 'node:http';
-import { serviceRuntimeOf } from '../actors/child-contract.ts';
+import { lifecycleOf } from '../actors/own-runtime.ts';
+import { serviceRuntimeOf } from '../actors/runtime-of.ts';
 import type { SupervisorCommand } from '../actors/supervisor-commands.ts';
+import { CommandError, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import { type ClusterView, clusterMemberOf } from '../durable/cluster.ts';
-import { CommandError, toError } from '../errors.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import type { Logger } from '../logger.ts';
-import { lifecycleOf } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
 import { ActionError } from './action-error.ts';
 import { HttpError, readJson } from './http.ts';
 import { coreOf, type Located, locate, walkChildren } from './resolve.ts';

@@ -4,11 +4,11 @@
  * actions, shut down. Node's `http`, bound to 127.0.0.1 unless told otherwise.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { toError, XstateSupervisorError } from '../errors.ts';
+import { shutdown } from '../actors/shutdown.ts';
+import { getTree } from '../actors/tree.ts';
+import { toError, XstateSupervisorError } from '../core/errors.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import { createConsoleLogger, type Logger } from '../logger.ts';
-import { shutdown } from '../shutdown.ts';
-import { getTree } from '../tree.ts';
 import {
   answerFailure,
   checkListenOptions,

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { getTree } from '../actors/tree.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 import type { DurableQueueStats } from '../kinds/durable-queue.ts';
-import { getTree } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
 
 /**
  * One replica as the registry keeps it.

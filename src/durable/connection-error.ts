@@ -2,7 +2,7 @@
  * The error a durable backend raises when its server cannot be reached or refuses us: shared by
  * the PostgreSQL and Redis backends (queues, locks), so callers handle one class.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /** Which server a {@link DurableConnectionError} is about. */
 export type DurableBackendName = 'postgres' | 'redis';

@@ -6,14 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Cron } from 'croner';
-import { ServiceConfigError } from '../errors.ts';
-import { localOf } from '../kinds/scheduled-state.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import { ServiceConfigError } from '../core/errors.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { localOf } from '../kinds/scheduled-state.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { Doorbell } from './abortable.ts';
 
 /**

@@ -3,9 +3,9 @@
  * signal that tells its handler the lease is lost, and the keeper that extends every lease a
  * process holds and declares one lost when the server gave it away or it ran out unextended.
  */
-import { toError, XstateSupervisorError } from '../errors.ts';
+import { toError, XstateSupervisorError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Lease } from '../kinds/durable-queue.ts';
-import type { Logger } from '../logger.ts';
 import { Ticker } from './abortable.ts';
 
 /**

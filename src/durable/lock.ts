@@ -3,7 +3,7 @@
  * that grows with each new holder, and a promise that settles when the lease is lost. The
  * PostgreSQL (session advisory locks) and Redis (SET NX PX + INCR) backends implement it.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /**
  * The lease of a singleton lock, held by this process until `release()` or until it is lost.

@@ -3,8 +3,8 @@
  * validation and defaults, and the error a bad one raises. Shared by the PostgreSQL and Redis
  * queues; loads no engine.
  */
-import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../errors.ts';
-import { createConsoleLogger, type Logger } from '../logger.ts';
+import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../core/errors.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
 
 /**
  * A durable queue option was wrong (`code` `DURABLE_CONFIG_INVALID`), or one was unknown

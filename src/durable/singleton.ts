@@ -4,18 +4,19 @@
  * wait in standby and take over when the holder dies or loses its connection (decision 0081).
  */
 
-import { ServiceConfigError } from '../errors.ts';
-import { type AnyActorRef, createActor } from '../internal/xstate.ts';
-import { localOf } from '../kinds/scheduled-state.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import { lifecycleOf } from '../actors/own-runtime.ts';
+import { shutdown } from '../actors/shutdown.ts';
+import { getTree } from '../actors/tree.ts';
+import { ServiceConfigError } from '../core/errors.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
-import { shutdown } from '../shutdown.ts';
-import { getTree, lifecycleOf } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
+} from '../core/service-options.ts';
+import type { TreeNode } from '../core/tree-node.ts';
+import { type AnyActorRef, createActor } from '../internal/xstate.ts';
+import { localOf } from '../kinds/scheduled-state.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { Doorbell } from './abortable.ts';
 import type { LockLease, SingletonLock } from './lock.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError } from '../control/http.ts';
-import { toError } from '../errors.ts';
+import { toError } from '../core/errors.ts';
 
 /**
  * Answers the page's `GET /cluster` with what the control API at `controlUrl` answers to its

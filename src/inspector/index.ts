@@ -2,6 +2,8 @@
  * `xstate-supervisor/inspector`: the live supervision tree in a local web page, and
  * forwarding to Stately's inspector. `createInspectorServer` is also exported from the root.
  */
+
+export type { SystemSample } from '../control/system-stats.ts';
 export type {
   AcceptedEvent,
   ChartState,
@@ -31,4 +33,3 @@ export {
   type StatelyTarget,
   toStatelyEvent,
 } from './stately.ts';
-export type { SystemSample } from './system-stats.ts';

@@ -17,7 +17,14 @@
  *   (iterations change without any event).
  */
 import type { SupervisedChild } from '../actors/child-contract.ts';
-import { specOf } from '../internal/child-spec.ts';
+import { lifecycleOf } from '../actors/own-runtime.ts';
+import { runtimeOf } from '../actors/runtime-of.ts';
+import { SystemHistory } from '../control/system-stats.ts';
+import { specOf } from '../core/child-spec.ts';
+import type { SupervisorReport, SupervisorReportType } from '../core/reports.ts';
+import type { ResolvedServiceOptions } from '../core/service-options.ts';
+import type { ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
+import type { TreeNode, TreeSource } from '../core/tree-node.ts';
 import {
   type AnyActorRef,
   inspectSystem,
@@ -26,11 +33,6 @@ import {
   type SystemInspectionEvent,
   snapshotChildrenOf,
 } from '../internal/xstate.ts';
-import type { ResolvedServiceOptions } from '../machines/service-options.ts';
-import type { ResolvedSupervisorOptions } from '../machines/supervisor-options.ts';
-import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
-import { lifecycleOf, runtimeOf } from '../tree.ts';
-import type { TreeNode, TreeSource } from '../tree-node.ts';
 import { acceptedEvents, boundedContext } from './actor-view.ts';
 import { chartOf } from './chart.ts';
 import { IterationTiming } from './iteration-timing.ts';
@@ -44,7 +46,6 @@ import {
   type TimelineEntry,
 } from './protocol.ts';
 import { jsonSafe, serialiseError } from './serialise.ts';
-import { SystemHistory } from './system-stats.ts';
 
 /** How many reports the timeline keeps. */
 export const TIMELINE_LIMIT = 1_000;

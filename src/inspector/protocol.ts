@@ -7,10 +7,11 @@
  * The page sends nothing; commands go over HTTP, `POST /control/services/<path>/<command>`,
  * which the inspector forwards to the control API with the page's `Authorization` header.
  */
-import type { SupervisorReportType } from '../reports.ts';
-import type { SystemSample } from './system-stats.ts';
 
-export type { SystemSample } from './system-stats.ts';
+import type { SystemSample } from '../control/system-stats.ts';
+import type { SupervisorReportType } from '../core/reports.ts';
+
+export type { SystemSample } from '../control/system-stats.ts';
 
 /**
  * The protocol's version; a page that gets another one asks to be reloaded.

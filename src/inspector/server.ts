@@ -21,9 +21,9 @@ import {
   sameOrigin,
   sendJson,
 } from '../control/http.ts';
-import { toError, XstateSupervisorError } from '../errors.ts';
+import { toError, XstateSupervisorError } from '../core/errors.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import { createConsoleLogger, type Logger } from '../logger.ts';
 import { forwardCluster } from './cluster-route.ts';
 import { displayId, InspectorModel } from './model.ts';
 import type { ControlInfo } from './protocol.ts';

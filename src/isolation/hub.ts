@@ -3,8 +3,8 @@
  * under a supervisor.
  */
 import type { AnyStateMachine } from 'xstate';
-import { SupervisorConfigError } from '../errors.ts';
-import { checkFunction, checkInteger, checkObject, type Fail } from '../internal/validate.ts';
+import { SupervisorConfigError } from '../core/errors.ts';
+import { checkFunction, checkInteger, checkObject, type Fail } from '../core/validate.ts';
 import { createSupervisor, type SupervisorMachine } from '../machines/supervisor.ts';
 import type { SupervisorOptions } from '../machines/supervisor-options.ts';
 

@@ -2,7 +2,7 @@
  * The errors of process services: a child that exited on its own, and a child that could not
  * be started.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /** What a child process left when it exited. */
 export interface ProcessExitDetails {

@@ -7,7 +7,7 @@ import { type ChildProcess, fork, spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { ResolvedProcessOptions } from './process-options.ts';
 
 /** How a child ended. @internal */

@@ -1,9 +1,9 @@
 /**
  * The options of `createProcessService`, and their validation.
  */
-import { ServiceConfigError } from '../errors.ts';
-import { checkBoolean, checkInteger, checkObject, type Fail } from '../internal/validate.ts';
-import type { ServiceOptions } from '../machines/service-options.ts';
+import { ServiceConfigError } from '../core/errors.ts';
+import type { ServiceOptions } from '../core/service-options.ts';
+import { checkBoolean, checkInteger, checkObject, type Fail } from '../core/validate.ts';
 
 /**
  * Options of {@link createProcessService}: exactly one of `module` (run with

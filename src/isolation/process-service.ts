@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { toError } from '../errors.ts';
-import { splitOptions } from '../kinds/scheduled-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import { toError } from '../core/errors.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { splitOptions } from '../kinds/scheduled-options.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { ProcessExitError, ProcessStartError } from './process-errors.ts';
 import { ProcessHandle } from './process-handle.ts';
 import {

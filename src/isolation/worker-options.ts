@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { Fail } from '../internal/validate.ts';
+import type { Fail } from '../core/validate.ts';
 
 const LIMIT_KEYS = [
   'maxOldGenerationSizeMb',

@@ -2,7 +2,7 @@
  * What crosses the thread boundary of a worker-thread service: the messages between the main
  * side and the thread, the errors they carry, and the context the thread's module receives.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 import type { LoaderBoot } from './loader-reaper.ts';
 
 /**

@@ -6,14 +6,14 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import type { ResourceLimits } from 'node:worker_threads';
-import { toError } from '../errors.ts';
-import { type ScheduledCommonOptions, splitOptions } from '../kinds/scheduled-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import { toError } from '../core/errors.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { type ScheduledCommonOptions, splitOptions } from '../kinds/scheduled-options.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { checkCloneable, checkLimits, checkModule, resolveTsx } from './worker-options.ts';
 import { ThreadHandle } from './worker-thread.ts';
 

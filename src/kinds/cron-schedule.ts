@@ -4,8 +4,8 @@
  * `at = now + (fireTime - Date.now())`. A run that ends after the next fire time skips it.
  */
 import type { Cron } from 'croner';
-import type { Logger } from '../logger.ts';
-import type { LoopSchedule } from '../machines/service-options.ts';
+import type { Logger } from '../core/logger.ts';
+import type { LoopSchedule } from '../core/service-options.ts';
 import { MAX_TIMER_DELAY } from './scheduled-options.ts';
 import type { ActorStateBase, ActorStates } from './scheduled-state.ts';
 

@@ -3,13 +3,13 @@
  * a cron pattern, computed by croner, as a normal service machine.
  */
 import { Cron } from 'croner';
-import { checkBoolean, checkFunction } from '../internal/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { checkBoolean, checkFunction } from '../core/validate.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { type CronState, cronSchedule, freshCronState } from './cron-schedule.ts';
 import { type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
 import { Shield } from './scheduled-shield.ts';

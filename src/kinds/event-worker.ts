@@ -3,15 +3,15 @@
  * arrive while it runs coalesce into one more run.
  */
 
-import { ServiceConfigError } from '../errors.ts';
-import { checkFunction, checkKnown, checkObject, type Fail } from '../internal/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import { ServiceConfigError } from '../core/errors.ts';
 import {
   COMMON_SERVICE_OPTIONS,
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { checkFunction, checkKnown, checkObject, type Fail } from '../core/validate.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 
 /**
  * Options of {@link createEventWorker}: `handle`, plus the common service options (`id`,

@@ -3,8 +3,8 @@
  * grid, origin + k·every, with an overlap policy for late runs). The grid rule is a pure
  * function, tested without timers; the schedule around it keeps per-actor state.
  */
-import type { Logger } from '../logger.ts';
-import type { LoopSchedule } from '../machines/service-options.ts';
+import type { Logger } from '../core/logger.ts';
+import type { LoopSchedule } from '../core/service-options.ts';
 import type { ActorStateBase, ActorStates } from './scheduled-state.ts';
 
 /**

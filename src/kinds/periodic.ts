@@ -2,13 +2,14 @@
  * The periodic service kind (aiomisc `PeriodicService`): `run` every `every` ms, on a fixed
  * delay or a fixed rate, as a normal service machine (lifecycle, failures, supervision).
  */
-import { checkBoolean, checkFunction, checkOneOf } from '../internal/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { checkBoolean, checkFunction, checkOneOf } from '../core/validate.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import {
   freshPeriodicState,
   type PeriodicOverlap,

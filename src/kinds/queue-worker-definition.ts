@@ -3,8 +3,8 @@
  * tasks left over, shared by every actor of one worker and kept across restarts.
  * Internal: `createQueueWorker` builds on it; nothing here is exported from the package.
  */
-import { toError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { MemoryQueue, Queued, TaskQueue } from './queue.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';
 import type { Pool, PoolSource } from './task-pool.ts';

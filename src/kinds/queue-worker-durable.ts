@@ -4,8 +4,8 @@
  * handler given up (kill, hard reset, timeout) hands its job back to the server.
  * Internal: `createQueueWorker` builds on it; nothing here is exported from the package.
  */
-import { toError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { DurableQueue, Lease } from './durable-queue.ts';
 import type { TaskQueue } from './queue.ts';
 import type { QueueTaskContext } from './queue-worker-options.ts';

@@ -2,9 +2,10 @@
  * One generation of a queue worker: its dispatching, its drain on stop, its fencing.
  * Internal: `createQueueWorker` builds on it; nothing here is exported from the package.
  */
+
+import type { ServiceContext } from '../core/service-options.ts';
+import { telemetryHooks } from '../core/telemetry-hooks.ts';
 import { yieldToEventLoop } from '../internal/waiter.ts';
-import type { ServiceContext } from '../machines/service-options.ts';
-import { telemetryHooks } from '../telemetry/hooks.ts';
 import type { Queued } from './queue.ts';
 import type {
   AbandonableGeneration,

@@ -1,10 +1,10 @@
 /**
  * The options and types of the queue worker kind, and the error its `put` throws.
  */
-import { XstateSupervisorError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ServiceOptions } from '../core/service-options.ts';
 import type { ServiceMachine } from '../machines/service.ts';
-import type { ServiceOptions } from '../machines/service-options.ts';
 import type { DurableQueue } from './durable-queue.ts';
 import type { TaskQueue } from './queue.ts';
 import type { TaskPool } from './task-pool-options.ts';

@@ -3,7 +3,13 @@
  * `concurrency` at a time, by priority, under the service lifecycle and supervision.
  */
 
-import { ServiceConfigError } from '../errors.ts';
+import { ServiceConfigError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import {
+  COMMON_SERVICE_OPTIONS,
+  resolveServiceOptions,
+  type ServiceContext,
+} from '../core/service-options.ts';
 import {
   checkFunction,
   checkInteger,
@@ -11,14 +17,8 @@ import {
   checkObject,
   checkOneOf,
   type Fail,
-} from '../internal/validate.ts';
-import type { Logger } from '../logger.ts';
+} from '../core/validate.ts';
 import { serviceFromResolved } from '../machines/service.ts';
-import {
-  COMMON_SERVICE_OPTIONS,
-  resolveServiceOptions,
-  type ServiceContext,
-} from '../machines/service-options.ts';
 import { type DurableQueue, isDurableQueue, type Lease } from './durable-queue.ts';
 import { createMemoryQueue, type MemoryQueue, type TaskQueue } from './queue.ts';
 import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';

@@ -2,7 +2,7 @@
  * The task queue behind a queue worker: a small interface a durable queue can implement, and
  * the in-memory one used by default (priority classes, FIFO within a priority).
  */
-import { ServiceConfigError } from '../errors.ts';
+import { ServiceConfigError } from '../core/errors.ts';
 
 /**
  * A queue of tasks a queue worker takes from. Implement it to put a durable queue (Redis, a

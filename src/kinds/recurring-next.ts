@@ -2,7 +2,7 @@
  * What a recurring service's run returned, and what it means for the next wait: the pure rule
  * behind `createRecurringService`, tested without timers.
  */
-import { describeValue, XstateSupervisorError } from '../errors.ts';
+import { describeValue, XstateSupervisorError } from '../core/errors.ts';
 import { MAX_TIMER_DELAY } from './scheduled-options.ts';
 
 /**

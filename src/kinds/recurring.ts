@@ -3,14 +3,14 @@
  * each time, when it runs next, whether this run was a skip, or that the recurrence ends.
  */
 import { isThenable } from '../actors/loop-run.ts';
-import { checkBoolean, checkFunction } from '../internal/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
-import type { LoopSchedule } from '../machines/service-options.ts';
+import type { LoopSchedule } from '../core/service-options.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../machines/service-options.ts';
+} from '../core/service-options.ts';
+import { checkBoolean, checkFunction } from '../core/validate.ts';
+import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
 import { decideNext, type RecurringNext, RecurringResultError } from './recurring-next.ts';
 import { checkTimerDelay, type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
 import { Shield } from './scheduled-shield.ts';

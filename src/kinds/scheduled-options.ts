@@ -3,10 +3,10 @@
  * kind splits its options into those and its own before validating them.
  */
 
-import { ServiceConfigError } from '../errors.ts';
-import { checkObject, type Fail } from '../internal/validate.ts';
-import type { ServiceOptions } from '../machines/service-options.ts';
-import { COMMON_SERVICE_OPTIONS } from '../machines/service-options.ts';
+import { ServiceConfigError } from '../core/errors.ts';
+import type { ServiceOptions } from '../core/service-options.ts';
+import { COMMON_SERVICE_OPTIONS } from '../core/service-options.ts';
+import { checkObject, type Fail } from '../core/validate.ts';
 
 /**
  * The longest wait a Node timer can do: `setTimeout` turns anything longer into 1 ms (with a

@@ -5,7 +5,7 @@
  * as it awaits any iteration, within `gracePeriod`.
  */
 import { isThenable } from '../actors/loop-run.ts';
-import type { ServiceContext } from '../machines/service-options.ts';
+import type { ServiceContext } from '../core/service-options.ts';
 import { localOf } from './scheduled-state.ts';
 
 type Hook = ((ctx: ServiceContext) => unknown) | undefined;

@@ -11,8 +11,8 @@
  * Limit: a logger whose `child()` returns itself (`silentLogger`) gives two live actors of
  * the same machine one key; that case is detected and logged once at warn.
  */
-import type { Logger } from '../logger.ts';
-import type { ServiceContext } from '../machines/service-options.ts';
+import type { Logger } from '../core/logger.ts';
+import type { ServiceContext } from '../core/service-options.ts';
 
 /**
  * What every kind's per-actor state carries. @internal

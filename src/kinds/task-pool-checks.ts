@@ -2,7 +2,7 @@
  * The checks of a task pool's `reserve` option, at creation.
  * Internal: `createTaskPool` builds on it; nothing here is exported from the package.
  */
-import { checkInteger, type Fail } from '../internal/validate.ts';
+import { checkInteger, type Fail } from '../core/validate.ts';
 
 /**
  * `reserve`: finite priorities to integers >= 1, summing to less than `concurrency` (so the

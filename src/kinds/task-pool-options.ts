@@ -2,7 +2,7 @@
  * The options and types of a task pool (shared admission for queue workers), and the error
  * its creation throws.
  */
-import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../errors.ts';
+import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../core/errors.ts';
 
 /**
  * Options of {@link createTaskPool}.

@@ -3,7 +3,7 @@
  * urgent priorities and one priority that is never throttled. The pool admits; the workers'
  * queues keep their tasks until a slot is theirs.
  */
-import { checkId, checkInteger, checkKnown, checkObject, type Fail } from '../internal/validate.ts';
+import { checkId, checkInteger, checkKnown, checkObject, type Fail } from '../core/validate.ts';
 import { MemoryQueue } from './queue.ts';
 import { checkReserve } from './task-pool-checks.ts';
 import {

@@ -5,9 +5,20 @@
  */
 import { ServiceRuntime } from '../actors/loop.ts';
 import { attachSharedContext } from '../actors/shared-context.ts';
-import { toError } from '../errors.ts';
-import { attachSpec, describeOptions } from '../internal/child-spec.ts';
-import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+import { attachSpec, describeOptions } from '../core/child-spec.ts';
+import { toError } from '../core/errors.ts';
+import { failure, NORMAL, SHUTDOWN } from '../core/exit-reason.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
+import {
+  type ConfigOf,
+  type ServiceConfigOptions,
+  withoutConfigValues,
+} from '../core/service-config.ts';
+import {
+  type ResolvedServiceOptions,
+  resolveServiceOptions,
+  type ServiceOptions,
+} from '../core/service-options.ts';
 import {
   clockOf,
   derivedData,
@@ -17,13 +28,6 @@ import {
   sendUnlessStopped,
   setup,
 } from '../internal/xstate.ts';
-import { createConsoleLogger, type Logger } from '../logger.ts';
-import { type ConfigOf, type ServiceConfigOptions, withoutConfigValues } from './service-config.ts';
-import {
-  type ResolvedServiceOptions,
-  resolveServiceOptions,
-  type ServiceOptions,
-} from './service-options.ts';
 
 /**
  * Events a service accepts. `service.*` come from outside (a parent, a test, your app):

@@ -2,9 +2,18 @@
  * `supervise(logic, options)`: the user's own XState actor logic as a child of a supervisor
  * (SPEC §8), and the rules that turn a plain machine in `children` into one.
  */
-import { SupervisorConfigError } from '../errors.ts';
-import { type ActorChildSpec, attachSpec, specOf } from '../internal/child-spec.ts';
-import type { RestartType } from '../internal/exit-reason.ts';
+
+import {
+  type ActorChildSpec,
+  attachSpec,
+  type SupervisedActor,
+  specOf,
+} from '../core/child-spec.ts';
+import { SupervisorConfigError } from '../core/errors.ts';
+
+export type { SupervisedActor } from '../core/child-spec.ts';
+
+import type { RestartType } from '../core/exit-reason.ts';
 import {
   checkBoolean,
   checkDuration,
@@ -13,7 +22,7 @@ import {
   checkObject,
   checkOneOf,
   type Fail,
-} from '../internal/validate.ts';
+} from '../core/validate.ts';
 import {
   ANONYMOUS_MACHINE_ID,
   type AnyActorLogic,
@@ -96,22 +105,6 @@ export interface SuperviseOptions<TLogic extends AnyActorLogic = AnyActorLogic> 
    * @default the child's path: the ids below the root joined by `/` (`'workers/db'`)
    */
   systemId?: string;
-}
-
-/**
- * What {@link supervise} returns: a child for a supervisor's `children` or a `child.add`.
- *
- * @example
- * ```ts
- * const child: SupervisedActor = supervise(fromPromise(async () => 42), { id: 'answer' });
- * createSupervisor({ id: 'root', children: [child] });
- * ```
- */
-export interface SupervisedActor<TLogic extends AnyActorLogic = AnyActorLogic> {
-  /** The child id. */
-  readonly id: string;
-  /** The logic every generation's actor runs. */
-  readonly logic: TLogic;
 }
 
 /** The defaults of {@link SuperviseOptions}. @internal */

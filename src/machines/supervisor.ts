@@ -6,9 +6,12 @@
 
 import type { SupervisorCommand } from '../actors/supervisor-commands.ts';
 import { SupervisorCore } from '../actors/supervisor-core.ts';
-import { toError } from '../errors.ts';
-import { attachSpec, describeOptions } from '../internal/child-spec.ts';
-import { failure, NORMAL, SHUTDOWN } from '../internal/exit-reason.ts';
+import { attachSpec, describeOptions } from '../core/child-spec.ts';
+import { toError } from '../core/errors.ts';
+import { failure, NORMAL, SHUTDOWN } from '../core/exit-reason.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
+import type { SupervisorReport } from '../core/reports.ts';
+import type { ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
 import {
   clockOf,
   derivedData,
@@ -17,13 +20,7 @@ import {
   fromPromise,
   setup,
 } from '../internal/xstate.ts';
-import { createConsoleLogger, type Logger } from '../logger.ts';
-import type { SupervisorReport } from '../reports.ts';
-import {
-  type ResolvedSupervisorOptions,
-  resolveSupervisorOptions,
-  type SupervisorOptions,
-} from './supervisor-options.ts';
+import { resolveSupervisorOptions, type SupervisorOptions } from './supervisor-options.ts';
 
 /**
  * Events a supervisor accepts: lifecycle (`supervisor.*`) and manual commands (`child.*`, see

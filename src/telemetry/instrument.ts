@@ -2,9 +2,9 @@
  * `instrumentTree()`: OpenTelemetry spans and metrics for a supervision tree, when
  * `@opentelemetry/api` is installed. Nothing of it is loaded until it is asked for.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
+import { telemetryHooks } from '../core/telemetry-hooks.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import { telemetryHooks } from './hooks.ts';
 
 /**
  * Options of {@link instrumentTree} (and `run()`'s `telemetry`). The providers are typed by

@@ -14,13 +14,13 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { serviceRuntimeOf } from '../actors/child-contract.ts';
+import { serviceRuntimeOf } from '../actors/runtime-of.ts';
+import { getTree } from '../actors/tree.ts';
 import { walkChildren } from '../control/resolve.ts';
+import type { SupervisorReport } from '../core/reports.ts';
+import type { TelemetryHooks, TracedContext } from '../core/telemetry-hooks.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
-import type { SupervisorReport } from '../reports.ts';
-import { getTree } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
-import type { TelemetryHooks, TracedContext } from './hooks.ts';
 
 /** The instrumentation scope: the package's name. */
 export const SCOPE = 'xstate-supervisor';

@@ -2,7 +2,7 @@
  * The logger a test system gives its tree: it keeps every record, in order, instead of
  * writing it anywhere.
  */
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 /**
  * One captured log call: its level, its message, and the fields (the child bindings such as

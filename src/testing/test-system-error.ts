@@ -2,7 +2,7 @@
  * The error a test system throws: a wait that simulated time did not satisfy, a bad option,
  * a path that names no node, or a clock that cannot be installed.
  */
-import { XstateSupervisorError } from '../errors.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
 
 /**
  * Codes of {@link TestSystemError}:

@@ -3,13 +3,14 @@
  * kept, for users' tests (SPEC §9).
  */
 import { type Clock as FakeClock, install } from '@sinonjs/fake-timers';
+import { sourceOf } from '../actors/own-runtime.ts';
+import { shutdown as shutdownTree } from '../actors/shutdown.ts';
+import { getTree } from '../actors/tree.ts';
 import { locate } from '../control/resolve.ts';
-import { toError } from '../errors.ts';
+import { toError } from '../core/errors.ts';
+import type { SupervisorReport, SupervisorReportType } from '../core/reports.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import { type AnyActorRef, type AnyStateMachine, createActor } from '../internal/xstate.ts';
-import type { SupervisorReport, SupervisorReportType } from '../reports.ts';
-import { shutdown as shutdownTree } from '../shutdown.ts';
-import { getTree, sourceOf } from '../tree.ts';
-import type { TreeNode } from '../tree-node.ts';
 import { captureLogger, type LogRecord } from './capture-logger.ts';
 import { TestSystemError } from './test-system-error.ts';
 import { inState, nodeAt, treeText } from './tree-text.ts';

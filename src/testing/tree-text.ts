@@ -1,7 +1,7 @@
 /**
  * A tree as indented text, one node a line, for the message of a wait that ran out.
  */
-import type { TreeNode } from '../tree-node.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 
 /** `root [supervisor] running gen 0`, children indented below. @internal */
 export function treeText(node: TreeNode, depth = 0): string {

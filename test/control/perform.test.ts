@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { controlRequest } from '../../src/control/client.ts';
 import { perform } from '../../src/control/perform.ts';
 import { PerformError } from '../../src/control/perform-error.ts';
-import { XstateSupervisorError } from '../../src/errors.ts';
+import { XstateSupervisorError } from '../../src/core/errors.ts';
 import {
   closedPortUrl,
   type FakeControlServer,

@@ -5,16 +5,16 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
 import { createControlServer } from '../../src/control/server.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import { type ClusterView, joinCluster, type ReplicaRegistry } from '../../src/durable/cluster.ts';
 import { postgresLock, postgresRegistry } from '../../src/durable/postgres/cluster.ts';
 import { redisRegistry } from '../../src/durable/redis/cluster.ts';
 import { singleton } from '../../src/durable/singleton.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { createService } from '../../src/machines/service.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import {
   dropPgPrefix,
   dropRedisPrefix,

@@ -10,14 +10,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
+import type { SupervisorReport } from '../../src/core/reports.ts';
 import { DurableConnectionError } from '../../src/durable/connection-error.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
 import { createRedisQueue } from '../../src/durable/redis/index.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import type { SupervisorReport } from '../../src/reports.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import { createCapturingLogger, type LogEntry } from '../helpers/capture-logger.ts';
 import {
   BACKENDS,

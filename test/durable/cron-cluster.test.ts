@@ -6,10 +6,10 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import { createClusterCronService } from '../../src/durable/cron-cluster.ts';
 import { redisTickClaims } from '../../src/durable/redis/cluster.ts';
-import { silentLogger } from '../../src/logger.ts';
-import { shutdown } from '../../src/shutdown.ts';
 import {
   dropPgPrefix,
   dropRedisPrefix,

@@ -7,14 +7,14 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
+import { silentLogger } from '../../src/core/logger.ts';
 import { DurableConnectionError } from '../../src/durable/connection-error.ts';
 import { postgresLock } from '../../src/durable/postgres/cluster.ts';
 import { singleton } from '../../src/durable/singleton.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { createService } from '../../src/machines/service.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import {
   dropPgPrefix,
   dropRedisPrefix,

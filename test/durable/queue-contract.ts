@@ -5,17 +5,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
 import { createTreeMetrics } from '../../src/control/metrics.ts';
+import { silentLogger } from '../../src/core/logger.ts';
+import type { SupervisorReport } from '../../src/core/reports.ts';
 import { DurableConnectionError } from '../../src/durable/connection-error.ts';
 import { DurableLeaseLostError } from '../../src/durable/lease.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
 import { createRedisQueue } from '../../src/durable/redis/index.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import type { SupervisorReport } from '../../src/reports.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import {
   type BackendKind,
   gate,

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { type Actor, type AnyActorLogic, createActor } from 'xstate';
+import { type Logger, silentLogger } from '../../src/core/logger.ts';
+import type { SupervisorReport } from '../../src/core/reports.ts';
 import type { PostgresQueueOptions } from '../../src/durable/postgres/index.ts';
 import { createPostgresQueue, type PostgresQueue } from '../../src/durable/postgres/index.ts';
 import type { DurableQueueOptions } from '../../src/durable/queue-options.ts';
 import { createRedisQueue, type RedisQueue } from '../../src/durable/redis/index.ts';
-import { type Logger, silentLogger } from '../../src/logger.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import type { SupervisorReport } from '../../src/reports.ts';
 
 export type BackendKind = 'postgres' | 'redis';
 export const BACKENDS: readonly BackendKind[] = ['postgres', 'redis'];

@@ -5,12 +5,13 @@
  * in between shows as a duplicate). `XSQ_HANG=<task>` makes that task's handler hang (to be
  * killed mid-job). SIGTERM stops it gracefully through run().
  */
+
+import { silentLogger } from '../../src/core/logger.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
 import { createRedisQueue } from '../../src/durable/redis/index.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
-import { silentLogger } from '../../src/logger.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import { run } from '../../src/run.ts';
+import { run } from '../../src/run/run.ts';
 import { PG } from './queue-helpers.ts';
 
 const env = process.env;

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TreeNode } from '../../src/tree-node.ts';
+import type { TreeNode } from '../../src/core/tree-node.ts';
 
 export const FAKE_TREE: TreeNode = {
   id: 'root',

@@ -4,10 +4,10 @@
  * a replica's own inspector page; no panel when the app joined no cluster.
  */
 import { describe, expect, it } from 'vitest';
+import { getTree } from '../../src/actors/tree.ts';
 import { joinCluster } from '../../src/durable/cluster.ts';
 import { redisRegistry } from '../../src/durable/redis/cluster.ts';
 import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
-import { getTree } from '../../src/tree.ts';
 import { dropRedisPrefix, freshPrefix, redisClient } from '../fixtures/cluster/harness.ts';
 import { reach } from '../helpers/supervisor.ts';
 

@@ -5,6 +5,8 @@
  * Waits are on the page; the expected text is read from `getTree()` at the time.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { kindFigure } from '../../src/control/service-kind.ts';
+import type { TreeNode } from '../../src/core/tree-node.ts';
 import {
   createCronService,
   createHttpService,
@@ -14,8 +16,6 @@ import {
   getTree,
   silentLogger,
 } from '../../src/index.ts';
-import { kindFigure } from '../../src/inspector/service-kind.ts';
-import type { TreeNode } from '../../src/tree-node.ts';
 import { reach } from '../helpers/supervisor.ts';
 import { heldQueue } from './held-queue.ts';
 import { row, until, usePageHarness } from './page-harness.ts';

@@ -2,11 +2,11 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor } from 'xstate';
-import { SupervisorConfigError } from '../../src/errors.ts';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
+import { SupervisorConfigError } from '../../src/core/errors.ts';
 import { createProcessHub } from '../../src/isolation/hub.ts';
 import { createProcessService } from '../../src/isolation/process-service.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
 import { fixture, isGone, pidOf, until } from './process-helpers.ts';
 

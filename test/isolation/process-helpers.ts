@@ -5,8 +5,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AnyActorRef } from 'xstate';
-import { getTree } from '../../src/tree.ts';
-import type { TreeNode } from '../../src/tree-node.ts';
+import { getTree } from '../../src/actors/tree.ts';
+import type { TreeNode } from '../../src/core/tree-node.ts';
 
 /** The absolute path of `test/fixtures/processes/<name>`. */
 export function fixture(name: string): string {

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AnyActorRef, type AnyStateMachine, createActor } from 'xstate';
-import { ServiceConfigError } from '../../src/errors.ts';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { ServiceConfigError } from '../../src/core/errors.ts';
 import { exitOnParentDeath } from '../../src/isolation/process-child.ts';
 import { ProcessExitError } from '../../src/isolation/process-errors.ts';
 import { createProcessService } from '../../src/isolation/process-service.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
-import { shutdown } from '../../src/shutdown.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
 import { HANG_GUARD, TIMER_EPSILON } from '../helpers/real-time.ts';
 import { fixture, isGone, isZombie, nodeOf, pidOf, until } from './process-helpers.ts';

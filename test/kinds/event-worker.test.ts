@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AnyActorRef, createActor } from 'xstate';
-import { ServiceConfigError } from '../../src/errors.ts';
+import { getTree } from '../../src/actors/tree.ts';
+import { ServiceConfigError } from '../../src/core/errors.ts';
+import type { ServiceContext } from '../../src/core/service-options.ts';
 import { createEventWorker, type EventWorkerOptions } from '../../src/kinds/event-worker.ts';
-import type { ServiceContext } from '../../src/machines/service-options.ts';
-import { getTree } from '../../src/tree.ts';
 import { advance, type Deferred, deferred, settle } from '../helpers/async.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
 

@@ -1,11 +1,11 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { XstateSupervisorError } from '../../src/index.ts';
 import {
   createHookCollection,
   HookCollection,
   HookError,
   type HookRunResult,
-} from '../../src/kinds/hook-collection.ts';
+} from '../../src/core/hook-collection.ts';
+import { XstateSupervisorError } from '../../src/index.ts';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServiceConfigError } from '../../src/errors.ts';
+import { ServiceConfigError } from '../../src/core/errors.ts';
 import { createMemoryQueue } from '../../src/kinds/queue.ts';
 
 const never = new AbortController().signal;

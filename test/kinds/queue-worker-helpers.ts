@@ -3,8 +3,8 @@
  * worker's tree details.
  */
 import type { AnyActorRef } from 'xstate';
+import { getTree } from '../../src/actors/tree.ts';
 import type { QueueTaskContext } from '../../src/kinds/queue-worker-options.ts';
-import { getTree } from '../../src/tree.ts';
 
 /** A handler that takes `ms` and honours its signal (rejects with the abort reason). */
 export function work<T>(ms: number, log: T[] = []) {

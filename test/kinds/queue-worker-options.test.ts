@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { ServiceConfigError } from '../../src/errors.ts';
+import { ServiceConfigError } from '../../src/core/errors.ts';
 import { createMemoryQueue } from '../../src/kinds/queue.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import type { QueueWorkerOptions } from '../../src/kinds/queue-worker-options.ts';

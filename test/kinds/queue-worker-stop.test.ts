@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
+import { getTree } from '../../src/actors/tree.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
-import { getTree } from '../../src/tree.ts';
 import { advance, settle } from '../helpers/async.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
 import { details, work } from './queue-worker-helpers.ts';

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { AnyActorRef } from 'xstate';
+import type { ServiceContext } from '../../src/core/service-options.ts';
 import { getTree, type ServiceMachine } from '../../src/index.ts';
 import { createCronService } from '../../src/kinds/cron.ts';
 import { createPeriodicService } from '../../src/kinds/periodic.ts';
 import { createRecurringService } from '../../src/kinds/recurring.ts';
-import type { ServiceContext } from '../../src/machines/service-options.ts';
 import { advance, settle } from '../helpers/async.ts';
 import { startTracked, stopAll } from '../helpers/scheduled.ts';
 

@@ -3,8 +3,8 @@
  * creation naming the option, the value received and what is expected.
  */
 import { describe, expect, it } from 'vitest';
+import { ServiceConfigError } from '../../src/core/errors.ts';
 import { createPostgresQueue } from '../../src/durable/postgres/index.ts';
-import { ServiceConfigError } from '../../src/errors.ts';
 import { createMemoryQueue, type TaskQueue } from '../../src/kinds/queue.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import { createTaskPool } from '../../src/kinds/task-pool.ts';

@@ -4,10 +4,10 @@
  * handlers end when the test says so; assertions are on order, never on time.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import { createTaskPool } from '../../src/kinds/task-pool.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import { settle } from '../helpers/async.ts';
 import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
 import { gates, startedActors } from './task-pool-helpers.ts';

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AnyActorRef, createActor } from 'xstate';
+import { shutdown } from '../../src/actors/shutdown.ts';
+import { getTree } from '../../src/actors/tree.ts';
 import { createEventWorker } from '../../src/kinds/event-worker.ts';
 import { createQueueWorker } from '../../src/kinds/queue-worker.ts';
 import { createService } from '../../src/machines/service.ts';
 import { createSupervisor } from '../../src/machines/supervisor.ts';
 import type { Strategy } from '../../src/machines/supervisor-options.ts';
-import { shutdown } from '../../src/shutdown.ts';
-import { getTree } from '../../src/tree.ts';
 import { advance, settle } from '../helpers/async.ts';
 import { createCapturingLogger } from '../helpers/capture-logger.ts';
 

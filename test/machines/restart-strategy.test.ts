@@ -3,7 +3,7 @@
  * supervisors.
  */
 import { describe, expect, it } from 'vitest';
-import { restartGroup, STRATEGIES } from '../../src/machines/restart-strategy.ts';
+import { restartGroup, STRATEGIES } from '../../src/core/restart-strategy.ts';
 
 const children = ['db', 'cache', 'api', 'web'] as const;
 const all = () => true;

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { createActor } from 'xstate';
+import type { ConfigOf, ConfigType } from '../../src/core/service-config.ts';
 import {
   createService,
   createSupervisor,
   type ServiceConfigError,
   type ServiceContext,
 } from '../../src/index.ts';
-import type { ConfigOf, ConfigType } from '../../src/machines/service-config.ts';
 import { closeServedAfterEach, post, serve } from '../control/server-helpers.ts';
 import { settle } from '../helpers/async.ts';
 import { launch } from '../helpers/service.ts';

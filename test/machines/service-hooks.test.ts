@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createHookCollection, HookError } from '../../src/core/hook-collection.ts';
 import {
   createService,
   getTree,
   type ServiceConfigError,
   type ServiceContext,
 } from '../../src/index.ts';
-import { createHookCollection, HookError } from '../../src/kinds/hook-collection.ts';
 import { advance, settle, sleep } from '../helpers/async.ts';
 import { launch } from '../helpers/service.ts';
 import { startSupervisor } from '../helpers/supervisor.ts';

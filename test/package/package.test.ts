@@ -140,9 +140,9 @@ describe('the packed package', () => {
 
   it('maps the compiled code to sources inlined in the maps (stack traces show real code)', () => {
     const map = JSON.parse(
-      readFileSync(join(esm.dir, 'node_modules/xstate-supervisor/dist/run.js.map'), 'utf8'),
+      readFileSync(join(esm.dir, 'node_modules/xstate-supervisor/dist/run/run.js.map'), 'utf8'),
     ) as { sources: string[]; sourcesContent?: string[] };
-    expect(map.sourcesContent).toEqual([readFileSync(join(ROOT, 'src/run.ts'), 'utf8')]);
+    expect(map.sourcesContent).toEqual([readFileSync(join(ROOT, 'src/run/run.ts'), 'utf8')]);
   });
 
   it(

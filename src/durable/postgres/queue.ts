@@ -6,14 +6,14 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
-import { toError, XstateSupervisorError } from '../../errors.ts';
+import { toError, XstateSupervisorError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type {
   DurableQueue,
   DurableQueueStats,
   EnqueueOptions,
   Lease,
 } from '../../kinds/durable-queue.ts';
-import type { Logger } from '../../logger.ts';
 import { Doorbell, Ticker, untilAborted } from '../abortable.ts';
 import { LeaseKeeper } from '../lease.ts';
 import {

@@ -6,14 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
-import { toError } from '../../errors.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type {
   DurableQueue,
   DurableQueueStats,
   EnqueueOptions,
   Lease,
 } from '../../kinds/durable-queue.ts';
-import type { Logger } from '../../logger.ts';
 import { Ticker } from '../abortable.ts';
 import { LeaseKeeper } from '../lease.ts';
 import {

@@ -2,7 +2,7 @@
  * The errors of the client service kind: a connection that could not be made, and a write or
  * read while there is no connection (or past a buffer's bound).
  */
-import { XstateSupervisorError } from '../../errors.ts';
+import { XstateSupervisorError } from '../../core/errors.ts';
 
 /** What each system error means for a client, which option to check, and what to do. */
 const HINTS: Record<string, readonly [what: string, option: string, todo: string]> = {

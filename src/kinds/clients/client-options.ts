@@ -3,15 +3,15 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { createSecureContext } from 'node:tls';
+import type { BackoffOptions } from '../../core/backoff.ts';
+import type { ServiceContext, ServiceOptions } from '../../core/service-options.ts';
 import {
   checkDuration,
   checkFunction,
   checkInteger,
   checkObject,
   type Fail,
-} from '../../internal/validate.ts';
-import type { BackoffOptions } from '../../machines/backoff.ts';
-import type { ServiceContext, ServiceOptions } from '../../machines/service-options.ts';
+} from '../../core/validate.ts';
 import { splitOptions } from '../scheduled-options.ts';
 import type { ClientConnection } from './client-connection.ts';
 

@@ -5,14 +5,14 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { toError } from '../../errors.ts';
-import { backoffDelay } from '../../machines/backoff.ts';
-import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
+import { backoffDelay } from '../../core/backoff.ts';
+import { toError } from '../../core/errors.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../../machines/service-options.ts';
+} from '../../core/service-options.ts';
+import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
 import { type ActorStateBase, ActorStates, localOf } from '../scheduled-state.ts';
 import { drainBudget, now, settlesBy } from '../servers/endpoint.ts';
 import { ClientConnection } from './client-connection.ts';

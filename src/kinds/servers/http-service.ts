@@ -2,7 +2,7 @@
  * `createHttpService`: a `node:http` server as a supervised service (GCL BjoernService).
  */
 import type { RequestListener } from 'node:http';
-import { checkDuration, checkFunction } from '../../internal/validate.ts';
+import { checkDuration, checkFunction } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
 import { openHttp } from './http-endpoint.ts';
 import {

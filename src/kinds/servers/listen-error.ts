@@ -1,7 +1,7 @@
 /**
  * The error a server kind's start fails with when it cannot listen.
  */
-import { XstateSupervisorError } from '../../errors.ts';
+import { XstateSupervisorError } from '../../core/errors.ts';
 
 /**
  * Which server could not listen, as {@link ServerListenError} carries it.

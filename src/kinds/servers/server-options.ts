@@ -4,7 +4,9 @@
  */
 
 import type { Server } from 'node:net';
-import { ServiceConfigError } from '../../errors.ts';
+import { ServiceConfigError } from '../../core/errors.ts';
+import type { ServiceOptions } from '../../core/service-options.ts';
+import { COMMON_SERVICE_OPTIONS } from '../../core/service-options.ts';
 import {
   checkBoolean,
   checkDuration,
@@ -12,9 +14,7 @@ import {
   checkObject,
   checkOneOf,
   type Fail,
-} from '../../internal/validate.ts';
-import type { ServiceOptions } from '../../machines/service-options.ts';
-import { COMMON_SERVICE_OPTIONS } from '../../machines/service-options.ts';
+} from '../../core/validate.ts';
 import { HandedListener } from './handed-listener.ts';
 import { reusePortSupported } from './reuse-port.ts';
 import { pathKind } from './socket-path.ts';

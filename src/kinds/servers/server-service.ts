@@ -4,14 +4,14 @@
  * grace period in `onStop`. A kind only says how to open its listener (an `Endpoint`).
  * Internal.
  */
-import { toError } from '../../errors.ts';
-import type { Logger } from '../../logger.ts';
-import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import {
   resolveServiceOptions,
   type ServiceContext,
   type ServiceOptions,
-} from '../../machines/service-options.ts';
+} from '../../core/service-options.ts';
+import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
 import { drainBudget, type Endpoint, now } from './endpoint.ts';
 import type { HandlerErrorPolicy, ServerBase } from './server-options.ts';
 

@@ -4,7 +4,7 @@
  */
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { isThenable } from '../../actors/loop-run.ts';
-import type { ServiceContext } from '../../machines/service-options.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
 import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.ts';
 import type { HandedListener } from './handed-listener.ts';
 import { listen } from './listen.ts';

@@ -2,9 +2,9 @@
  * `createTcpService`: a `node:net` server as a supervised service (aiomisc TCPServer).
  */
 import { createServer, type Socket } from 'node:net';
-import { checkFunction } from '../../internal/validate.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
+import { checkFunction } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
-import type { ServiceContext } from '../../machines/service-options.ts';
 import {
   resolveServerBase,
   type ServerServiceOptions,

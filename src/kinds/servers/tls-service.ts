@@ -3,9 +3,9 @@
  * close that cannot hang.
  */
 import { createSecureContext, createServer, type TLSSocket, type TlsOptions } from 'node:tls';
-import { checkFunction } from '../../internal/validate.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
+import { checkFunction } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
-import type { ServiceContext } from '../../machines/service-options.ts';
 import {
   resolveServerBase,
   type ServerServiceOptions,

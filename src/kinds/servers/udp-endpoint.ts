@@ -4,7 +4,7 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isThenable } from '../../actors/loop-run.ts';
-import type { ServiceContext } from '../../machines/service-options.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
 import { type Endpoint, EndSignal, Gauge, settlesBy, urlHost } from './endpoint.ts';
 import { bind } from './listen.ts';
 import type { HandlerErrorPolicy } from './server-options.ts';

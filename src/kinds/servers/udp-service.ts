@@ -2,9 +2,9 @@
  * `createUdpService`: a `node:dgram` socket as a supervised service (aiomisc UDPServer).
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import { checkFunction, checkOneOf } from '../../internal/validate.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
+import { checkFunction, checkOneOf } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
-import type { ServiceContext } from '../../machines/service-options.ts';
 import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
 import { serverService } from './server-service.ts';
 import { openUdp } from './udp-endpoint.ts';

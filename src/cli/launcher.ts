@@ -7,10 +7,10 @@
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describeValue, SupervisorConfigError } from '../errors.ts';
-import { specOf } from '../internal/child-spec.ts';
+import { specOf } from '../core/child-spec.ts';
+import { describeValue, SupervisorConfigError } from '../core/errors.ts';
 import { createSupervisor } from '../machines/supervisor.ts';
-import { type RunHandle, run } from '../run.ts';
+import { type RunHandle, run } from '../run/run.ts';
 import {
   type LauncherConfig,
   LauncherConfigError,

@@ -3,7 +3,7 @@
  * ordered set of functions run one after the other, every error collected, the rest still run.
  * A collection belongs to whoever made it: there is no module-level registry.
  */
-import { toError, XstateSupervisorError } from '../errors.ts';
+import { toError, XstateSupervisorError } from './errors.ts';
 
 /**
  * A function a {@link HookCollection} runs; sync or async.

@@ -1,12 +1,30 @@
 /**
- * `getTree()`: the live state of a service or a whole supervision tree.
+ * The runtime behind the package's own actors (services and supervisors), read through one
+ * narrow interface, and the lifecycle state and tree node of such an actor. Knows nothing of the
+ * concrete runtimes (`runtime-of.ts` names them, for the layers above).
  */
-import { type OwnRuntime, ownRuntime, ownRuntimeOf } from './actors/child-contract.ts';
-import type { ServiceRuntime } from './actors/loop.ts';
-import type { SupervisorCore } from './actors/supervisor-core.ts';
-import { CommandError } from './errors.ts';
-import { type AnyActorRef, isActorNotStarted } from './internal/xstate.ts';
-import type { LifecycleState, TreeNode, TreeSource } from './tree-node.ts';
+import { CommandError } from '../core/errors.ts';
+import type { ExitReason } from '../core/exit-reason.ts';
+import type { LifecycleState, TreeNode, TreeSource } from '../core/tree-node.ts';
+import { type AnyActorRef, isActorNotStarted } from '../internal/xstate.ts';
+
+/**
+ * What the package's own machines (services and supervisors) keep as their runtime: the one
+ * place their context shape is known.
+ */
+export interface OwnRuntime extends TreeSource {
+  readonly generation: number;
+  readonly exit: ExitReason;
+  readonly killed?: boolean;
+}
+
+type OwnContext = { context?: { rt?: OwnRuntime; core?: OwnRuntime } } | undefined;
+
+/** The runtime of a service or supervisor actor; undefined for any other actor. */
+export function ownRuntime(actor: AnyActorRef): OwnRuntime | undefined {
+  const context = (actor.getSnapshot() as OwnContext)?.context;
+  return context?.rt ?? context?.core;
+}
 
 const STATES = new Set<string>(['idle', 'starting', 'running', 'stopping', 'stopped', 'failed']);
 
@@ -19,20 +37,6 @@ export function lifecycleOf(value: unknown): LifecycleState {
 /** The runtime behind a service or supervisor actor, or undefined for other actors. @internal */
 export function sourceOf(actor: AnyActorRef): OwnRuntime | undefined {
   return ownRuntime(actor);
-}
-
-/** The runtime and what it is, or null for actors that are not ours. @internal */
-export function runtimeOf(
-  actor: AnyActorRef,
-):
-  | { source: ServiceRuntime; kind: 'service' }
-  | { source: SupervisorCore; kind: 'supervisor' }
-  | null {
-  const own = ownRuntimeOf(actor);
-  if (!own) return null;
-  return own.kind === 'service'
-    ? { source: own.runtime, kind: 'service' }
-    : { source: own.runtime, kind: 'supervisor' };
 }
 
 /** Whether `value` is an actor at all (a missing or wrong argument gets a clear error). */
@@ -76,26 +80,4 @@ export function stateOf(actor: AnyActorRef): LifecycleState {
 /** The tree node of one actor. @internal */
 export function nodeOf(actor: AnyActorRef): TreeNode {
   return requireSource(actor, 'getTree').treeNode(stateOf(actor));
-}
-
-/**
- * The live state of a service or of a whole supervision tree, as plain JSON-safe data.
- * Cheap: it reads counters, it sends no event.
- *
- * Gotchas: it is a copy taken now, not a live view; call it again to see changes. `state` is
- * the top-level state only (a service in a hard reset shows `running`). It throws a
- * `CommandError` (`NOT_A_SUPERVISED_ACTOR`) for an actor that is not a service or supervisor.
- *
- * @example
- * ```ts
- * const poller = createService({ id: 'poller', iterate() {} });
- * const root = createSupervisor({ id: 'root', children: [poller] });
- * const actor = createActor(root).start();
- * const tree = getTree(actor);
- * // { id: 'root', kind: 'supervisor', state: 'running', generation: 0, failures: 0, restarts: 0,
- * //   children: [{ id: 'poller', kind: 'service', state: 'running', iterations: 12, ... }] }
- * ```
- */
-export function getTree(actor: AnyActorRef): TreeNode {
-  return nodeOf(actor);
 }

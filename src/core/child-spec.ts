@@ -3,8 +3,9 @@
  * (never a module-level registry).
  * Internal: not exported from the package (blocked by the `exports` map).
  */
+
+import type { AnyActorLogic } from 'xstate';
 import type { RestartType } from './exit-reason.ts';
-import type { AnyActorLogic } from './xstate.ts';
 
 export interface ChildSpec {
   /** `actor`: the user's own actor logic, under `supervise()` (see {@link ActorChildSpec}). */
@@ -52,4 +53,20 @@ export function describeOptions(options: object): Record<string, unknown> {
     out[k] = v;
   }
   return out;
+}
+
+/**
+ * What `supervise()` returns: a child for a supervisor's `children` or a `child.add`.
+ *
+ * @example
+ * ```ts
+ * const child: SupervisedActor = supervise(fromPromise(async () => 42), { id: 'answer' });
+ * createSupervisor({ id: 'root', children: [child] });
+ * ```
+ */
+export interface SupervisedActor<TLogic extends AnyActorLogic = AnyActorLogic> {
+  /** The child id. */
+  readonly id: string;
+  /** The logic every generation's actor runs. */
+  readonly logic: TLogic;
 }

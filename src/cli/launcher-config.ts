@@ -6,8 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { describeValue, XstateSupervisorError } from '../errors.ts';
-import { didYouMean } from './did-you-mean.ts';
+import { didYouMean } from '../control/did-you-mean.ts';
+import { describeValue, XstateSupervisorError } from '../core/errors.ts';
 
 /** One problem of a config file: where, what was expected, what was found. */
 export interface LauncherProblem {

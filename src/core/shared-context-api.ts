@@ -1,7 +1,7 @@
 /**
  * The public shapes of the shared context: its typed keys, its interface and its errors.
  */
-import { describeValue, XstateSupervisorError } from '../errors.ts';
+import { describeValue, XstateSupervisorError } from './errors.ts';
 
 declare const valueType: unique symbol;
 

@@ -3,8 +3,8 @@
  * with a type for each; `createService` checks them all at once, coerces strings from the
  * environment, and throws one `ServiceConfigError` naming every missing or invalid key.
  */
-import { describeValue, ServiceConfigError } from '../errors.ts';
-import { checkKnown, checkObject, type Fail } from '../internal/validate.ts';
+import { describeValue, ServiceConfigError } from './errors.ts';
+import { checkKnown, checkObject, type Fail } from './validate.ts';
 
 /**
  * The built-in value types of a `config` key. Strings (as `process.env` gives them) are

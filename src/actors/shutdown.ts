@@ -1,14 +1,14 @@
 /**
  * `shutdown()`: a graceful stop of a service or a whole tree (children in reverse start order).
  */
-import { CommandError } from './errors.ts';
+import { CommandError } from '../core/errors.ts';
 import {
   type AnyActorRef,
   isActorNotStarted,
   isActorStopped,
   stopActor,
-} from './internal/xstate.ts';
-import { lifecycleOf, requireSource } from './tree.ts';
+} from '../internal/xstate.ts';
+import { lifecycleOf, requireSource } from './own-runtime.ts';
 
 /**
  * Options of {@link shutdown}.

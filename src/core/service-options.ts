@@ -2,10 +2,16 @@
  * The options of `createService`, their defaults, and their validation.
  */
 
-import type { TaskOptions } from '../actors/graceful-tasks.ts';
-import type { SharedContext } from '../actors/shared-context.ts';
-import { ServiceConfigError } from '../errors.ts';
-import type { RestartType } from '../internal/exit-reason.ts';
+import { ServiceConfigError } from './errors.ts';
+import type { RestartType } from './exit-reason.ts';
+import type { Logger } from './logger.ts';
+import {
+  resolveServiceConfig,
+  type ServiceConfig,
+  type ServiceConfigOptions,
+} from './service-config.ts';
+import { resolveServiceHooks, type ServiceHooks } from './service-hooks.ts';
+import type { SharedContext } from './shared-context-api.ts';
 import {
   checkBoolean,
   checkDuration,
@@ -16,14 +22,30 @@ import {
   checkObject,
   checkOneOf,
   type Fail,
-} from '../internal/validate.ts';
-import type { Logger } from '../logger.ts';
-import {
-  resolveServiceConfig,
-  type ServiceConfig,
-  type ServiceConfigOptions,
-} from './service-config.ts';
-import { resolveServiceHooks, type ServiceHooks } from './service-hooks.ts';
+} from './validate.ts';
+
+/**
+ * Options of `ctx.task()`.
+ *
+ * @example
+ * ```ts
+ * createService({
+ *   id: 'uploader',
+ *   async iterate(ctx) {
+ *     const options: TaskOptions = { cancel: true }; // abort at once on stop
+ *     void ctx.task((signal) => fetch('http://127.0.0.1:8080/upload', { signal }), options);
+ *   },
+ * });
+ * ```
+ */
+export interface TaskOptions {
+  /**
+   * On stop, abort the task's signal at once (`true`), or wait for it to finish (`false`,
+   * within `gracefulWaitTimeout`).
+   * @default false
+   */
+  cancel?: boolean;
+}
 
 /**
  * What an iteration, `onStart` and `onStop` receive: one object per generation, shared by the

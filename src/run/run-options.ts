@@ -3,11 +3,11 @@
  * error, so a config with three mistakes takes one fix, not three restarts.
  */
 import { constants } from 'node:os';
-import { type ControlServerOptions, checkControlOptions } from './control/server.ts';
-import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from './errors.ts';
-import { checkInspectorOptions, type InspectorServerOptions } from './inspector/server.ts';
-import { createConsoleLogger, type Logger } from './logger.ts';
-import { checkTelemetryOptions, type TelemetryOptions } from './telemetry/instrument.ts';
+import { type ControlServerOptions, checkControlOptions } from '../control/server.ts';
+import { type ConfigErrorDetails, describeValue, XstateSupervisorError } from '../core/errors.ts';
+import { createConsoleLogger, type Logger } from '../core/logger.ts';
+import { checkInspectorOptions, type InspectorServerOptions } from '../inspector/server.ts';
+import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/instrument.ts';
 
 /**
  * Options of {@link run}. Every option is checked when `run()` is called; an unknown name or a

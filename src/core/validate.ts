@@ -3,7 +3,7 @@
  * option, the value received and what was expected.
  * Internal: not exported from the package (blocked by the `exports` map).
  */
-import type { ConfigErrorDetails } from '../errors.ts';
+import type { ConfigErrorDetails } from './errors.ts';
 
 export type Fail = (details: Omit<ConfigErrorDetails, 'owner'>) => never;
 export type FailUnknown = (option: string, known: readonly string[]) => never;

@@ -2,11 +2,11 @@
  * What `run()` does when a shutdown runs out of time: before the process exits, every queue
  * worker in the tree hands over the tasks it has not processed, so none is lost silently.
  */
-import { walkChildren } from './control/resolve.ts';
-import { XstateSupervisorError } from './errors.ts';
-import type { AnyActorRef, AnyStateMachine } from './internal/xstate.ts';
-import { type AbandonQueue, abandonerOf } from './kinds/queue-worker-definition.ts';
-import type { Logger } from './logger.ts';
+import { walkChildren } from '../control/resolve.ts';
+import { XstateSupervisorError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { AnyActorRef, AnyStateMachine } from '../internal/xstate.ts';
+import { type AbandonQueue, abandonerOf } from '../kinds/queue-worker-definition.ts';
 
 /** Every queue worker definition in the tree (once each, even under two supervisors). */
 function queuesOf(root: AnyStateMachine, actor: AnyActorRef): Set<AbandonQueue> {

@@ -3,11 +3,17 @@
  * `controlRequest()`, printed for a person (or as JSON with `--json`).
  * Internal: the CLI's entry point is `src/cli.ts`; nothing here is exported from the package.
  */
-import type { TreeNode } from '../tree-node.ts';
-import { type ControlResponse, controlRequest, readErrorBody } from './client.ts';
-import { actionRoute, SERVICE_COMMANDS, sendRoute, serviceRoute } from './client-routes.ts';
-import { meant } from './did-you-mean.ts';
-import { formatTree } from './format-tree.ts';
+
+import { type ControlResponse, controlRequest, readErrorBody } from '../control/client.ts';
+import {
+  actionRoute,
+  SERVICE_COMMANDS,
+  sendRoute,
+  serviceRoute,
+} from '../control/client-routes.ts';
+import { meant } from '../control/did-you-mean.ts';
+import { formatTree } from '../control/format-tree.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import type { LaunchPlan } from './launcher.ts';
 
 /** Wrong arguments or options: exit 2 with the message and the command's form. */

@@ -4,16 +4,16 @@
  */
 
 import type { Actor } from 'xstate';
-import { type ControlServer, createControlServer } from './control/server.ts';
-import { CommandError, toError } from './errors.ts';
-import { createInspectorServer, type InspectorServer } from './inspector/server.ts';
-import { type AnyActorRef, type AnyStateMachine, createActor } from './internal/xstate.ts';
-import { errorFields } from './logger.ts';
+import { lifecycleOf, sourceOf } from '../actors/own-runtime.ts';
+import { shutdown } from '../actors/shutdown.ts';
+import { type ControlServer, createControlServer } from '../control/server.ts';
+import { CommandError, toError } from '../core/errors.ts';
+import { errorFields } from '../core/logger.ts';
+import { createInspectorServer, type InspectorServer } from '../inspector/server.ts';
+import { type AnyActorRef, type AnyStateMachine, createActor } from '../internal/xstate.ts';
+import { instrumentTree, type TreeInstrumentation } from '../telemetry/instrument.ts';
 import { handOverQueues } from './run-deadline.ts';
 import { type RunOptions, resolveRunOptions } from './run-options.ts';
-import { shutdown } from './shutdown.ts';
-import { instrumentTree, type TreeInstrumentation } from './telemetry/instrument.ts';
-import { lifecycleOf, sourceOf } from './tree.ts';
 
 export type { RunOptionProblem, RunOptions } from './run-options.ts';
 export { RunOptionsError } from './run-options.ts';

@@ -4,16 +4,16 @@
  * The rule is decision 0013: the first failing or vetoing `onStart` hook ends the start, and
  * the `onStop` hooks paired with the hooks that succeeded run at once, so the pairing holds.
  */
-import { toError } from '../errors.ts';
-import type { Fail } from '../internal/validate.ts';
+import { toError } from './errors.ts';
 import {
   type Hook,
   HookCollection,
   HookError,
   type HookFailure,
   hookName,
-} from '../kinds/hook-collection.ts';
-import type { Logger } from '../logger.ts';
+} from './hook-collection.ts';
+import type { Logger } from './logger.ts';
+import type { Fail } from './validate.ts';
 
 /**
  * One service hook (`onStart` or `onStop`): receives the generation's context. An `onStart`
