@@ -7,7 +7,7 @@
 import { nextTransitionsOf } from '../internal/xstate.ts';
 import { nameOf } from './chart.ts';
 import type { AcceptedEvent } from './protocol.ts';
-import { jsonSafe } from './serialise.ts';
+import { jsonSafe } from './serialize.ts';
 
 /** How deep a context is copied for the page; deeper parts read `[…]`. */
 export const CONTEXT_DEPTH = 5;

@@ -14,13 +14,17 @@ export type {
   InspectorNodeKind,
   MachineChart,
   NodeEvent,
-  SerialisedError,
+  SerializedError,
   ServerMessage,
   SnapshotMessage,
   TimelineEntry,
 } from './protocol.ts';
 export { INSPECTOR_PROTOCOL } from './protocol.ts';
-export { serialiseError } from './serialise.ts';
+export {
+  type SerialisedError,
+  serialiseError,
+  serializeError,
+} from './serialize.ts';
 export {
   createInspectorServer,
   type InspectorControlOptions,

@@ -45,7 +45,7 @@ import {
   type SnapshotMessage,
   type TimelineEntry,
 } from './protocol.ts';
-import { jsonSafe, serialiseError } from './serialise.ts';
+import { jsonSafe, serializeError } from './serialize.ts';
 
 /** How many reports the timeline keeps. */
 export const TIMELINE_LIMIT = 1_000;
@@ -235,7 +235,7 @@ function timelineEntry(raw: RawReport, key: string | null): TimelineEntry {
   const reason = report.reason;
   if (reason instanceof Error) {
     // The stack once, on the failure; the restart that follows names the same error.
-    if (WITH_STACK.has(report.type)) entry.error = serialiseError(reason);
+    if (WITH_STACK.has(report.type)) entry.error = serializeError(reason);
     entry.reason = reason.message;
   } else if (reason !== undefined) {
     entry.reason = String(reason);

@@ -35,14 +35,14 @@ export const INSPECTOR_PROTOCOL = 1;
 export type InspectorNodeKind = 'supervisor' | 'service' | 'actor';
 
 /**
- * A failure, serialised: `Error`s become this (they would arrive as `{}` otherwise).
+ * A failure, serialized: `Error`s become this (they would arrive as `{}` otherwise).
  *
  * @example
  * ```ts
- * const e: SerialisedError = { name: 'Error', message: 'upstream down', stack: 'Error: upstream down\n    at …' };
+ * const e: SerializedError = { name: 'Error', message: 'upstream down', stack: 'Error: upstream down\n    at …' };
  * ```
  */
-export interface SerialisedError {
+export interface SerializedError {
   /** The error's class name (`Error`, `TypeError`, `KilledError`, ...). */
   name: string;
   /** Its message. */
@@ -247,7 +247,7 @@ export interface TimelineEntry {
   /** The reason, as text (`'normal'`, `'manual'`, an error's message, ...). */
   reason?: string;
   /** The error, on `child.failed` and `supervisor.intensity-exceeded` (others: `reason` only). */
-  error?: SerialisedError;
+  error?: SerializedError;
   /** Restarts counted in the window at the time. */
   restarts?: number;
 }

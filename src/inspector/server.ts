@@ -79,7 +79,7 @@ export interface InspectorServerOptions {
   control?: InspectorControlOptions;
   /**
    * Also forward XState's inspection events in `@statelyai/inspect`'s format, errors
-   * serialised: pass an inspector from `@statelyai/inspect` or anything with `send(event)`.
+   * serialized: pass an inspector from `@statelyai/inspect` or anything with `send(event)`.
    * @default undefined (not forwarded)
    */
   stately?: StatelyTarget;

@@ -1,7 +1,7 @@
 /**
  * Forwarding XState's inspection events in `@statelyai/inspect`'s format, so Stately's
- * inspector can show the same system. Errors are serialised with name, message and stack
- * (Stately's own serialiser turns them into `{}`).
+ * inspector can show the same system. Errors are serialized with name, message and stack
+ * (Stately's own serializer turns them into `{}`).
  */
 import {
   type AnyActorRef,
@@ -11,7 +11,7 @@ import {
   type SystemInspectionEvent,
 } from '../internal/xstate.ts';
 import { displayId } from './model.ts';
-import { jsonSafe } from './serialise.ts';
+import { jsonSafe } from './serialize.ts';
 
 /**
  * The `@statelyai/inspect` version whose event format this speaks (its `_version` field).
@@ -112,7 +112,7 @@ function snapshotOf(actor: AnyActorRef): unknown {
 }
 
 /**
- * One XState inspection event in Stately's format, errors serialised; undefined for the
+ * One XState inspection event in Stately's format, errors serialized; undefined for the
  * kinds Stately does not show (`@xstate.microstep`, `@xstate.action`).
  *
  * @example

@@ -2,7 +2,7 @@
  * Turning what actors hold (errors, functions, machines, Infinity, cycles) into JSON that
  * says what it was, for the inspector page and for Stately's inspector.
  */
-import type { SerialisedError } from './protocol.ts';
+import type { SerializedError } from './protocol.ts';
 
 /**
  * An error as plain data: `JSON.stringify(new Error('x'))` gives `{}`, this keeps the name,
@@ -10,12 +10,12 @@ import type { SerialisedError } from './protocol.ts';
  *
  * @example
  * ```ts
- * JSON.stringify(serialiseError(new TypeError('bad'))); // {"name":"TypeError","message":"bad","stack":"TypeError: bad\n..."}
+ * JSON.stringify(serializeError(new TypeError('bad'))); // {"name":"TypeError","message":"bad","stack":"TypeError: bad\n..."}
  * ```
  */
-export function serialiseError(error: unknown): SerialisedError {
+export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) {
-    const out: SerialisedError = { name: error.name, message: error.message };
+    const out: SerializedError = { name: error.name, message: error.message };
     if (error.stack !== undefined) out.stack = error.stack;
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string') out.code = code;
@@ -27,7 +27,7 @@ export function serialiseError(error: unknown): SerialisedError {
 /**
  * @internal
  * A JSON-safe copy of `value` down to `depth` levels: functions become `[function name]`,
- * errors their serialised form, XState machines their id, objects with `toJSON` what it
+ * errors their serialized form, XState machines their id, objects with `toJSON` what it
  * gives (an actor: `{ xstate$$type: 1, id }`), non-finite numbers text, cycles `[circular]`,
  * anything deeper `[…]`.
  */
@@ -38,7 +38,7 @@ export function jsonSafe(value: unknown, depth = 4, seen = new Set<object>()): u
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol') return value.toString();
   if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
-  if (value instanceof Error) return serialiseError(value);
+  if (value instanceof Error) return serializeError(value);
   if (value instanceof Date)
     return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   if (seen.has(value)) return '[circular]';
@@ -70,3 +70,26 @@ export function jsonSafe(value: unknown, depth = 4, seen = new Set<object>()): u
     seen.delete(value);
   }
 }
+
+/**
+ * The British spelling of {@link SerializedError}, kept so code written against it still
+ * compiles.
+ * @deprecated Use `SerializedError`; this alias goes in the next major version.
+ *
+ * @example
+ * ```ts
+ * const e: SerializedError = { name: 'Error', message: 'upstream down' }; // not SerialisedError
+ * ```
+ */
+export type SerialisedError = SerializedError;
+
+/**
+ * The British spelling of {@link serializeError}, kept so code written against it still runs.
+ * @deprecated Use `serializeError`; this alias goes in the next major version.
+ *
+ * @example
+ * ```ts
+ * serializeError(new Error('x')); // not serialiseError(new Error('x'))
+ * ```
+ */
+export const serialiseError: (error: unknown) => SerializedError = serializeError;
