@@ -8,6 +8,7 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { didYouMean } from '../control/did-you-mean.ts';
 import { describeValue, XstateSupervisorError } from '../core/errors.ts';
+import { STRATEGIES, type Strategy } from '../core/restart-strategy.ts';
 
 /** One problem of a config file: where, what was expected, what was found. */
 export interface LauncherProblem {
@@ -62,7 +63,7 @@ export interface ServiceEntry {
 export interface LauncherConfig {
   readonly file: string;
   readonly id: string;
-  readonly strategy: 'one-for-one' | 'one-for-all' | 'rest-for-one' | undefined;
+  readonly strategy: Strategy | undefined;
   readonly maxRestarts: number | undefined;
   readonly restartWindow: number | undefined;
   readonly shutdownTimeout: number | undefined;
@@ -96,7 +97,6 @@ const TOP = [
 const CONTROL = ['port', 'host', 'tokenEnv', 'allowedHosts', 'protectProbes'];
 const INSPECTOR = ['port', 'host', 'allowedHosts', 'title'];
 const ENTRY = ['module', 'export', 'id', 'replicas'];
-const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'];
 const ID = /^[A-Za-z0-9_.:-]+$/;
 
 /** Reads and parses the file: JSON for `.json`, YAML for `.yaml` and `.yml`. */
@@ -234,7 +234,7 @@ export async function loadLauncherConfig(
   c.unknownKeys(raw, TOP, '');
   const id = c.string(raw.id, 'id', ID, 'an id of letters, digits, _ . : -') ?? 'root';
   const strategy =
-    raw.strategy === undefined || STRATEGIES.includes(raw.strategy as string)
+    raw.strategy === undefined || STRATEGIES.includes(raw.strategy as Strategy)
       ? (raw.strategy as LauncherConfig['strategy'])
       : c.bad('strategy', `one of ${STRATEGIES.join(', ')}`, raw.strategy);
   const maxRestarts = c.integer(raw.maxRestarts, 'maxRestarts', 0);
