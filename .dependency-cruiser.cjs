@@ -38,6 +38,13 @@ module.exports = {
       to: { dependencyTypes: ['npm', 'npm-peer', 'npm-dev', 'core'], dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'xstate-through-one-file',
+      comment: 'XState is called only through src/internal/xstate.ts (type-only imports of its public types are fine)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/internal/xstate[.]ts$' },
+      to: { path: 'node_modules/xstate/', dependencyTypesNot: ['type-only'] },
+    },
+    {
       name: 'no-cycles',
       comment: 'no import cycles between files, type-only imports included',
       severity: 'error',
