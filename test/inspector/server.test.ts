@@ -449,6 +449,22 @@ describe('inspector feed', () => {
     await expect(fetch(server.url)).rejects.toThrow();
     await feed.close();
   });
+  it('close() with a page open leaves no timer behind: a closed inspector stops looking for supervisors', async () => {
+    // Only intervals are simulated: the sockets and the close handshake stay real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanups.push(() => vi.useRealTimers());
+    const actor = demoTree();
+    const server = await createInspectorServer(actor, { logger: quiet() });
+    const page = new WebSocket(feedUrl(server.url));
+    page.on('error', () => {});
+    const gone = new Promise<void>((resolve) => page.on('close', () => resolve()));
+    await new Promise<void>((resolve) => page.once('message', () => resolve()));
+    await server.close();
+    await gone;
+    // The server's end of the socket closes a turn or two of the event loop after ours.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(vi.getTimerCount()).toBe(0);
+  });
 });
 
 describe('inspector HTTP', () => {
