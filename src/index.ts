@@ -1,79 +1,29 @@
 /**
  * xstate-supervisor: Erlang/OTP-style supervision trees for long-running Node services,
  * built on XState v5.
+ *
+ * The root holds what an application needs; the runtime's own events and helpers stay inside
+ * (decision 0126). Test helpers are in `xstate-supervisor/testing`, the inspector's wire
+ * protocol in `xstate-supervisor/inspector`, the durable queues in `xstate-supervisor/postgres`
+ * and `xstate-supervisor/redis`.
  */
 
-export { ReadyTimeoutError } from './actors/actor-child.ts';
-export type { LastError, LoopReport } from './actors/loop.ts';
+// Define services: a service, the ready kinds, isolated bodies, hooks and shared values.
+
 export {
   type ContextGetOptions,
   type ContextKey,
   createContextKey,
   type SharedContext,
-  SharedContextError,
   sharedContextOf,
 } from './actors/shared-context.ts';
-export { type ShutdownOptions, shutdown } from './actors/shutdown.ts';
-export type { SupervisorCommand } from './actors/supervisor-commands.ts';
-export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-core.ts';
-export { getTree } from './actors/tree.ts';
-export { ActionError } from './control/action-error.ts';
-export {
-  type ControlRequestOptions,
-  type ControlResponse,
-  controlRequest,
-  DEFAULT_CONTROL_TIMEOUT,
-} from './control/client.ts';
-export {
-  type ControlClient,
-  type ControlClientOptions,
-  type ControlEvent,
-  createControlClient,
-  type ReadyState,
-} from './control/control-client.ts';
-export { type PerformOptions, perform } from './control/perform.ts';
-export {
-  type PerformClientErrorCode,
-  PerformError,
-  type PerformErrorDetails,
-} from './control/perform-error.ts';
-export {
-  type ControlServer,
-  type ControlServerOptions,
-  createControlServer,
-} from './control/server.ts';
-export { type BackoffOptions, backoffDelay } from './core/backoff.ts';
-export {
-  CommandError,
-  type ConfigErrorDetails,
-  KilledError,
-  ServiceConfigError,
-  StartTimeoutError,
-  SupervisorConfigError,
-  XstateSupervisorError,
-} from './core/errors.ts';
-export type { ExitReason, RestartType } from './core/exit-reason.ts';
 export {
   createHookCollection,
   type Hook,
   HookCollection,
-  HookError,
   type HookFailure,
   type HookRunResult,
 } from './core/hook-collection.ts';
-export {
-  type ConsoleLoggerOptions,
-  createConsoleLogger,
-  type LogFn,
-  type LogFormat,
-  type Logger,
-  type LogLevel,
-  silentLogger,
-} from './core/logger.ts';
-export { isBackToBack, nextStart, type Pacing } from './core/pacing.ts';
-export type { SupervisorReport, SupervisorReportType } from './core/reports.ts';
-export { RestartWindow } from './core/restart-intensity.ts';
-export { STRATEGIES, type Strategy } from './core/restart-strategy.ts';
 export type {
   ConfigCheck,
   ConfigOf,
@@ -91,35 +41,17 @@ export {
   type ServiceOptions,
   type TaskOptions,
 } from './core/service-options.ts';
-export type { LifecycleState, TreeNode } from './core/tree-node.ts';
-export {
-  createInspectorServer,
-  type InspectorControlOptions,
-  type InspectorServer,
-  type InspectorServerOptions,
-} from './inspector/server.ts';
-export type { StatelyInspectionEvent, StatelyTarget } from './inspector/stately.ts';
 export { createProcessHub, type ProcessHubOptions } from './isolation/hub.ts';
 export { exitOnParentDeath } from './isolation/process-child.ts';
-export {
-  type ProcessExitDetails,
-  ProcessExitError,
-  ProcessStartError,
-} from './isolation/process-errors.ts';
 export type { ProcessServiceOptions } from './isolation/process-options.ts';
 export { createProcessService } from './isolation/process-service.ts';
-export {
-  type WorkerThreadContext,
-  WorkerThreadError,
-  type WorkerThreadModule,
-} from './isolation/worker-protocol.ts';
+export type { WorkerThreadContext, WorkerThreadModule } from './isolation/worker-protocol.ts';
 export {
   createWorkerService,
   type WorkerServiceDetails,
   type WorkerServiceOptions,
 } from './isolation/worker-service.ts';
 export { ClientConnection } from './kinds/clients/client-connection.ts';
-export { ClientConnectError, ClientStateError } from './kinds/clients/client-errors.ts';
 export { CLIENT_DEFAULTS, type TcpClientServiceOptions } from './kinds/clients/client-options.ts';
 export {
   createTcpClientService,
@@ -150,7 +82,6 @@ export {
   type PutOptions,
   type PutResult,
   QUEUE_WORKER_DEFAULTS,
-  QueueFullError,
   type QueueTaskContext,
   type QueueWorkerApi,
   type QueueWorkerMachine,
@@ -162,10 +93,9 @@ export {
   type RecurringDetails,
   type RecurringServiceOptions,
 } from './kinds/recurring.ts';
-export { type RecurringNext, RecurringResultError } from './kinds/recurring-next.ts';
+export type { RecurringNext } from './kinds/recurring-next.ts';
 export type { ScheduledCommonOptions } from './kinds/scheduled-options.ts';
 export { createHttpService, type HttpServiceOptions } from './kinds/servers/http-service.ts';
-export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
 export { reusePortSupported } from './kinds/servers/reuse-port.ts';
 export {
   type HandlerErrorPolicy,
@@ -180,37 +110,111 @@ export { createTaskPool } from './kinds/task-pool.ts';
 export {
   TASK_POOL_DEFAULTS,
   type TaskPool,
-  TaskPoolConfigError,
   type TaskPoolOptions,
   type TaskPoolStats,
 } from './kinds/task-pool-options.ts';
-export { createService, type ServiceEvent, type ServiceMachine } from './machines/service.ts';
+export { createService, type ServiceMachine } from './machines/service.ts';
+
+// Supervise: a tree of services and your own actors, its strategy, intensity and backoff.
+
+export type { SupervisorCommand } from './actors/supervisor-commands.ts';
+export { type BackoffOptions, backoffDelay } from './core/backoff.ts';
+export type { RestartType } from './core/exit-reason.ts';
+export { STRATEGIES, type Strategy } from './core/restart-strategy.ts';
 export {
   type SupervisedActor,
   type SuperviseOptions,
   supervise,
 } from './machines/supervise.ts';
-export {
-  createSupervisor,
-  type SupervisorEvent,
-  type SupervisorMachine,
-} from './machines/supervisor.ts';
+export { createSupervisor, type SupervisorMachine } from './machines/supervisor.ts';
 export {
   type AutoShutdown,
   SUPERVISOR_DEFAULTS,
   type SupervisorHookContext,
   type SupervisorOptions,
 } from './machines/supervisor-options.ts';
+
+// Run and control: run an application, stop a tree, and command it over HTTP.
+
+export { type ShutdownOptions, shutdown } from './actors/shutdown.ts';
 export {
-  type RunHandle,
-  type RunOptionProblem,
-  type RunOptions,
-  RunOptionsError,
-  type RunResult,
-  run,
-} from './run/run.ts';
+  type ControlRequestOptions,
+  type ControlResponse,
+  controlRequest,
+  DEFAULT_CONTROL_TIMEOUT,
+} from './control/client.ts';
+export {
+  type ControlClient,
+  type ControlClientOptions,
+  type ControlEvent,
+  createControlClient,
+  type ReadyState,
+} from './control/control-client.ts';
+export { type PerformOptions, perform } from './control/perform.ts';
+export {
+  type ControlServer,
+  type ControlServerOptions,
+  createControlServer,
+} from './control/server.ts';
+export { type RunHandle, type RunOptions, type RunResult, run } from './run/run.ts';
+
+// Observe: the tree, the reports, logs, telemetry and the inspector.
+
+export { getTree } from './actors/tree.ts';
+export {
+  type ConsoleLoggerOptions,
+  createConsoleLogger,
+  type LogFn,
+  type LogFormat,
+  type Logger,
+  type LogLevel,
+  silentLogger,
+} from './core/logger.ts';
+export type { SupervisorReport, SupervisorReportType } from './core/reports.ts';
+export type { LifecycleState, TreeNode } from './core/tree-node.ts';
+export {
+  createInspectorServer,
+  type InspectorControlOptions,
+  type InspectorServer,
+  type InspectorServerOptions,
+} from './inspector/server.ts';
+export type { StatelyInspectionEvent, StatelyTarget } from './inspector/stately.ts';
 export {
   instrumentTree,
   type TelemetryOptions,
   type TreeInstrumentation,
 } from './telemetry/instrument.ts';
+
+// Errors: what the package throws, each with a stable `code`, and what an action may throw.
+
+export { ReadyTimeoutError } from './actors/actor-child.ts';
+export { SharedContextError } from './actors/shared-context.ts';
+export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-core.ts';
+export { ActionError } from './control/action-error.ts';
+export {
+  type PerformClientErrorCode,
+  PerformError,
+  type PerformErrorDetails,
+} from './control/perform-error.ts';
+export {
+  CommandError,
+  type ConfigErrorDetails,
+  KilledError,
+  ServiceConfigError,
+  StartTimeoutError,
+  SupervisorConfigError,
+  XstateSupervisorError,
+} from './core/errors.ts';
+export { HookError } from './core/hook-collection.ts';
+export {
+  type ProcessExitDetails,
+  ProcessExitError,
+  ProcessStartError,
+} from './isolation/process-errors.ts';
+export { WorkerThreadError } from './isolation/worker-protocol.ts';
+export { ClientConnectError, ClientStateError } from './kinds/clients/client-errors.ts';
+export { QueueFullError } from './kinds/queue-worker-options.ts';
+export { RecurringResultError } from './kinds/recurring-next.ts';
+export { type ServerListenDetails, ServerListenError } from './kinds/servers/listen-error.ts';
+export { TaskPoolConfigError } from './kinds/task-pool-options.ts';
+export { type RunOptionProblem, RunOptionsError } from './run/run.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBackToBack, nextStart, type Pacing } from '../../src/index.ts';
+import { isBackToBack, nextStart, type Pacing } from '../../src/core/pacing.ts';
 
 const none: Pacing = { minPeriod: 0, pause: 0, interval: 0, delayBefore: 0, delayAfter: 0 };
 const gcl: Pacing = { ...none, minPeriod: 300, pause: 100 };

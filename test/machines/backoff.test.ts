@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, RestartWindow } from '../../src/index.ts';
+import { RestartWindow } from '../../src/core/restart-intensity.ts';
+import { backoffDelay } from '../../src/index.ts';
 
 describe('backoffDelay', () => {
   it('grows by factor per attempt and stops at max', () => {

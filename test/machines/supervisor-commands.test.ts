@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CommandError,
-  createService,
-  getTree,
-  type SupervisorEvent,
-  shutdown,
-} from '../../src/index.ts';
+import { CommandError, createService, getTree, shutdown } from '../../src/index.ts';
+import type { SupervisorEvent } from '../../src/machines/supervisor.ts';
 import {
   nextReport,
   reach,
