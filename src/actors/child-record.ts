@@ -15,16 +15,19 @@ import {
   stopActor,
 } from '../internal/xstate.ts';
 import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
+import {
+  IDLE_STOPPED_OR_FAILED,
+  NOT_IN_TRANSITION,
+  RUNNING_STOPPED_OR_FAILED,
+  STOPPED_OR_FAILED,
+} from './lifecycle-groups.ts';
 import { lifecycleOf, nodeOf, type OwnRuntime, ownRuntime } from './own-runtime.ts';
 
-interface Waiter {
+/** A start, stop or failure waiting for the child to reach one of `states`. */
+interface StateWaiter {
   readonly states: ReadonlySet<LifecycleState>;
   readonly resolve: (state: LifecycleState) => void;
 }
-
-const STARTED_OR_ENDED = new Set<LifecycleState>(['running', 'failed', 'stopped', 'idle']);
-const ENDED = new Set<LifecycleState>(['failed', 'stopped']);
-const RUNNING_OR_ENDED = new Set<LifecycleState>(['running', 'stopped', 'failed']);
 
 /**
  * What a record subscribes to its actor with. A class, so a child costs one small object, where
@@ -55,7 +58,7 @@ export class ChildRecord extends SupervisedChild {
   private crashed: Error | undefined;
   /** We are starting or stopping it: its state changes are ours, not exits. */
   private driving = false;
-  private waiters: Waiter[] = [];
+  private waiters: StateWaiter[] = [];
   private lastGeneration = -1;
   private readonly owner: ChildOwner;
 
@@ -124,14 +127,19 @@ export class ChildRecord extends SupervisedChild {
     const previous = this.state;
     this.state = state;
     if (this.waiters.length > 0) {
-      const still: Waiter[] = [];
+      const still: StateWaiter[] = [];
       for (const w of this.waiters) {
         if (w.states.has(state)) w.resolve(state);
         else still.push(w);
       }
       this.waiters = still;
     }
-    if (ENDED.has(state) && !this.driving && previous !== state && this.wanted === 'running') {
+    if (
+      STOPPED_OR_FAILED.has(state) &&
+      !this.driving &&
+      previous !== state &&
+      this.wanted === 'running'
+    ) {
       this.owner.childExited(this, this.exitReason(), this.generation);
     }
   }
@@ -154,7 +162,7 @@ export class ChildRecord extends SupervisedChild {
     this.awaitingRestart = false;
     this.driving = true;
     try {
-      const reached = this.transition(STARTED_OR_ENDED);
+      const reached = this.transition(NOT_IN_TRANSITION);
       actor.send({ type: this.event('start') });
       const state = await reached;
       if (state === 'running') {
@@ -182,10 +190,10 @@ export class ChildRecord extends SupervisedChild {
     this.wanted = 'stopped';
     this.awaitingRestart = false;
     const actor = this.actor;
-    if (!actor || this.state === 'idle' || ENDED.has(this.state)) return false;
+    if (!actor || IDLE_STOPPED_OR_FAILED.has(this.state)) return false;
     this.driving = true;
     try {
-      const ended = this.transition(ENDED);
+      const ended = this.transition(STOPPED_OR_FAILED);
       actor.send({ type: this.event('stop') });
       await ended;
       return this.wasKilled();
@@ -220,7 +228,7 @@ export class ChildRecord extends SupervisedChild {
   async fail(error: Error): Promise<void> {
     await this.transitionAfter(
       { type: this.event('fail'), error } as { type: string },
-      RUNNING_OR_ENDED,
+      RUNNING_STOPPED_OR_FAILED,
     );
   }
 

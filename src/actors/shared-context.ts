@@ -24,7 +24,8 @@ export {
 
 type Key = ContextKey<unknown> | string;
 
-interface Waiter {
+/** A `get` waiting for a key's value: settled when the value is set, or failed. */
+interface ValueWaiter {
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -38,7 +39,7 @@ interface Slot {
   owner: AbortSignal | undefined;
   /** The id of the service that last set it, kept when its stop clears the value. */
   setter: string | undefined;
-  waiters: Set<Waiter>;
+  waiters: Set<ValueWaiter>;
 }
 
 function nameOf(key: unknown): string {
@@ -141,7 +142,7 @@ class TreeContext {
         waiting.waiters.delete(waiter);
         reject(signal?.reason);
       };
-      const waiter: Waiter = {
+      const waiter: ValueWaiter = {
         resolve: (value) => {
           signal?.removeEventListener('abort', onAbort);
           resolve(value);

@@ -8,9 +8,10 @@ import { type ChildSpec, type SupervisedActor, specOf } from '../core/child-spec
 import { CommandError, toError } from '../core/errors.ts';
 import type { SupervisorReportType } from '../core/reports.ts';
 import { checkSignificant, type ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
-import type { LifecycleState, TreeNode } from '../core/tree-node.ts';
+import type { TreeNode } from '../core/tree-node.ts';
 import type { AnyStateMachine } from '../internal/xstate.ts';
 import type { SupervisedChild } from './child-contract.ts';
+import { IDLE_STOPPED_OR_FAILED } from './lifecycle-groups.ts';
 
 /**
  * What the commands need of the supervisor they run on (its core implements it): the children,
@@ -60,8 +61,6 @@ export type SupervisorCommand =
   | { type: 'child.add'; child: AnyStateMachine | SupervisedActor }
   | { type: 'child.remove'; id: string }
   | { type: 'child.send'; id: string; event: { type: string; [key: string]: unknown } };
-
-const ENDED = new Set<LifecycleState>(['stopped', 'failed']);
 
 function rejected(code: string, message: string): Promise<never> {
   return Promise.reject(new CommandError(code, message));
@@ -120,7 +119,7 @@ async function execute(
   const state = rec.state;
   switch (cmd.type) {
     case 'child.start': {
-      if (!ENDED.has(state) && state !== 'idle')
+      if (!IDLE_STOPPED_OR_FAILED.has(state))
         throw new CommandError('ALREADY_RUNNING', `Cannot start ${where}: it is ${state}.`);
       // Its own exit, if still undecided, is reported first: the start does not hide it.
       core.settleOwnExit(rec);
@@ -136,7 +135,7 @@ async function execute(
       // A child waiting out a backoff, or whose own end is not decided yet, is down already:
       // the stop cancels its restart.
       const restartPending = rec.awaitingRestart;
-      if ((ENDED.has(state) || state === 'idle') && !restartPending && !rec.exitUnreported)
+      if (IDLE_STOPPED_OR_FAILED.has(state) && !restartPending && !rec.exitUnreported)
         throw new CommandError('ALREADY_STOPPED', `Cannot stop ${where}: it is ${state}.`);
       await core.stopAndReport(rec, 'manual');
       if (restartPending) core.report('child.stopped', rec, 'manual');
@@ -145,7 +144,7 @@ async function execute(
     case 'child.restart': {
       // Its own exit first, if still undecided; a child stopping on its own is waited for.
       core.settleOwnExit(rec);
-      if (!ENDED.has(rec.state) && rec.state !== 'idle') {
+      if (!IDLE_STOPPED_OR_FAILED.has(rec.state)) {
         await core.stopAndReport(rec, 'manual restart', false);
       }
       if (!(await core.startChild(rec, 'child.restarted', 'manual'))) {

@@ -8,6 +8,17 @@ import type { Clock } from './xstate.ts';
 /** The longest delay `setTimeout` honours. */
 const MAX_DELAY = 2 ** 31 - 1;
 
+/**
+ * The one pending, interruptible sleep of a service's loop. `Waiter` names only this class:
+ * the runtime's records of someone waiting for a state or a value have names of their own.
+ *
+ * @example
+ * ```ts
+ * const waiter = new Waiter(clock);
+ * const slept = waiter.sleep(1_000); // resolves after 1 s, or at once on wake()
+ * waiter.wake();
+ * ```
+ */
 export class Waiter {
   private timer: unknown;
   private resolve: (() => void) | undefined;
