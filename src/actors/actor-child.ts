@@ -19,7 +19,7 @@ import {
   stopActorTree,
 } from '../internal/xstate.ts';
 import { type ChildOwner, type StartOutcome, SupervisedChild } from './child-contract.ts';
-import { type LastError, lastErrorOf } from './loop.ts';
+import { type LastError, lastErrorOf } from './last-error.ts';
 
 /**
  * The error a supervised actor's start fails with when `ready` has not held within

@@ -23,6 +23,21 @@ export interface LoopOwner {
   recordFailure(run: LoopRun, error: Error, what?: string): void;
 }
 
+/**
+ * What a service's loop sends its own machine when it ends by itself: `loop.done` after
+ * `ctx.stop()`, `loop.failed` after failure number `maxFailures + 1`.
+ *
+ * Internal events of the service machine: never send them yourself (use `service.stop` or
+ * `service.fail`). A fenced (killed or hard-reset) generation never sends them.
+ *
+ * @example
+ * ```ts
+ * const describe = (r: LoopReport): string =>
+ *   r.type === 'loop.failed' ? `failed: ${r.error.message}` : 'ended by ctx.stop()';
+ * ```
+ */
+export type LoopReport = { type: 'loop.done' } | { type: 'loop.failed'; error: Error };
+
 interface MutableContext extends ServiceContext {
   iteration: number;
 }
@@ -127,9 +142,7 @@ export class LoopRun {
   stopByCtx = false;
   failedWith: Error | undefined;
   /** Tells the service machine the loop ended (set once the loop starts). */
-  report:
-    | ((event: { type: 'loop.done' } | { type: 'loop.failed'; error: Error }) => void)
-    | undefined;
+  report: ((event: LoopReport) => void) | undefined;
   /** The end was reported: a generation ends once. */
   endReported = false;
   /** Set while an async `onStart` runs: bounds it by `gracePeriod` once a stop aborts it. */

@@ -16,8 +16,8 @@ import type { AnyActorRef, AnyStateMachine, Clock } from '../internal/xstate.ts'
 import { ActorChild } from './actor-child.ts';
 import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract.ts';
 import { ChildRecord } from './child-record.ts';
+import { type LastError, lastErrorOf } from './last-error.ts';
 import { IDLE_STOPPED_OR_FAILED } from './lifecycle-groups.ts';
-import { type LastError, lastErrorOf } from './loop.ts';
 import { type CommandHost, runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 import { SupervisorHooks } from './supervisor-hooks.ts';
 import { bubbleReport, reportChild } from './supervisor-reports.ts';
