@@ -5,7 +5,7 @@
  */
 import type { DeltaMessage, SnapshotMessage } from './protocol.ts';
 
-/** A page's end of the feed: a WebSocket from `ws` is one. */
+/** A page's end of the feed: a WebSocket from `ws` is one. @internal */
 export interface FeedPage {
   /** Queues a text message. */
   send(text: string): void;
@@ -13,7 +13,7 @@ export interface FeedPage {
   readonly bufferedAmount: number;
 }
 
-/** What the feed is made of: the inspector model is one. */
+/** What the feed is made of: the inspector model is one. @internal */
 export interface FeedSource {
   /** Everything as of the last {@link FeedSource.delta}, for a page that just connected. */
   snapshot(): SnapshotMessage;
@@ -21,11 +21,14 @@ export interface FeedSource {
   delta(): DeltaMessage | undefined;
 }
 
-/** A page whose socket has this much unsent is skipped, then sent a fresh snapshot. */
+/** A page whose socket has this much unsent is skipped, then sent a fresh snapshot. @internal */
 export const MAX_BUFFERED = 4 * 1024 * 1024;
-/** A batch with more reports than this is a storm... */
+/** A batch with more reports than this is a storm... @internal */
 export const STORM_BATCH = 20;
-/** ...and the next batch comes after this long (20 a second is still live to the eye). */
+/**
+ * ...and the next batch comes after this long (20 a second is still live to the eye).
+ * @internal
+ */
 export const STORM_BATCH_INTERVAL = 50;
 /** However big the tree, a batch waits this many times as long as the last one took. */
 const COST_FACTOR = 8;

@@ -32,11 +32,9 @@ import { SocketLifecycle } from './socket-lifecycle.ts';
 import { forwardToStately } from './stately.ts';
 import { PAGE_DIR, serveFile } from './static-files.ts';
 
-export {
-  checkInspectorOptions,
-  type InspectorControlOptions,
-  type InspectorServerOptions,
-} from './server-options.ts';
+export type { InspectorControlOptions, InspectorServerOptions } from './server-options.ts';
+/** @internal The options' check, for `run()` (which checks its own options first). */
+export { checkInspectorOptions } from './server-options.ts';
 
 /**
  * A running inspector server.

@@ -12,17 +12,17 @@ import type { Logger } from '../core/logger.ts';
 import type { Broadcaster } from './broadcaster.ts';
 import type { InspectorModel } from './model.ts';
 
-/** Counters (iterations) change without XState events: look at every node this often. */
+/** Counters (iterations) change without XState events: look at every node this often. @internal */
 export const REFRESH_INTERVAL = 250;
-/** With no page, look for new top supervisors (to hear their reports) this often. */
+/** With no page, look for new top supervisors (to hear their reports) this often. @internal */
 export const TOPS_INTERVAL = 250;
 /** The page sends nothing; a frame bigger than this closes its socket. */
 const MAX_PAYLOAD = 4096;
 
-/** What the lifecycle needs of the inspector: {@link InspectorModel} is one. */
+/** What the lifecycle needs of the inspector: {@link InspectorModel} is one. @internal */
 export type ObservedModel = Pick<InspectorModel, 'setObserving' | 'touchAll' | 'refreshTops'>;
 
-/** What {@link SocketLifecycle} works with. */
+/** What {@link SocketLifecycle} works with. @internal */
 export interface SocketLifecycleOptions {
   /** The inspector's model of the tree. */
   model: ObservedModel;
