@@ -1,26 +1,32 @@
 /**
  * Lays out a machine's statechart with elkjs's layered algorithm, hierarchy included: compound
- * states contain their children, and transitions cross levels. A layout is computed once per
- * machine definition and cached; the active state's highlight is drawn over it without a new
- * layout (see chart-view.ts).
+ * states contain their children, and transitions cross levels. The machine's own box is not
+ * drawn when it has states (its text is the chart's caption), and a chart whose arrows all join
+ * siblings is laid out state by state, its back arrows chosen by the declared order of states,
+ * so a lifecycle reads top to bottom. A layout is computed once per machine definition and
+ * cached; the active state's highlight is drawn over it without a new layout (see
+ * chart-view.ts). Text is measured at the page's size, so a fit at scale 1 reads as the page.
  *
  * elkjs is ~1.6 MB, so it is imported the first time a chart is drawn, not with the page.
  */
 import type { ELK, ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api';
-import type { ChartState, ChartTransition, MachineChart } from '../../src/inspector/protocol.ts';
-import { eventLabel, invokeName } from './node-text.ts';
+import type { ChartState, MachineChart } from '../../src/inspector/protocol.ts';
+import {
+  chartText,
+  LINE_H,
+  LINE_SIZE,
+  type StateText,
+  TITLE_SIZE,
+  textWidth,
+} from './chart-text.ts';
 
-/** Sizes of the chart's text (the CSS uses the same monospace sizes). */
-export const TITLE_SIZE = 12;
-export const LINE_SIZE = 10;
-const TITLE_CHAR = 7.3;
-const LINE_CHAR = 6.1;
-const TITLE_H = 22;
-const LINE_H = 13;
-const PAD = 10;
+export { LINE_H, LINE_SIZE, TITLE_SIZE } from './chart-text.ts';
+
+/** Height of a state's title row. */
+export const TITLE_H = 24;
+/** Inner margin of a state's text. */
+export const PAD = 10;
 const INITIAL_SIZE = 10;
-/** Characters per line of a wrapped list inside a state. */
-const WRAP = 36;
 
 /** A laid-out rectangle. */
 export interface Box {
@@ -34,15 +40,16 @@ export interface Box {
 export interface LaidState extends Box {
   readonly state: ChartState;
   readonly depth: number;
-  /** `entry / …`, `exit / …`, `invoke …`, and transitions that leave no arrow. */
+  /** `entry / …`, `exit / …`, `invoke …`, `on …`, and transitions that leave no arrow. */
   readonly lines: string[];
 }
 
-/** One arrow: a transition to one target, or an initial marker to its state. */
+/** One arrow: the transitions from a state to one target, or an initial marker to its state. */
 export interface LaidEdge {
   readonly source: string;
   readonly target: string;
-  readonly label: string;
+  /** One line per transition the arrow stands for (none for an initial marker). */
+  readonly labels: string[];
   readonly points: { x: number; y: number }[];
   readonly labelBox?: Box;
   /** The initial-state marker's arrow (no label, from a dot). */
@@ -57,6 +64,8 @@ export interface ChartLayout {
   readonly edges: LaidEdge[];
   /** The initial markers' dots. */
   readonly dots: Box[];
+  /** The machine's title and lines, when its own box is not drawn (it has states). */
+  readonly caption?: { readonly title: string; readonly lines: string[] };
 }
 
 let elk: Promise<ELK> | undefined;
@@ -84,32 +93,62 @@ export function layoutChart(chart: MachineChart): Promise<ChartLayout> {
   return layout;
 }
 
-/** The label of a transition: its event, and its guard in brackets. */
-export const transitionLabel = (t: ChartTransition): string =>
-  t.guard ? `${eventLabel(t.event)} [${t.guard}]` : eventLabel(t.event);
+/** The layered layout's options, for the whole chart. */
+const OPTIONS: Record<string, string> = {
+  'elk.algorithm': 'layered',
+  'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
+  'elk.direction': 'DOWN',
+  'elk.json.shapeCoords': 'ROOT',
+  'elk.json.edgeCoords': 'ROOT',
+  'elk.padding': '[top=8,left=8,bottom=8,right=8]',
+  'elk.spacing.nodeNode': '20',
+  'elk.layered.spacing.nodeNodeBetweenLayers': '8',
+  'elk.layered.spacing.edgeNodeBetweenLayers': '4',
+  'elk.spacing.edgeLabel': '3',
+  'elk.edgeLabels.placement': 'CENTER',
+  'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
+};
+
+/** What every compound state lays out its children with (ELK reads these per parent). */
+const INNER_KEYS = [
+  'elk.direction',
+  'elk.edgeRouting',
+  'elk.layered.considerModelOrder.strategy',
+  'elk.spacing.nodeNode',
+  'elk.layered.spacing.nodeNodeBetweenLayers',
+  'elk.spacing.edgeLabel',
+  'elk.spacing.edgeNode',
+  'elk.spacing.edgeEdge',
+  'elk.layered.spacing.edgeNodeBetweenLayers',
+  'elk.layered.spacing.edgeEdgeBetweenLayers',
+  'elk.layered.nodePlacement.strategy',
+];
+const INNER = Object.fromEntries(
+  INNER_KEYS.filter((k) => k in OPTIONS).map((k) => [k, OPTIONS[k]!]),
+);
+
+/** The declared order of states says which arrows go back (a supervisor's restart loops). */
+const ORDER = { 'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER' };
 
 async function compute(chart: MachineChart): Promise<ChartLayout> {
   elk ??= import('elkjs/lib/elk.bundled.js').then(({ default: ELK }) => new ELK());
   const engine = await elk;
-  const options = {
-    'elk.algorithm': 'layered',
-    'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
-    'elk.direction': 'DOWN',
-    'elk.json.shapeCoords': 'ROOT',
-    'elk.json.edgeCoords': 'ROOT',
-    'elk.padding': '[top=8,left=8,bottom=8,right=8]',
-    'elk.spacing.nodeNode': '24',
-    'elk.layered.spacing.nodeNodeBetweenLayers': '34',
-    'elk.spacing.edgeLabel': '3',
-    'elk.edgeLabels.placement': 'CENTER',
-    'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
-  };
+  // The machine's own box is left out when it has states: it is always active, and its text
+  // goes in the caption above the chart, so the chart keeps its room for the states.
+  const open = chart.root.states.length > 0;
   const layout = (built: Built) =>
     engine.layout({
       id: '⟨graph⟩',
-      layoutOptions: options,
-      children: [built.node],
-      edges: built.edges,
+      layoutOptions: {
+        ...OPTIONS,
+        // Arrows that all stay among siblings let each state lay out its own children, where
+        // cycle breaking by declared order works; arrows across levels need the whole tree
+        // (where elkjs fails on that cycle breaking).
+        'elk.hierarchyHandling': built.flat ? 'SEPARATE_CHILDREN' : 'INCLUDE_CHILDREN',
+        ...(built.flat ? ORDER : {}),
+      },
+      children: open ? (built.node.children ?? []) : [built.node],
+      edges: built.flat ? (open ? (built.node.edges ?? []) : []) : built.edges,
     });
   let built = build(chart.root, false);
   let result: ElkNode;
@@ -121,72 +160,46 @@ async function compute(chart: MachineChart): Promise<ChartLayout> {
     built = build(chart.root, true);
     result = await layout(built);
   }
-  return read(result, built);
+  const root = built.states.get(chart.root.id);
+  return {
+    ...read(result, built),
+    ...(open && root ? { caption: { title: titleOf(chart.root, 0), lines: root.lines } } : {}),
+  };
 }
 
 interface Built {
   node: ElkNode;
-  edges: (ElkExtendedEdge & { label: string; initial: boolean })[];
-  states: Map<string, { state: ChartState; depth: number; lines: string[]; parent: string | null }>;
+  edges: (ElkExtendedEdge & { labelLines: string[]; initial: boolean })[];
+  states: Map<string, StateText>;
+  /** Whether every arrow joins two children of one state (placed in that state's edges). */
+  flat: boolean;
 }
 
 /** The ELK graph of a chart; `nestedAsLines` writes arrows to a state's own kin as lines. */
 function build(root: ChartState, nestedAsLines: boolean): Built {
-  const states: Built['states'] = new Map();
-  const edges: Built['edges'] = [];
-  const collect = (state: ChartState, depth: number, parent: string | null) => {
-    states.set(state.id, { state, depth, lines: [], parent });
-    for (const child of state.states) collect(child, depth + 1, state.id);
-  };
-  collect(root, 0, null);
-  const isAncestor = (of: string, id: string): boolean => {
-    for (let p = states.get(of)?.parent ?? null; p !== null; p = states.get(p)?.parent ?? null)
-      if (p === id) return true;
-    return false;
-  };
-  const kin = (a: string, b: string) => isAncestor(a, b) || isAncestor(b, a);
-
+  const { states, arrows } = chartText(root, nestedAsLines);
   let n = 0;
-  for (const { state, lines } of states.values()) {
-    lines.push(...actionLines(state));
-    const internal: string[] = [];
-    for (const t of state.transitions) {
-      const label = transitionLabel(t);
-      const targets = t.targets.filter(
-        (id) => states.has(id) && id !== state.id && !(nestedAsLines && kin(state.id, id)),
-      );
-      // No arrow to draw (targetless, to itself, or to a state we do not know): a line inside.
-      if (targets.length === 0) {
-        if (t.targets.length === 0) internal.push(label);
-        else lines.push(`${label}${lineTarget(state, t.targets, states)}`);
-        continue;
-      }
-      for (const target of targets)
-        edges.push({
-          id: `e${n++}`,
-          sources: [state.id],
-          targets: [target],
-          label,
-          initial: false,
-          labels: [labelOf(label)],
-        });
-    }
-    // Events handled without leaving the state (a supervisor takes seven): one wrapped list.
-    lines.push(...wrap('on ', internal));
-  }
+  const edges: Built['edges'] = arrows.map((a) => ({
+    id: `e${n++}`,
+    sources: [a.source],
+    targets: [a.target],
+    labelLines: a.labels,
+    initial: false,
+    labels: [labelOf(a.labels)],
+  }));
 
   const toNode = (state: ChartState): ElkNode => {
     const info = states.get(state.id)!;
-    const textWidth = Math.max(
-      state.key.length * TITLE_CHAR,
-      ...info.lines.map((l) => l.length * LINE_CHAR),
+    const textW = Math.max(
+      textWidth(titleOf(state, info.depth), TITLE_SIZE, true),
+      ...info.lines.map((l) => textWidth(l, LINE_SIZE)),
     );
     const header = TITLE_H + info.lines.length * LINE_H;
     if (state.states.length === 0)
       return {
         id: state.id,
-        width: Math.max(64, Math.ceil(textWidth + 2 * PAD)),
-        height: header + 6,
+        width: Math.max(72, Math.ceil(textW + 2 * PAD)),
+        height: header + 8,
       };
     const children = state.states.map(toNode);
     const initial =
@@ -198,7 +211,7 @@ function build(root: ChartState, nestedAsLines: boolean): Built {
         id: `e${n++}`,
         sources: [dot],
         targets: [initial.id],
-        label: '',
+        labelLines: [],
         initial: true,
       });
     }
@@ -206,65 +219,55 @@ function build(root: ChartState, nestedAsLines: boolean): Built {
       id: state.id,
       children,
       layoutOptions: {
-        'elk.padding': `[top=${header + 6},left=${PAD},bottom=${PAD},right=${PAD}]`,
-        'elk.nodeSize.minimum': `(${Math.ceil(textWidth + 2 * PAD)}, ${header + 20})`,
+        ...INNER,
+        'elk.padding': `[top=${header + 10},left=${PAD},bottom=${PAD},right=${PAD}]`,
+        'elk.nodeSize.minimum': `(${Math.ceil(textW + 2 * PAD)}, ${header + 20})`,
         'elk.nodeSize.constraints': 'MINIMUM_SIZE',
       },
     };
   };
 
-  return { node: toNode(root), edges, states };
+  const node = toNode(root);
+  const parentOf = (id: string) =>
+    id.endsWith('⟨initial⟩') ? id.slice(0, -'⟨initial⟩'.length) : states.get(id)?.parent;
+  const flat = edges.every((e) => parentOf(e.sources[0]!) === parentOf(e.targets[0]!));
+  if (flat) {
+    const byId = new Map<string, ElkNode>();
+    const index = (n: ElkNode) => {
+      byId.set(n.id, n);
+      if (n.children?.length) n.layoutOptions = { ...n.layoutOptions, ...ORDER };
+      for (const c of n.children ?? []) index(c);
+    };
+    index(node);
+    for (const e of edges) {
+      const parent = byId.get(parentOf(e.sources[0]!) ?? '');
+      if (parent) parent.edges = [...(parent.edges ?? []), e];
+    }
+  }
+  return { node, edges, states, flat };
 }
 
 /**
- * `entry / …`, `exit / …` and `invoke …` lines. The `raise`/`cancel` pair XState adds for a
- * delayed transition is left out: the arrow's `after …` label says it already.
+ * What a state's box is titled: its key; the machine's id for the top state, an `H` for a
+ * history state.
+ *
+ * @example
+ * ```ts
+ * titleOf(chart.root, 0); // 'supervisor  (machine)'
+ * ```
  */
-function actionLines(state: ChartState): string[] {
-  const delayed = state.transitions.some((t) => t.event.startsWith('xstate.after.'));
-  const entry = delayed
-    ? state.entry.filter((a) => a !== 'raise' && a !== 'xstate.raise')
-    : state.entry;
-  const exit = delayed
-    ? state.exit.filter((a) => a !== 'cancel' && a !== 'xstate.cancel')
-    : state.exit;
-  const out: string[] = [];
-  if (entry.length > 0) out.push(`entry / ${entry.join(', ')}`);
-  if (exit.length > 0) out.push(`exit / ${exit.join(', ')}`);
-  for (const id of state.invoke) out.push(`invoke ${invokeName(id)}`);
-  return out;
+export function titleOf(state: ChartState, depth: number): string {
+  if (depth === 0) return `${state.key}  (machine)`;
+  return state.type === 'history' ? `H ${state.key}` : state.key;
 }
 
-/** Items joined by `, ` in lines of about {@link WRAP} characters, the first with `prefix`. */
-function wrap(prefix: string, items: string[]): string[] {
-  const out: string[] = [];
-  let line = prefix;
-  for (const [i, item] of items.entries()) {
-    const piece = i < items.length - 1 ? `${item}, ` : item;
-    if (line.trim() !== prefix.trim() && line.length + piece.length > WRAP) {
-      out.push(line.trimEnd());
-      line = '   ';
-    }
-    line += piece;
-  }
-  if (items.length > 0) out.push(line);
-  return out;
-}
-
-/** Where a transition written as a line goes: nowhere (targetless), itself, or named states. */
-function lineTarget(state: ChartState, targets: string[], states: Built['states']): string {
-  if (targets.length === 0) return '';
-  if (targets.every((id) => id === state.id)) return ' ↻';
-  return ` → ${targets.map((id) => states.get(id)?.state.key ?? id).join(', ')}`;
-}
-
-const labelOf = (text: string): ElkLabel => ({
-  text,
-  width: Math.ceil(text.length * LINE_CHAR + 6),
-  height: LINE_H + 2,
+const labelOf = (lines: string[]): ElkLabel => ({
+  text: lines.join('\n'),
+  width: Math.ceil(Math.max(...lines.map((l) => textWidth(l, LINE_SIZE))) + 8),
+  height: lines.length * LINE_H + 4,
 });
 
-function read(graph: ElkNode, built: Built): ChartLayout {
+function read(graph: ElkNode, built: Built): Omit<ChartLayout, 'caption'> {
   const states: LaidState[] = [];
   const dots: Box[] = [];
   const visit = (node: ElkNode) => {
@@ -283,7 +286,13 @@ function read(graph: ElkNode, built: Built): ChartLayout {
 
   const byId = new Map(built.edges.map((e) => [e.id, e]));
   const edges: LaidEdge[] = [];
-  for (const e of (graph.edges ?? []) as ElkExtendedEdge[]) {
+  const all: ElkExtendedEdge[] = [];
+  const gather = (n: ElkNode) => {
+    all.push(...((n.edges ?? []) as ElkExtendedEdge[]));
+    for (const c of n.children ?? []) gather(c);
+  };
+  gather(graph);
+  for (const e of all) {
     const source = byId.get(e.id);
     if (!source) continue;
     const points = (e.sections ?? []).flatMap((s) => [
@@ -295,10 +304,10 @@ function read(graph: ElkNode, built: Built): ChartLayout {
     edges.push({
       source: source.initial ? '' : (e.sources[0] ?? ''),
       target: e.targets[0] ?? '',
-      label: source.label,
+      labels: source.labelLines,
       points,
       initial: source.initial,
-      ...(l && source.label
+      ...(l && source.labelLines.length > 0
         ? { labelBox: { x: l.x ?? 0, y: l.y ?? 0, width: l.width ?? 0, height: l.height ?? 0 } }
         : {}),
     });

@@ -1,25 +1,38 @@
 /**
  * Draws a machine's statechart as SVG: a box per state (compound ones around their children),
- * an arrow per transition labelled with its event and `[guard]`, a dot for each initial state,
- * and the active state(s) highlighted. The drawing is made once per selection; a new `value`
- * only moves the highlight (class changes on existing elements).
+ * an arrow per pair of states labelled with its events and `[guard]`s, a dot for each initial
+ * state, and the active state(s) highlighted. The drawing is made once per selection; a new
+ * `value` only moves the highlight (class changes on existing elements).
+ *
+ * The chart is fitted to its box (and again when the box is resized) until the user zooms
+ * (wheel, the + and − buttons, the + and - keys) or pans (drag, arrow keys); the Fit button or
+ * `0` fits it again, and Enter zooms in from the fitted view or fits a zoomed one.
  */
 import type { ChartState, MachineChart } from '../../src/inspector/protocol.ts';
 import {
   type ChartLayout,
   type LaidEdge,
   type LaidState,
+  LINE_H,
   LINE_SIZE,
   layoutChart,
+  PAD,
+  TITLE_H,
   TITLE_SIZE,
+  titleOf,
 } from './chart-layout.ts';
+import { wirePointer, ZOOM_STEP, ZoomPan } from './chart-zoom.ts';
 import { h, s } from './dom.ts';
 
 interface Drawn {
   readonly machine: MachineChart;
   readonly states: Map<string, SVGGElement>;
   readonly edges: { el: SVGGElement; source: string }[];
+  readonly view: ZoomPan;
 }
+
+const HELP =
+  'Statechart: + and - zoom, arrow keys pan, 0 fits it to the panel, Enter zooms in or fits';
 
 /**
  * The statechart of the selected node.
@@ -38,20 +51,53 @@ export class ChartView {
   private valueText = '';
 
   private readonly container: HTMLElement;
+  /** Where the drawing (or a message) goes. */
+  private readonly stage: HTMLElement;
+  /** The machine's own title and lines, above its states. */
+  private readonly caption: HTMLElement;
+  /** The zoom buttons (−, +, Fit), for the caller to place beside the chart. */
+  readonly tools: HTMLElement;
 
   constructor(container: HTMLElement) {
     this.container = container;
-    // Click to see the chart at its real size (scrolling), click again to fit it.
-    container.addEventListener('click', () => container.classList.toggle('chart-full'));
-    // The keyboard too: Tab to the chart, Enter or Space zooms in or out (then arrows scroll).
+    this.stage = h('div', { class: 'chart-stage' });
+    this.caption = h('div', { class: 'chart-caption', hidden: true });
+    const button = (id: string, label: string, text: string, act: (v: ZoomPan) => void) => {
+      const b = h(
+        'button',
+        { type: 'button', 'data-testid': id, 'aria-label': label, title: label },
+        text,
+      );
+      b.addEventListener('click', () => {
+        if (this.drawn) act(this.drawn.view);
+      });
+      return b;
+    };
+    this.tools = h(
+      'div',
+      { class: 'chart-tools', role: 'toolbar', 'aria-label': 'Statechart zoom' },
+      button('chart-zoom-out', 'Zoom out', '−', (v) => v.zoomBy(1 / ZOOM_STEP)),
+      button('chart-zoom-in', 'Zoom in', '+', (v) => v.zoomBy(ZOOM_STEP)),
+      button('chart-fit', 'Fit the chart to the panel', 'Fit', (v) => v.fit()),
+    );
+    container.replaceChildren(this.caption, this.stage);
+    wirePointer(container, () => this.drawn?.view ?? null);
+    // The keyboard: Tab to the chart, then keys zoom and pan (see the file's comment).
     container.tabIndex = 0;
-    container.setAttribute('role', 'button');
-    container.setAttribute('aria-label', 'Statechart: press Enter to zoom in or out');
+    container.setAttribute('role', 'group');
+    container.setAttribute('aria-label', HELP);
+    container.setAttribute(
+      'aria-keyshortcuts',
+      '+ - 0 Enter ArrowUp ArrowDown ArrowLeft ArrowRight',
+    );
     container.addEventListener('keydown', (e) => {
-      if (e.key !== 'Enter' && e.key !== ' ') return;
+      const view = this.drawn?.view;
+      if (!view || e.target !== container || e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.key === 'Enter' || e.key === ' ') {
+        if (view.fitted) view.zoomBy(2);
+        else view.fit();
+      } else if (!view.key(e)) return;
       e.preventDefault();
-      container.classList.toggle('chart-full');
-      container.setAttribute('aria-pressed', String(container.classList.contains('chart-full')));
     });
   }
 
@@ -63,25 +109,46 @@ export class ChartView {
       return;
     }
     this.wanted = machine;
+    this.drawn?.view.dispose();
     this.drawn = null;
     this.valueText = '';
-    this.container.replaceChildren();
+    this.setFitted(true);
+    this.stage.replaceChildren();
+    this.caption.replaceChildren();
+    this.caption.hidden = true;
     if (!machine) return;
-    this.container.append(h('p', { class: 'muted' }, 'Laying out…'));
+    this.stage.append(h('p', { class: 'muted' }, 'Laying out…'));
     layoutChart(machine).then(
       (layout) => {
         if (this.wanted !== machine) return; // Another node was selected meanwhile.
-        this.drawn = draw(this.container, machine, layout);
+        if (layout.caption) {
+          this.caption.replaceChildren(
+            h('span', { class: 'chart-caption-title' }, layout.caption.title),
+            ...captionEntries(layout.caption.lines).map((entry) => ` · ${entry}`),
+          );
+          this.caption.hidden = false;
+        }
+        this.drawn = draw(this.stage, machine, layout, (fitted) => this.setFitted(fitted));
+        this.drawn.view.fit();
         this.highlight(this.value);
       },
       (error: unknown) => {
         if (this.wanted !== machine) return;
         const message = error instanceof Error ? error.message : String(error);
-        this.container.replaceChildren(
+        this.stage.replaceChildren(
           h('p', { class: 'error' }, `Could not lay out the chart: ${message}`),
         );
       },
     );
+  }
+
+  /** `chart-full` while zoomed or panned away from the fitted view; the scale for tests. */
+  private setFitted(fitted: boolean): void {
+    this.container.classList.toggle('chart-full', !fitted);
+    this.container.dataset.fitted = String(fitted);
+    const zoom = this.drawn?.view.zoom;
+    if (zoom === undefined) delete this.container.dataset.zoom;
+    else this.container.dataset.zoom = zoom.toFixed(3);
   }
 
   /** Moves the highlight to the state(s) of `value`. */
@@ -96,6 +163,19 @@ export class ChartView {
     for (const [id, el] of drawn.states) el.classList.toggle('active', active.has(id));
     for (const edge of drawn.edges) edge.el.classList.toggle('live', active.has(edge.source));
   }
+}
+
+/**
+ * The caption's entries: the machine's lines, unwrapped (a line indented by the wrapping goes on
+ * the entry before it), for the browser to wrap at the panel's width.
+ */
+function captionEntries(lines: string[]): string[] {
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith(' ') && out.length > 0) out[out.length - 1] += ` ${line.trim()}`;
+    else out.push(line);
+  }
+  return out;
 }
 
 /**
@@ -121,12 +201,14 @@ export function activeStates(root: ChartState, value: unknown): Set<string> {
   return out;
 }
 
-function draw(container: HTMLElement, machine: MachineChart, layout: ChartLayout): Drawn {
+function draw(
+  stage: HTMLElement,
+  machine: MachineChart,
+  layout: ChartLayout,
+  onView: (fitted: boolean) => void,
+): Drawn {
   const svg = s('svg', {
     class: 'chart-svg',
-    viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
-    width: Math.ceil(layout.width),
-    height: Math.ceil(layout.height),
     role: 'img',
     'aria-label': `Statechart of ${machine.id}`,
     'data-machine': machine.key,
@@ -145,16 +227,18 @@ function draw(container: HTMLElement, machine: MachineChart, layout: ChartLayout
     s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }),
   );
   svg.append(s('defs', null, arrow));
+  const group = s('g', { class: 'chart-viewport' });
+  svg.append(group);
 
   const states = new Map<string, SVGGElement>();
   // Parents before children, so a compound's box lies under its children.
   for (const laid of [...layout.states].sort((a, b) => a.depth - b.depth)) {
     const g = drawState(laid);
     states.set(laid.state.id, g);
-    svg.append(g);
+    group.append(g);
   }
   for (const dot of layout.dots)
-    svg.append(
+    group.append(
       s('circle', {
         class: 'initial-dot',
         cx: dot.x + dot.width / 2,
@@ -165,11 +249,13 @@ function draw(container: HTMLElement, machine: MachineChart, layout: ChartLayout
   const edges: Drawn['edges'] = [];
   for (const edge of layout.edges) {
     const g = drawEdge(edge);
-    svg.append(g);
+    group.append(g);
     if (!edge.initial) edges.push({ el: g, source: edge.source });
   }
-  container.replaceChildren(svg);
-  return { machine, states, edges };
+  stage.replaceChildren(svg);
+  const size = { width: Math.ceil(layout.width), height: Math.ceil(layout.height) };
+  const view = new ZoomPan(stage, group, () => size, onView);
+  return { machine, states, edges, view };
 }
 
 function drawState(laid: LaidState): SVGGElement {
@@ -190,34 +276,30 @@ function drawState(laid: LaidState): SVGGElement {
         rx: 4,
       }),
     );
-  const title =
-    laid.depth === 0
-      ? `${state.key}  (machine)`
-      : state.type === 'history'
-        ? `H ${state.key}`
-        : state.key;
   g.append(
-    s('text', { class: 'chart-title', x: x + 10, y: y + 16, 'font-size': TITLE_SIZE }, title),
+    s(
+      'text',
+      { class: 'chart-title', x: x + PAD, y: y + 17, 'font-size': TITLE_SIZE },
+      titleOf(state, laid.depth),
+    ),
   );
   laid.lines.forEach((line, i) => {
     g.append(
       s(
         'text',
-        { class: 'chart-line', x: x + 10, y: y + 31 + i * 13, 'font-size': LINE_SIZE },
+        {
+          class: 'chart-line',
+          x: x + PAD,
+          y: y + TITLE_H + 13 + i * LINE_H,
+          'font-size': LINE_SIZE,
+        },
         line,
       ),
     );
   });
+  const rule = y + TITLE_H + 4 + laid.lines.length * LINE_H;
   if (state.type === 'compound' || state.type === 'parallel')
-    g.append(
-      s('line', {
-        class: 'chart-rule',
-        x1: x,
-        x2: x + width,
-        y1: y + 22 + laid.lines.length * 13,
-        y2: y + 22 + laid.lines.length * 13,
-      }),
-    );
+    g.append(s('line', { class: 'chart-rule', x1: x, x2: x + width, y1: rule, y2: rule }));
   return g;
 }
 
@@ -241,13 +323,20 @@ function drawEdge(edge: LaidEdge): SVGGElement {
         rx: 3,
       }),
     );
-    g.append(
-      s(
-        'text',
-        { class: 'chart-label', x: box.x + 3, y: box.y + box.height - 4, 'font-size': LINE_SIZE },
-        edge.label,
-      ),
-    );
+    edge.labels.forEach((label, i) => {
+      g.append(
+        s(
+          'text',
+          {
+            class: 'chart-label',
+            x: box.x + 4,
+            y: box.y + 2 + (i + 1) * LINE_H - 4,
+            'font-size': LINE_SIZE,
+          },
+          label,
+        ),
+      );
+    });
   }
   return g;
 }

@@ -97,11 +97,7 @@ export class DetailsView {
     this.store = store;
     this.controls = new ControlPanel(tokenForm);
     this.eventBox = new EventBox(tokenForm);
-    this.chartBox = h('div', {
-      class: 'chart',
-      'data-testid': 'statechart',
-      title: 'Click to zoom',
-    });
+    this.chartBox = h('div', { class: 'chart', 'data-testid': 'statechart' });
     this.chart = new ChartView(this.chartBox);
     this.show(null);
   }
@@ -162,13 +158,25 @@ export class DetailsView {
       }
     }
     this.open = open;
+    // The head, the buttons and the chart fill the panel's first screen (the chart takes what
+    // is left, so it is seen whole); the rest follows as the panel scrolls.
+    const chart = h(
+      'section',
+      { class: 'details-section chart-section' },
+      h('div', { class: 'chart-head' }, h('h3', null, 'Statechart'), this.chart.tools),
+      this.chartBox,
+    );
     this.root.replaceChildren(
-      h('div', { class: 'details-head' }, title, stateBadge),
-      this.controls.el,
+      h(
+        'div',
+        { class: 'details-top' },
+        h('div', { class: 'details-head' }, title, stateBadge),
+        this.controls.el,
+        chart,
+      ),
       h('dl', { class: 'fields', 'data-testid': 'fields' }, ...fields.map((f) => f.row)),
       open.error,
       section('History', open.history),
-      section('Statechart', this.chartBox),
       this.eventBox.el,
       section('Context', open.context),
       section('Options', open.options),
@@ -219,7 +227,9 @@ export class DetailsView {
   /** The node's statechart, or no Statechart section for actors that are not machines. */
   private showChart(node: InspectorNode): void {
     const machine = node.machine === undefined ? undefined : this.store.machines.get(node.machine);
-    this.chartBox.parentElement!.hidden = !machine;
+    const section = this.chartBox.parentElement!;
+    section.hidden = !machine;
+    section.parentElement?.classList.toggle('has-chart', machine !== undefined);
     this.chart.show(machine, node.value);
   }
 

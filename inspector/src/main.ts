@@ -25,7 +25,10 @@
  *   with `data-status` `pending`, `token` (waiting for the token), `ok` or `error`;
  *   `[data-testid="last-error"]`, `[data-testid="options"]`, `[data-testid="events"]`, and
  *   `[data-testid="statechart"]`, whose `g.chart-state[data-state-id]` have the class `active`
- *   for the node's current state(s); `[data-testid="context"]` (a user machine's context).
+ *   for the node's current state(s), drawn in `svg > g.chart-viewport` (the zoom and pan are its
+ *   transform); the chart has `data-fitted` (`true` until a zoom or pan) and `data-zoom` (the
+ *   scale, 1 = the page's text size); buttons `[data-testid="chart-zoom-in"]`, `chart-zoom-out`
+ *   and `chart-fit`. `[data-testid="context"]` (a user machine's context).
  * - The event box of a supervised user actor, `[data-testid="event-box"]`: buttons
  *   `[data-testid="event-button"][data-event="<type>"]` for the events its current state takes,
  *   `[data-testid="event-json"]` (any event as JSON), `[data-testid="event-send"]`, and
@@ -35,7 +38,8 @@
  *   `[data-testid="timeline-type"]` (a select), `[data-testid="timeline-only-selected"]` and
  *   `[data-testid="timeline-count"]`.
  * - `[data-testid="splitter"]`: the separator between tree and details (drag it, or arrows when
- *   focused); `aria-valuenow` is the tree's share of the width in %.
+ *   focused); `aria-valuenow` is the tree's share of the width in %. `[data-testid="splitter-rows"]`:
+ *   the one above the timeline and system panels; `aria-valuenow` is their share of the height.
  * - `[data-testid="count-<state>"]`: how many of our nodes are in each state.
  * - The system panel, `[data-testid="system"]`: the latest figures in `[data-testid="sys-lag"]`,
  *   `sys-memory`, `sys-cpu`, `sys-handles`, `sys-restarts`; charts (SVG) `chart-lag`,
@@ -83,7 +87,15 @@ function showView(view: 'tree' | 'table'): void {
   table.setShown(view === 'table');
 }
 byId('view-tree').addEventListener('click', () => showView('tree'));
-initSplitter(byId('splitter'), document.querySelector('.app') as HTMLElement);
+const app = document.querySelector('.app') as HTMLElement;
+initSplitter(byId('splitter'), app);
+initSplitter(byId('splitter-rows'), app, {
+  axis: 'y',
+  property: '--lower-share',
+  key: 'xss-inspector-lower-share',
+  min: 15,
+  max: 70,
+});
 byId('view-table').addEventListener('click', () => showView('table'));
 
 /** The selection, by key and by identity (ids from the top), which outlives the key. */

@@ -1,5 +1,7 @@
 /**
- * The layout: the separator between tree and details resizes them, by dragging and by keys.
+ * The layout: the separator between tree and details resizes them, and the one above the
+ * timeline and system panels resizes the lower row, by dragging and by keys, kept across a
+ * reload.
  */
 import { describe, expect, it } from 'vitest';
 import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
@@ -8,19 +10,25 @@ import { row, until, usePageHarness } from './page-harness.ts';
 
 const { start, inspect, openPage } = usePageHarness();
 
+/** The page at 1400×900 on a supervisor with one service. */
+async function openOneService() {
+  const actor = start(
+    createSupervisor({
+      id: 'root',
+      strategy: 'one-for-one',
+      logger: silentLogger,
+      children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
+    }),
+  );
+  await reach(actor, 'running');
+  const page = await openPage((await inspect(actor)).url, { width: 1400, height: 900 });
+  await page.waitForSelector(row('svc'));
+  return page;
+}
+
 describe('inspector page: layout', () => {
   it('resizes the tree and details panels with the separator, by mouse and keys', async () => {
-    const actor = start(
-      createSupervisor({
-        id: 'root',
-        strategy: 'one-for-one',
-        logger: silentLogger,
-        children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
-      }),
-    );
-    await reach(actor, 'running');
-    const page = await openPage((await inspect(actor)).url, { width: 1400, height: 900 });
-    await page.waitForSelector(row('svc'));
+    const page = await openOneService();
     const treeWidth = () =>
       page.evaluate(
         `document.querySelector('.tree-panel').getBoundingClientRect().width`,
@@ -42,5 +50,46 @@ describe('inspector page: layout', () => {
     await page.keyboard.press('End');
     expect(await page.getAttribute('[data-testid="splitter"]', 'aria-valuenow')).toBe('80');
     expect(await treeWidth()).toBeGreaterThan(before);
+  });
+
+  it('resizes the lower row with its separator, by mouse and keys, and keeps it on reload', async () => {
+    const page = await openOneService();
+    const SEPARATOR = '[data-testid="splitter-rows"]';
+    const lowerHeight = () =>
+      page.evaluate(
+        `document.querySelector('.timeline-panel').getBoundingClientRect().height`,
+      ) as Promise<number>;
+    const detailsHeight = () =>
+      page.evaluate(
+        `document.querySelector('.details-panel').getBoundingClientRect().height`,
+      ) as Promise<number>;
+    const before = await lowerHeight();
+    const details = await detailsHeight();
+    const share = Number(await page.getAttribute(SEPARATOR, 'aria-valuenow'));
+    const box = (await page.locator(SEPARATOR).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2, box.y - 200, { steps: 5 });
+    await page.mouse.up();
+    await until(
+      page,
+      `document.querySelector('.timeline-panel').getBoundingClientRect().height > ${before + 150}`,
+    );
+    expect(await detailsHeight()).toBeLessThan(details - 150);
+    const dragged = Number(await page.getAttribute(SEPARATOR, 'aria-valuenow'));
+    expect(dragged).toBeGreaterThan(share);
+    // Kept for the tab: a reload comes back with the same rows.
+    const kept = await lowerHeight();
+    await page.reload();
+    await page.waitForSelector(row('svc'));
+    expect(await page.getAttribute(SEPARATOR, 'aria-valuenow')).toBe(String(dragged));
+    expect(await lowerHeight()).toBeCloseTo(kept, 0);
+    // Keys: Home gives the lower row the least it may have, ArrowUp grows it.
+    await page.focus(SEPARATOR);
+    await page.keyboard.press('Home');
+    expect(await page.getAttribute(SEPARATOR, 'aria-valuenow')).toBe('15');
+    await page.keyboard.press('ArrowUp');
+    expect(await page.getAttribute(SEPARATOR, 'aria-valuenow')).toBe('17');
+    expect(await lowerHeight()).toBeLessThan(before);
   });
 });
