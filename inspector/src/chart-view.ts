@@ -48,6 +48,8 @@ export class ChartView {
   private drawn: Drawn | null = null;
   private wanted: MachineChart | undefined;
   private value: unknown;
+  /** Enter was pressed before the chart was drawn: zoom in once it is. */
+  private zoomWhenDrawn = false;
   private valueText = '';
 
   private readonly container: HTMLElement;
@@ -91,12 +93,16 @@ export class ChartView {
       '+ - 0 Enter ArrowUp ArrowDown ArrowLeft ArrowRight',
     );
     container.addEventListener('keydown', (e) => {
+      if (e.target !== container || e.altKey || e.ctrlKey || e.metaKey) return;
       const view = this.drawn?.view;
-      if (!view || e.target !== container || e.altKey || e.ctrlKey || e.metaKey) return;
       if (e.key === 'Enter' || e.key === ' ') {
-        if (view.fitted) view.zoomBy(2);
+        // Before the layout is done, the wish is kept and applied once it is drawn.
+        if (!view) {
+          this.zoomWhenDrawn = !this.zoomWhenDrawn;
+          this.setFitted(!this.zoomWhenDrawn);
+        } else if (view.fitted) view.zoomBy(2);
         else view.fit();
-      } else if (!view.key(e)) return;
+      } else if (!view?.key(e)) return;
       e.preventDefault();
     });
   }
@@ -112,6 +118,7 @@ export class ChartView {
     this.drawn?.view.dispose();
     this.drawn = null;
     this.valueText = '';
+    this.zoomWhenDrawn = false;
     this.setFitted(true);
     this.stage.replaceChildren();
     this.caption.replaceChildren();
@@ -130,6 +137,8 @@ export class ChartView {
         }
         this.drawn = draw(this.stage, machine, layout, (fitted) => this.setFitted(fitted));
         this.drawn.view.fit();
+        if (this.zoomWhenDrawn) this.drawn.view.zoomBy(2);
+        this.zoomWhenDrawn = false;
         this.highlight(this.value);
       },
       (error: unknown) => {
