@@ -2,7 +2,7 @@
  * The options of `createService`, their defaults, and their validation.
  */
 
-import { ServiceConfigError } from './errors.ts';
+import { type ConfigErrorDetails, ServiceConfigError } from './errors.ts';
 import type { RestartType } from './exit-reason.ts';
 import type { Logger } from './logger.ts';
 import {
@@ -380,15 +380,75 @@ export const COMMON_SERVICE_OPTIONS = [
   'config',
 ] as const;
 
-const KNOWN = [
-  ...COMMON_SERVICE_OPTIONS,
-  'iterate',
+/**
+ * The pacing options of `createService`: a kind with a schedule of its own (periodic, cron) or
+ * no loop to pace (a server, a process) leaves them out of its table, so passing one is an
+ * unknown option there. @internal
+ */
+export const PACING_OPTIONS = [
   'minPeriod',
   'pause',
   'interval',
   'delayBefore',
   'delayAfter',
 ] as const;
+
+const KNOWN = [...COMMON_SERVICE_OPTIONS, 'iterate', ...PACING_OPTIONS] as const;
+
+/**
+ * How {@link checkOptionNames} reports: the error class and code, where the owner's name is.
+ * @internal
+ */
+export interface OptionNamesHow {
+  /** The config error thrown (`ServiceConfigError` by default; a task pool has its own). */
+  readonly error?: new (
+    details: ConfigErrorDetails,
+    code?: string,
+  ) => Error;
+  /** The code of an unknown option. @default 'SERVICE_CONFIG_UNKNOWN_OPTION' */
+  readonly unknownCode?: string;
+  /** The option that names the owner in messages. @default 'id' */
+  readonly ownerKey?: string;
+  /** What to say instead of the known list for an option people try (`iterate` on a worker). */
+  readonly hints?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The prologue every factory shares, validating once from one table: `options` is an object
+ * whose every key is in `known` (else an unknown-option error listing `known`). Returns the
+ * owner's name and a `fail` that throws the config error owned by it. @internal
+ *
+ * @example
+ * ```ts
+ * const { fail } = checkOptionNames(options, [...COMMON_SERVICE_OPTIONS, 'every', 'run']);
+ * if (typeof options.run !== 'function') fail({ option: 'run', received: options.run, expected: 'a function' });
+ * ```
+ */
+export function checkOptionNames(
+  options: unknown,
+  known: readonly string[],
+  how: OptionNamesHow = {},
+): { readonly owner: string | undefined; readonly fail: Fail } {
+  const ConfigError = how.error ?? ServiceConfigError;
+  const raw = (options as Record<string, unknown> | null | undefined)?.[how.ownerKey ?? 'id'];
+  const owner = typeof raw === 'string' ? raw : undefined;
+  const fail: Fail = (d) => {
+    throw new ConfigError({ ...d, owner });
+  };
+  checkObject(options, 'options', fail);
+  checkKnown(options as object, known, (option) => {
+    throw new ConfigError(
+      {
+        option,
+        received: (options as Record<string, unknown>)[option],
+        expected: how.hints?.[option] ?? `no such option; known options are ${known.join(', ')}`,
+        owner,
+      },
+      how.unknownCode ?? 'SERVICE_CONFIG_UNKNOWN_OPTION',
+    );
+  });
+  return { owner, fail };
+}
 
 /** A duration that must be > 0 (0 would fail every start, or count no failure). */
 function checkPositiveDuration(
@@ -408,23 +468,7 @@ function checkPositiveDuration(
 export function resolveServiceOptions<Config, Def extends ServiceConfigOptions | undefined>(
   options: ServiceOptions<Config, Def>,
 ): ResolvedServiceOptions {
-  const rawId = (options as { id?: unknown } | undefined)?.id;
-  const owner = typeof rawId === 'string' ? rawId : undefined;
-  const fail: Fail = (d) => {
-    throw new ServiceConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
-  checkKnown(options, KNOWN, (option) => {
-    throw new ServiceConfigError(
-      {
-        option,
-        received: (options as unknown as Record<string, unknown>)[option],
-        expected: `no such option; known options are ${KNOWN.join(', ')}`,
-        owner,
-      },
-      'SERVICE_CONFIG_UNKNOWN_OPTION',
-    );
-  });
+  const { owner, fail } = checkOptionNames(options, KNOWN);
   const id = checkId(options.id, fail);
   checkFunction(options.iterate, 'iterate', fail, true);
   if (options.minPeriod !== undefined && options.interval !== undefined) {

@@ -1,7 +1,6 @@
 /**
  * The options of `createProcessService`, and their validation.
  */
-import { ServiceConfigError } from '../core/errors.ts';
 import type { ServiceOptions } from '../core/service-options.ts';
 import { checkBoolean, checkInteger, checkObject, type Fail } from '../core/validate.ts';
 
@@ -95,14 +94,20 @@ function checkPath(value: unknown, option: string, fail: Fail): string | undefin
   return value;
 }
 
-/** Validates the process-specific options; throws `ServiceConfigError`. @internal */
-export function resolveProcessOptions(options: ProcessServiceOptions): ResolvedProcessOptions {
+/**
+ * Validates the process-specific options (the names were checked by `defineKind`); `fail`
+ * throws a `ServiceConfigError` naming the option. @internal
+ *
+ * @example
+ * ```ts
+ * resolveProcessOptions({ id: 'worker', module: './worker.mjs' }, fail).mode; // 'fork'
+ * ```
+ */
+export function resolveProcessOptions(
+  options: ProcessServiceOptions,
+  fail: Fail,
+): ResolvedProcessOptions {
   const raw = options as unknown as Record<string, unknown>;
-  const owner = typeof raw.id === 'string' ? raw.id : undefined;
-  const fail: Fail = (d) => {
-    throw new ServiceConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
   const module = checkPath(raw.module, 'module', fail);
   const command = checkPath(raw.command, 'command', fail);
   if ((module === undefined) === (command === undefined)) {

@@ -5,14 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { toError } from '../core/errors.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { splitOptions } from '../kinds/scheduled-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext } from '../core/service-options.ts';
+import { defineKind, type KindParts } from '../kinds/define-kind.ts';
+import type { ServiceMachine } from '../machines/service.ts';
 import { ProcessExitError, ProcessStartError } from './process-errors.ts';
 import { ProcessHandle } from './process-handle.ts';
 import {
@@ -84,12 +79,21 @@ function termBudget(grace: number): number {
  * ```
  */
 export function createProcessService(options: ProcessServiceOptions): ServiceMachine {
-  // `iterate` and the pacing options are not among them: the child is the work.
-  const { common: rest } = splitOptions(options, PROCESS_KEYS);
-  const proc = resolveProcessOptions(options);
-  let grace = 0;
-  let userStart: ((ctx: ServiceContext) => unknown) | undefined;
-  let userStop: ((ctx: ServiceContext) => unknown) | undefined;
+  // `iterate` and the pacing options are not in the table: the child is the work.
+  return defineKind(options, {
+    own: PROCESS_KEYS,
+    settings: resolveProcessOptions,
+    defaults: () => ({ maxFailures: 0 }),
+    build: ({ settings, service, common }) => processParts(settings, service.gracePeriod, common),
+  });
+}
+
+/** The process service's runtime: a child per generation, its exit the iteration's end. */
+function processParts(
+  proc: ResolvedProcessOptions,
+  grace: number,
+  common: Readonly<Record<string, unknown>>,
+): KindParts {
   const target = proc.mode === 'spawn' ? proc.target : resolvePath(proc.cwd ?? '.', proc.target);
 
   async function spawnChild(ctx: ServiceContext, slot: ProcessSlot): Promise<ProcessHandle> {
@@ -110,28 +114,6 @@ export function createProcessService(options: ProcessServiceOptions): ServiceMac
       'child process started',
     );
     return handle;
-  }
-
-  async function onStart(ctx: ServiceContext): Promise<unknown> {
-    const slot = slotOf(ctx);
-    slot.ctx = ctx;
-    slot.stopAt = undefined;
-    if (userStart && (await userStart(ctx)) === false) return false;
-    try {
-      await spawnChild(ctx, slot);
-    } catch (error) {
-      if (userStop) await callUserStop(ctx);
-      throw error;
-    }
-    return undefined;
-  }
-
-  async function callUserStop(ctx: ServiceContext): Promise<void> {
-    try {
-      await userStop?.(ctx);
-    } catch (e) {
-      ctx.logger.error({ err: toError(e) }, 'onStop threw');
-    }
   }
 
   async function iterate(ctx: ServiceContext): Promise<void> {
@@ -183,42 +165,30 @@ export function createProcessService(options: ProcessServiceOptions): ServiceMac
     if (!exit) ctx.logger.warn({ pid: handle.pid }, 'child process did not exit after SIGKILL');
   }
 
-  async function onStop(ctx: ServiceContext): Promise<void> {
-    const slot = slotOf(ctx);
-    const handle = slot.handle;
-    slot.handle = undefined;
-    try {
+  return {
+    iterate,
+    open: async (ctx) => {
+      const slot = slotOf(ctx);
+      slot.ctx = ctx;
+      slot.stopAt = undefined;
+      await spawnChild(ctx, slot);
+    },
+    close: async (ctx) => {
+      const slot = slotOf(ctx);
+      const handle = slot.handle;
+      slot.handle = undefined;
       // Measured from the abort (the start of the stop), as the core's gracePeriod is.
       if (handle) await stopChild(ctx, handle, slot.stopAt ?? performance.now());
-    } finally {
-      if (userStop) await userStop(ctx);
-    }
-  }
-
-  const resolved = resolveServiceOptions({
-    ...rest,
-    maxFailures: options.maxFailures ?? 0,
-    iterate,
-  } as ServiceOptions);
-  grace = resolved.gracePeriod;
-  userStart = resolved.onStart;
-  userStop = resolved.onStop;
-  const shown = {
-    ...rest,
-    [proc.mode === 'spawn' ? 'command' : 'module']: proc.target,
-    args: proc.args,
-    cluster: proc.mode === 'cluster',
-  };
-  return serviceFromResolved(
-    {
-      ...resolved,
-      onStart,
-      onStop,
-      local: {
-        create: () => new ProcessSlot(proc),
-        describe: (state) => (state as ProcessSlot).details(),
-      },
     },
-    shown,
-  );
+    local: {
+      create: () => new ProcessSlot(proc),
+      describe: (state) => (state as ProcessSlot).details(),
+    },
+    shown: {
+      ...common,
+      [proc.mode === 'spawn' ? 'command' : 'module']: proc.target,
+      args: proc.args,
+      cluster: proc.mode === 'cluster',
+    },
+  };
 }

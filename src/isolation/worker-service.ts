@@ -6,14 +6,11 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import type { ResourceLimits } from 'node:worker_threads';
-import { toError } from '../core/errors.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { type ScheduledCommonOptions, splitOptions } from '../kinds/scheduled-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext, ServiceOptions } from '../core/service-options.ts';
+import type { Fail } from '../core/validate.ts';
+import { defineKind, type KindParts } from '../kinds/define-kind.ts';
+import type { ScheduledCommonOptions } from '../kinds/scheduled-options.ts';
+import type { ServiceMachine } from '../machines/service.ts';
 import { checkCloneable, checkLimits, checkModule, resolveTsx } from './worker-options.ts';
 import { ThreadHandle } from './worker-thread.ts';
 
@@ -84,16 +81,7 @@ export type WorkerServiceDetails = {
   readonly module: string;
 };
 
-const OWN = [
-  'module',
-  'workerData',
-  'resourceLimits',
-  'minPeriod',
-  'pause',
-  'interval',
-  'delayBefore',
-  'delayAfter',
-] as const;
+const OWN = ['module', 'workerData', 'resourceLimits'] as const;
 
 /** Per-actor state: the thread of the running generation. @internal */
 class WorkerSlot {
@@ -174,33 +162,42 @@ export interface WorkerThreadStarted {
  * ```
  */
 export function createWorkerService(options: WorkerServiceOptions): ServiceMachine {
-  const { common, fail } = splitOptions(options, OWN);
+  const machine: ServiceMachine = defineKind(options, {
+    own: OWN,
+    pacing: true,
+    settings: workerSettings,
+    build: ({ settings, service }) =>
+      workerParts(settings, service.id, service.gracePeriod, options, () => machine),
+  });
+  return machine;
+}
+
+/** The worker's own options checked, and where the thread finds its entry and tsx. */
+function workerSettings(options: WorkerServiceOptions, fail: Fail) {
   const module = checkModule(options.module, fail);
   const workerData = options.workerData;
   checkCloneable(workerData, fail);
   const resourceLimits = checkLimits(options.resourceLimits, fail);
-  const pacing: Record<string, unknown> = {};
-  for (const key of ['minPeriod', 'pause', 'interval', 'delayBefore', 'delayAfter'] as const) {
-    if (options[key] !== undefined) pacing[key] = options[key];
-  }
-  const resolved = resolveServiceOptions({
-    ...common,
-    ...pacing,
-    iterate: () => {},
-  } as unknown as ServiceOptions);
-  const grace = resolved.gracePeriod;
-  const userStart = resolved.onStart;
-  const userStop = resolved.onStop;
   const entry = new URL(
     `./worker-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
     import.meta.url,
   ).href;
   const needsTsx = /\.[cm]?ts$/.test(entry) || /\.[cm]?ts$/.test(new URL(module).pathname);
   const tsx = needsTsx ? resolveTsx() : undefined;
+  return { module, workerData, resourceLimits, entry, tsx };
+}
 
+/** The worker's runtime: a thread per generation, an iteration a message to it. */
+function workerParts(
+  { module, workerData, resourceLimits, entry, tsx }: ReturnType<typeof workerSettings>,
+  id: string,
+  grace: number,
+  options: WorkerServiceOptions,
+  machine: () => ServiceMachine,
+): KindParts {
   async function spawn(slot: WorkerSlot, ctx: ServiceContext): Promise<ThreadHandle> {
     const t = new ThreadHandle({
-      boot: { id: resolved.id, generation: ctx.generation, module, data: workerData, tsx, entry },
+      boot: { id, generation: ctx.generation, module, data: workerData, tsx, entry },
       resourceLimits,
       events: {
         fail: (error) => ctx.fail(error),
@@ -212,7 +209,10 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
       },
     });
     if (threadStarts.hasSubscribers) {
-      threadStarts.publish({ machine, gone: t.whenGone() } satisfies WorkerThreadStarted);
+      threadStarts.publish({
+        machine: machine(),
+        gone: t.whenGone(),
+      } satisfies WorkerThreadStarted);
     }
     slot.thread = t;
     slot.generation = ctx.generation;
@@ -231,19 +231,6 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
       signal.removeEventListener('abort', onAbort);
     }
     return t;
-  }
-
-  async function onStart(ctx: ServiceContext): Promise<unknown> {
-    const slot = slotOf(ctx);
-    if (userStart && (await userStart(ctx)) === false) return false;
-    try {
-      await spawn(slot, ctx);
-    } catch (error) {
-      // The user's onStart succeeded: their onStop still pairs with it.
-      if (userStop) await callUserStop(ctx);
-      throw error;
-    }
-    return undefined;
   }
 
   async function iterate(ctx: ServiceContext): Promise<void> {
@@ -271,44 +258,29 @@ export function createWorkerService(options: WorkerServiceOptions): ServiceMachi
     }
   }
 
-  async function onStop(ctx: ServiceContext): Promise<void> {
+  async function close(ctx: ServiceContext): Promise<void> {
     const slot = slotOf(ctx);
     const t = slot.thread;
     slot.thread = undefined;
-    try {
-      if (t) {
-        const now = performance.now();
-        // Measured from the abort (the start of the stop), as the core's gracePeriod is; a
-        // margin is kept so that the thread is gone within gracePeriod.
-        const deadline = (t.abortedAt ?? now) + grace - Math.min(100, grace / 10);
-        const error = await t.stop(Math.max(0, deadline - now), now);
-        if (error) ctx.logger.error({ err: error }, 'onThreadStop threw');
-      }
-    } finally {
-      if (userStop) await callUserStop(ctx);
-    }
+    if (!t) return;
+    const now = performance.now();
+    // Measured from the abort (the start of the stop), as the core's gracePeriod is; a
+    // margin is kept so that the thread is gone within gracePeriod.
+    const deadline = (t.abortedAt ?? now) + grace - Math.min(100, grace / 10);
+    const error = await t.stop(Math.max(0, deadline - now), now);
+    if (error) ctx.logger.error({ err: error }, 'onThreadStop threw');
   }
 
-  async function callUserStop(ctx: ServiceContext): Promise<void> {
-    try {
-      await userStop?.(ctx);
-    } catch (e) {
-      ctx.logger.error({ err: toError(e) }, 'onStop threw');
-    }
-  }
-
-  const machine = serviceFromResolved(
-    {
-      ...resolved,
-      iterate,
-      onStart,
-      onStop,
-      local: {
-        create: () => new WorkerSlot(module),
-        describe: (state) => (state as WorkerSlot).details(),
-      },
+  return {
+    iterate,
+    open: async (ctx) => {
+      await spawn(slotOf(ctx), ctx);
     },
-    { ...options, module },
-  );
-  return machine;
+    close,
+    local: {
+      create: () => new WorkerSlot(module),
+      describe: (state) => (state as WorkerSlot).details(),
+    },
+    shown: { ...options, module },
+  };
 }

@@ -3,16 +3,13 @@
  * a cron pattern, computed by croner, as a normal service machine.
  */
 import { Cron } from 'croner';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { checkBoolean, checkFunction } from '../core/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext } from '../core/service-options.ts';
+import { checkBoolean, checkFunction, type Fail } from '../core/validate.ts';
+import type { ServiceMachine } from '../machines/service.ts';
 import { type CronState, cronSchedule, freshCronState } from './cron-schedule.ts';
-import { type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
-import { Shield } from './scheduled-shield.ts';
+import { defineKind } from './define-kind.ts';
+import type { ScheduledCommonOptions } from './scheduled-options.ts';
+import { Shield, timedHooks } from './scheduled-shield.ts';
 import { ActorStates, localOf } from './scheduled-state.ts';
 
 /**
@@ -116,7 +113,39 @@ const OWN = ['cron', 'timezone', 'run', 'shield'] as const;
  * ```
  */
 export function createCronService(options: CronServiceOptions): ServiceMachine {
-  const { common, fail } = splitOptions(options, OWN);
+  return defineKind(options, {
+    own: OWN,
+    settings: cronSettings,
+    build: ({ settings: { pattern, timezone, cron, run, shield } }) => {
+      const shownZone = timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const states = new ActorStates<CronState>('cron', freshCronState);
+      return {
+        iterate: (ctx) => {
+          const state = localOf<CronState>(ctx);
+          // A wake-up only to wait again (a fire time beyond a timer's reach): no run.
+          if (state.rearm) return undefined;
+          state.nextWall = undefined;
+          return run(ctx);
+        },
+        around: timedHooks(states, shield),
+        schedule: cronSchedule(cron, states),
+        local: {
+          create: () => states.fresh(),
+          describe: (state): Record<string, unknown> => ({
+            cron: pattern,
+            timezone: shownZone,
+            next: cron.nextRuns(3).map((d) => d.toISOString()),
+            skipped: (state as CronState).skipped,
+          }),
+        },
+        shown: options,
+      };
+    },
+  });
+}
+
+/** The cron options checked: the pattern (it must fire again), the zone, `run`. */
+function cronSettings(options: CronServiceOptions, fail: Fail) {
   const pattern = options.cron;
   if (typeof pattern !== 'string' || pattern.trim() === '') {
     fail({ option: 'cron', received: pattern, expected: 'a cron pattern string' });
@@ -157,34 +186,5 @@ export function createCronService(options: CronServiceOptions): ServiceMachine {
   const userRun = checkFunction(options.run, 'run', fail, true);
   const shield = checkBoolean(options.shield, 'shield', fail) ? new Shield() : undefined;
   const run = shield ? shield.wrapRun(userRun) : userRun;
-  const resolved = resolveServiceOptions({ ...common, iterate: run } as unknown as ServiceOptions);
-  const shownZone = timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const states = new ActorStates<CronState>('cron', freshCronState);
-  return serviceFromResolved(
-    {
-      ...resolved,
-      iterate: (ctx) => {
-        const state = localOf<CronState>(ctx);
-        // A wake-up only to wait again (a fire time beyond a timer's reach): no run.
-        if (state.rearm) return undefined;
-        state.nextWall = undefined;
-        return run(ctx);
-      },
-      onStart: states.wrapOnStart(resolved.onStart),
-      onStop: shield
-        ? shield.wrapOnStop(states.wrapOnStop(resolved.onStop))
-        : states.wrapOnStop(resolved.onStop),
-      schedule: cronSchedule(cron, states),
-      local: {
-        create: () => states.fresh(),
-        describe: (state): Record<string, unknown> => ({
-          cron: pattern,
-          timezone: shownZone,
-          next: cron.nextRuns(3).map((d) => d.toISOString()),
-          skipped: (state as CronState).skipped,
-        }),
-      },
-    },
-    options,
-  );
+  return { pattern, timezone, cron, run: run as (ctx: ServiceContext) => unknown, shield };
 }

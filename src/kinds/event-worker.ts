@@ -3,15 +3,10 @@
  * arrive while it runs coalesce into one more run.
  */
 
-import { ServiceConfigError } from '../core/errors.ts';
-import {
-  COMMON_SERVICE_OPTIONS,
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { checkFunction, checkKnown, checkObject, type Fail } from '../core/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext, ServiceOptions } from '../core/service-options.ts';
+import { checkFunction } from '../core/validate.ts';
+import type { ServiceMachine } from '../machines/service.ts';
+import { defineKind } from './define-kind.ts';
 
 /**
  * Options of {@link createEventWorker}: `handle`, plus the common service options (`id`,
@@ -71,9 +66,6 @@ export interface EventWorkerApi {
  * ```
  */
 export type EventWorkerMachine = ServiceMachine & EventWorkerApi;
-
-const COMMON = COMMON_SERVICE_OPTIONS;
-const KNOWN: readonly string[] = [...COMMON, 'handle'];
 
 /** The options the inspector shows: no `config` values, which may be secrets. */
 function shownOptions(common: object): object {
@@ -166,34 +158,12 @@ interface EventWorkerState {
  * ```
  */
 export function createEventWorker(options: EventWorkerOptions): EventWorkerMachine {
-  const rawId = (options as { id?: unknown } | undefined)?.id;
-  const owner = typeof rawId === 'string' ? rawId : undefined;
-  const fail: Fail = (d) => {
-    throw new ServiceConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
-  checkKnown(options, KNOWN, (option) => {
-    throw new ServiceConfigError(
-      {
-        option,
-        received: (options as unknown as Record<string, unknown>)[option],
-        expected:
-          option === 'iterate'
-            ? 'no `iterate`: an event worker runs `handle(ctx)` on each trigger'
-            : `no such option; known options are ${KNOWN.join(', ')}`,
-        owner,
-      },
-      'SERVICE_CONFIG_UNKNOWN_OPTION',
-    );
-  });
-  const { handle, ...common } = options;
-  checkFunction(handle, 'handle', fail, true);
-  const resolved = resolveServiceOptions({ ...common, iterate: () => {} });
   const latch = new TriggerLatch();
-
-  const machine = serviceFromResolved(
-    {
-      ...resolved,
+  return defineKind(options, {
+    own: ['handle'],
+    hints: { iterate: 'no `iterate`: an event worker runs `handle(ctx)` on each trigger' },
+    settings: (o, fail) => checkFunction(o.handle, 'handle', fail, true),
+    build: ({ settings: handle, common }) => ({
       iterate: async (ctx) => {
         const signal = ctx.signal;
         await latch.next(signal);
@@ -213,8 +183,8 @@ export function createEventWorker(options: EventWorkerOptions): EventWorkerMachi
           pending: latch.pending,
         }),
       },
-    },
-    shownOptions(common),
-  );
-  return Object.assign(machine, { trigger: () => latch.trigger() });
+      shown: shownOptions(common),
+      api: (): EventWorkerApi => ({ trigger: () => latch.trigger() }),
+    }),
+  });
 }

@@ -3,13 +3,10 @@
  * delay or a fixed rate, as a normal service machine (lifecycle, failures, supervision).
  */
 
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { checkBoolean, checkFunction, checkOneOf } from '../core/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext } from '../core/service-options.ts';
+import { checkBoolean, checkFunction, checkOneOf, type Fail } from '../core/validate.ts';
+import type { ServiceMachine } from '../machines/service.ts';
+import { defineKind } from './define-kind.ts';
 import {
   freshPeriodicState,
   type PeriodicOverlap,
@@ -17,8 +14,8 @@ import {
   type PeriodicState,
   periodicSchedule,
 } from './periodic-schedule.ts';
-import { checkTimerDelay, type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
-import { Shield } from './scheduled-shield.ts';
+import { checkTimerDelay, type ScheduledCommonOptions } from './scheduled-options.ts';
+import { Shield, timedHooks } from './scheduled-shield.ts';
 import { ActorStates, localOf, nextRunIn } from './scheduled-state.ts';
 
 /**
@@ -137,7 +134,30 @@ const OWN = ['every', 'delay', 'schedule', 'overlap', 'run', 'shield'] as const;
  * ```
  */
 export function createPeriodicService(options: PeriodicServiceOptions): ServiceMachine {
-  const { common, fail } = splitOptions(options, OWN);
+  return defineKind(options, {
+    own: OWN,
+    settings: periodicSettings,
+    build: ({ settings: { every, delay, schedule, overlap, run, shield } }) => {
+      const states = new ActorStates<PeriodicState>('periodic', freshPeriodicState);
+      return {
+        iterate: (ctx) => {
+          localOf<PeriodicState>(ctx).nextWall = undefined;
+          return run(ctx);
+        },
+        around: timedHooks(states, shield),
+        schedule: periodicSchedule({ every, delay, schedule, overlap }, states),
+        local: {
+          create: () => states.fresh(),
+          describe: (state) => describePeriodic(state as PeriodicState, schedule, every),
+        },
+        shown: options,
+      };
+    },
+  });
+}
+
+/** The periodic options checked: the schedule, and `run` (shielded when asked). */
+function periodicSettings(options: PeriodicServiceOptions, fail: Fail) {
   const every = checkTimerDelay(options.every, 'every', fail, false);
   const delay = checkTimerDelay(options.delay ?? 0, 'delay', fail, true);
   const schedule =
@@ -153,27 +173,8 @@ export function createPeriodicService(options: PeriodicServiceOptions): ServiceM
   }
   const userRun = checkFunction(options.run, 'run', fail, true);
   const shield = checkBoolean(options.shield, 'shield', fail) ? new Shield() : undefined;
-  const run = shield ? shield.wrapRun(userRun) : userRun;
-  const resolved = resolveServiceOptions({ ...common, iterate: run } as unknown as ServiceOptions);
-  const states = new ActorStates<PeriodicState>('periodic', freshPeriodicState);
-  const onStop = states.wrapOnStop(resolved.onStop);
-  return serviceFromResolved(
-    {
-      ...resolved,
-      iterate: (ctx) => {
-        localOf<PeriodicState>(ctx).nextWall = undefined;
-        return run(ctx);
-      },
-      onStart: states.wrapOnStart(resolved.onStart),
-      onStop: shield ? shield.wrapOnStop(onStop) : onStop,
-      schedule: periodicSchedule({ every, delay, schedule, overlap }, states),
-      local: {
-        create: () => states.fresh(),
-        describe: (state) => describePeriodic(state as PeriodicState, schedule, every),
-      },
-    },
-    options,
-  );
+  const run: (ctx: ServiceContext) => unknown = shield ? shield.wrapRun(userRun) : userRun;
+  return { every, delay, schedule, overlap, run, shield };
 }
 
 function describePeriodic(

@@ -3,22 +3,10 @@
  * `concurrency` at a time, by priority, under the service lifecycle and supervision.
  */
 
-import { ServiceConfigError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
-import {
-  COMMON_SERVICE_OPTIONS,
-  resolveServiceOptions,
-  type ServiceContext,
-} from '../core/service-options.ts';
-import {
-  checkFunction,
-  checkInteger,
-  checkKnown,
-  checkObject,
-  checkOneOf,
-  type Fail,
-} from '../core/validate.ts';
-import { serviceFromResolved } from '../machines/service.ts';
+import type { ServiceContext } from '../core/service-options.ts';
+import { checkFunction, checkInteger, checkOneOf, type Fail } from '../core/validate.ts';
+import { defineKind, type KindParts } from './define-kind.ts';
 import { type DurableQueue, isDurableQueue, type Lease } from './durable-queue.ts';
 import { createMemoryQueue, type MemoryQueue, type TaskQueue } from './queue.ts';
 import { markAbandonable, QueueDefinition } from './queue-worker-definition.ts';
@@ -36,7 +24,6 @@ import {
 } from './queue-worker-options.ts';
 import { checkPool } from './task-pool.ts';
 
-const COMMON = COMMON_SERVICE_OPTIONS;
 const OWN = [
   'handle',
   'concurrency',
@@ -47,18 +34,6 @@ const OWN = [
   'onDiscard',
   'pool',
 ];
-const KNOWN: readonly string[] = [...COMMON, ...OWN];
-
-function unknownOption(options: object, option: string, owner: string | undefined): never {
-  const expected =
-    option === 'iterate'
-      ? 'no `iterate`: a queue worker runs `handle(task, ctx)` for each task'
-      : `no such option; known options are ${KNOWN.join(', ')}`;
-  throw new ServiceConfigError(
-    { option, received: (options as Record<string, unknown>)[option], expected, owner },
-    'SERVICE_CONFIG_UNKNOWN_OPTION',
-  );
-}
 
 /** The options the inspector shows: no `config` values, which may be secrets. */
 function shownOptions(common: object, own: object): object {
@@ -145,15 +120,17 @@ export function createQueueWorker<T>(
 ): QueueWorkerMachine<T, 'reject'>;
 export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorkerMachine<T>;
 export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorkerMachine<T> {
-  const rawId = (options as { id?: unknown } | undefined)?.id;
-  const owner = typeof rawId === 'string' ? rawId : undefined;
-  const fail: Fail = (d) => {
-    throw new ServiceConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
-  checkKnown(options, KNOWN, (option) => unknownOption(options, option, owner));
-  const { handle, concurrency, capacity, onFull, stopPolicy, queue, onDiscard, pool, ...common } =
-    options;
+  return defineKind(options, {
+    own: OWN,
+    hints: { iterate: 'no `iterate`: a queue worker runs `handle(task, ctx)` for each task' },
+    settings: (o, fail) => queueWorkerSettings(o, fail),
+    build: ({ settings, service, common }) => queueWorkerParts(settings, service.id, common),
+  }) as QueueWorkerMachine<T>;
+}
+
+/** The queue worker's own options checked. */
+function queueWorkerSettings<T>(options: QueueWorkerOptions<T>, fail: Fail) {
+  const { handle, concurrency, capacity, onFull, stopPolicy, queue, onDiscard, pool } = options;
   checkFunction(handle, 'handle', fail, true);
   checkFunction(onDiscard, 'onDiscard', fail);
   checkQueue(queue, fail);
@@ -174,27 +151,44 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
   ) {
     fail({ option: 'capacity', received: capacity, expected: 'an integer >= 1, or Infinity' });
   }
-  // The generations handle items: the tasks themselves, or leases on a durable queue's jobs.
-  type Item = T | Lease<T>;
-  const binding: DurableBinding<T> | undefined = durable && bindDurable(durable, handle);
-  const settings = {
-    handle: (binding?.handle ?? handle) as (item: Item, ctx: QueueTaskContext) => unknown,
+  return {
+    handle,
+    queue,
+    capacity,
+    onDiscard,
+    taskPool,
+    durable,
     concurrency:
       checkInteger(concurrency, 'concurrency', fail, 1) ?? QUEUE_WORKER_DEFAULTS.concurrency,
     stopPolicy:
       checkOneOf(stopPolicy, ['drain', 'discard'], 'stopPolicy', fail) ??
       QUEUE_WORKER_DEFAULTS.stopPolicy,
+    full: checkOneOf(onFull, ['reject', 'wait'], 'onFull', fail) ?? 'reject',
   };
-  const full = checkOneOf(onFull, ['reject', 'wait'], 'onFull', fail) ?? 'reject';
-  const resolved = resolveServiceOptions({ ...common, iterate: () => {} });
-  const id = resolved.id;
+}
+
+/** The queue worker's runtime: its queue, the generations handling it, `put()`. */
+function queueWorkerParts<T>(
+  o: ReturnType<typeof queueWorkerSettings<T>>,
+  id: string,
+  common: object,
+): KindParts<QueueWorkerApi<T, OnFull>> {
+  const { durable, taskPool, full } = o;
+  // The generations handle items: the tasks themselves, or leases on a durable queue's jobs.
+  type Item = T | Lease<T>;
+  const binding: DurableBinding<T> | undefined = durable && bindDurable(durable, o.handle);
+  const settings = {
+    handle: (binding?.handle ?? o.handle) as (item: Item, ctx: QueueTaskContext) => unknown,
+    concurrency: o.concurrency,
+    stopPolicy: o.stopPolicy,
+  };
   const taskQueue = (binding?.leases ??
-    (queue as TaskQueue<T> | undefined) ??
-    createMemoryQueue<T>({ capacity: capacity ?? Infinity })) as TaskQueue<Item>;
+    (o.queue as TaskQueue<T> | undefined) ??
+    createMemoryQueue<T>({ capacity: o.capacity ?? Infinity })) as TaskQueue<Item>;
   const def = new QueueDefinition<Item>(
     id,
     taskQueue,
-    onDiscard as ((tasks: Item[]) => unknown) | undefined,
+    o.onDiscard as ((tasks: Item[]) => unknown) | undefined,
     binding?.giveBack as ((item: Item, logger: Logger) => void) | undefined,
     taskPool && { pool: taskPool, queue: taskQueue as MemoryQueue<Item> },
   );
@@ -209,9 +203,6 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
     }
     return local.gen;
   };
-  const userStart = resolved.onStart;
-  const userStop = resolved.onStop;
-
   const shownCapacity = (): number | null => {
     const cap = taskQueue.capacity;
     return cap === undefined || cap === Number.POSITIVE_INFINITY ? null : cap;
@@ -240,17 +231,16 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       deadLetters: stats?.deadLetters ?? null,
     };
   };
-  const machine = serviceFromResolved(
-    {
-      ...resolved,
-      iterate: (ctx) => generationOf(ctx).dispatch(),
-      onStart: async (ctx) => {
-        // A server that does not answer fails this start (DurableConnectionError), before the
-        // user's onStart sets anything up (its onStop would not run).
+  return {
+    iterate: (ctx) => generationOf(ctx).dispatch(),
+    around: (paired) => ({
+      // A server that does not answer fails this start (DurableConnectionError), before the
+      // user's onStart sets anything up (its onStop would not run).
+      async onStart(ctx) {
         await durable?.open({ concurrency: settings.concurrency });
         let vetoed: boolean;
         try {
-          vetoed = userStart !== undefined && (await userStart(ctx)) === false;
+          vetoed = paired.onStart !== undefined && (await paired.onStart(ctx)) === false;
         } catch (e) {
           await durable?.detach();
           throw e;
@@ -259,35 +249,37 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
           await durable?.detach();
           return false;
         }
-        const local = stateOf(ctx);
-        if (!local.active) {
-          local.active = true;
-          def.active++;
-        }
-        generationOf(ctx);
         return true;
       },
-      onStop: async (ctx) => {
-        const local = stateOf(ctx);
-        const failed = local.gen?.ctx === ctx ? local.gen.close() : false;
-        if (local.active) {
-          local.active = false;
-          def.active--;
-        }
-        if (def.active === 0) await def.leftovers(ctx.logger, failed);
-        if (durable) {
-          // Paired with this generation's open; the last one stops consuming.
-          await binding!.settled();
-          await durable.detach();
-        }
-        await userStop?.(ctx);
-      },
-      local: {
-        create: () => new QueueWorkerState<Item>(),
-        describe: (state) => describe(state as QueueWorkerState<Item>),
-      },
+      onStop: paired.onStop,
+    }),
+    open: (ctx) => {
+      const local = stateOf(ctx);
+      if (!local.active) {
+        local.active = true;
+        def.active++;
+      }
+      generationOf(ctx);
     },
-    shownOptions(common, {
+    close: async (ctx) => {
+      const local = stateOf(ctx);
+      const failed = local.gen?.ctx === ctx ? local.gen.close() : false;
+      if (local.active) {
+        local.active = false;
+        def.active--;
+      }
+      if (def.active === 0) await def.leftovers(ctx.logger, failed);
+      if (durable) {
+        // Paired with this generation's open; the last one stops consuming.
+        await binding!.settled();
+        await durable.detach();
+      }
+    },
+    local: {
+      create: () => new QueueWorkerState<Item>(),
+      describe: (state) => describe(state as QueueWorkerState<Item>),
+    },
+    shown: shownOptions(common, {
       kind: 'queue-worker',
       concurrency: settings.concurrency,
       capacity: shownCapacity(),
@@ -296,25 +288,26 @@ export function createQueueWorker<T>(options: QueueWorkerOptions<T>): QueueWorke
       ...(durable ? { backend: durable.backend, queue: durable.name } : {}),
       ...(taskPool ? { pool: taskPool.name } : {}),
     }),
-  );
-
-  const put = (task: T, putOptions: PutOptions = {}): undefined | Promise<void> => {
-    const priority = putOptions.priority ?? 0;
-    if (typeof priority !== 'number' || !Number.isFinite(priority)) {
-      throw new TypeError(
-        `Expected \`priority\` of a task put on worker "${id}" to be a finite number, got ${String(priority)}.`,
-      );
-    }
-    if (durable) return durable.enqueue(task, { priority }).then(() => undefined);
-    if (def.tryPut(task, priority)) return full === 'wait' ? Promise.resolve() : undefined;
-    if (full === 'reject') throw new QueueFullError(id, taskQueue.capacity);
-    return def.putWhenRoom(task, priority, putOptions.signal);
+    api: (machine) => {
+      const put = (task: T, putOptions: PutOptions = {}): undefined | Promise<void> => {
+        const priority = putOptions.priority ?? 0;
+        if (typeof priority !== 'number' || !Number.isFinite(priority)) {
+          throw new TypeError(
+            `Expected \`priority\` of a task put on worker "${id}" to be a finite number, got ${String(priority)}.`,
+          );
+        }
+        if (durable) return durable.enqueue(task, { priority }).then(() => undefined);
+        if (def.tryPut(task, priority)) return full === 'wait' ? Promise.resolve() : undefined;
+        if (full === 'reject') throw new QueueFullError(id, taskQueue.capacity);
+        return def.putWhenRoom(task, priority, putOptions.signal);
+      };
+      markAbandonable(machine, def as QueueDefinition<unknown>);
+      return {
+        put: put as QueueWorkerApi<T, OnFull>['put'],
+        // A durable queue's jobs are in the server: pending() shows none, `queue` is the durable one.
+        pending: () => (durable ? [] : (def.pending() as T[])),
+        queue: durable ?? (taskQueue as TaskQueue<T>),
+      };
+    },
   };
-  markAbandonable(machine, def as QueueDefinition<unknown>);
-  return Object.assign(machine, {
-    put: put as QueueWorkerApi<T, OnFull>['put'],
-    // A durable queue's jobs are in the server: pending() shows none, `queue` is the durable one.
-    pending: () => (durable ? [] : (def.pending() as T[])),
-    queue: durable ?? (taskQueue as TaskQueue<T>),
-  });
 }

@@ -3,17 +3,13 @@
  * each time, when it runs next, whether this run was a skip, or that the recurrence ends.
  */
 import { isThenable } from '../actors/loop-run.ts';
-import type { LoopSchedule } from '../core/service-options.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
-import { checkBoolean, checkFunction } from '../core/validate.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { LoopSchedule, ServiceContext } from '../core/service-options.ts';
+import { checkBoolean, checkFunction, type Fail } from '../core/validate.ts';
+import type { ServiceMachine } from '../machines/service.ts';
+import { defineKind } from './define-kind.ts';
 import { decideNext, type RecurringNext, RecurringResultError } from './recurring-next.ts';
-import { checkTimerDelay, type ScheduledCommonOptions, splitOptions } from './scheduled-options.ts';
-import { Shield } from './scheduled-shield.ts';
+import { checkTimerDelay, type ScheduledCommonOptions } from './scheduled-options.ts';
+import { Shield, timedHooks } from './scheduled-shield.ts';
 import { type ActorStateBase, ActorStates, localOf, nextRunIn } from './scheduled-state.ts';
 
 /**
@@ -126,52 +122,55 @@ const OWN = ['every', 'delay', 'run', 'shield'] as const;
  * ```
  */
 export function createRecurringService(options: RecurringServiceOptions): ServiceMachine {
-  const { common, fail } = splitOptions(options, OWN);
+  return defineKind(options, {
+    own: OWN,
+    settings: recurringSettings,
+    build: ({ settings: { every, delay, run, shield }, service: { id } }) => {
+      const states = new ActorStates<RecurringState>('recurring', () => ({
+        active: false,
+        nextWall: undefined,
+        delay: every,
+        skipped: 0,
+      }));
+      const decide = (ctx: ServiceContext, result: unknown): undefined => {
+        const state = localOf<RecurringState>(ctx);
+        const decision = decideNext(result, state.delay);
+        if (decision.kind === 'invalid') throw new RecurringResultError(id, result, state.delay);
+        if (decision.kind === 'stop') ctx.stop();
+        else {
+          if (decision.kind === 'skip') state.skipped++;
+          state.delay = decision.delay;
+        }
+        return undefined;
+      };
+      return {
+        iterate: (ctx) => {
+          localOf<RecurringState>(ctx).nextWall = undefined;
+          const result = run(ctx);
+          return isThenable(result)
+            ? Promise.resolve(result).then((value) => decide(ctx, value))
+            : decide(ctx, result);
+        },
+        around: timedHooks(states, shield),
+        schedule: recurringSchedule(every, delay, states),
+        local: {
+          create: () => states.fresh(),
+          describe: (state) => describeRecurring(state as RecurringState, every),
+        },
+        shown: options,
+      };
+    },
+  });
+}
+
+/** The recurring options checked: the first delays, and `run` (shielded when asked). */
+function recurringSettings(options: RecurringServiceOptions, fail: Fail) {
   const every = checkTimerDelay(options.every, 'every', fail, true);
   const delay = checkTimerDelay(options.delay ?? 0, 'delay', fail, true);
   const userRun = checkFunction(options.run, 'run', fail, true);
-  const id = options.id;
   const shield = checkBoolean(options.shield, 'shield', fail) ? new Shield() : undefined;
-  const run = shield ? shield.wrapRun(userRun) : userRun;
-  const resolved = resolveServiceOptions({ ...common, iterate: run } as unknown as ServiceOptions);
-  const states = new ActorStates<RecurringState>('recurring', () => ({
-    active: false,
-    nextWall: undefined,
-    delay: every,
-    skipped: 0,
-  }));
-  const decide = (ctx: ServiceContext, result: unknown): undefined => {
-    const state = localOf<RecurringState>(ctx);
-    const decision = decideNext(result, state.delay);
-    if (decision.kind === 'invalid') throw new RecurringResultError(id, result, state.delay);
-    if (decision.kind === 'stop') ctx.stop();
-    else {
-      if (decision.kind === 'skip') state.skipped++;
-      state.delay = decision.delay;
-    }
-    return undefined;
-  };
-  const onStop = states.wrapOnStop(resolved.onStop);
-  return serviceFromResolved(
-    {
-      ...resolved,
-      iterate: (ctx) => {
-        localOf<RecurringState>(ctx).nextWall = undefined;
-        const result = run(ctx);
-        return isThenable(result)
-          ? Promise.resolve(result).then((value) => decide(ctx, value))
-          : decide(ctx, result);
-      },
-      onStart: states.wrapOnStart(resolved.onStart),
-      onStop: shield ? shield.wrapOnStop(onStop) : onStop,
-      schedule: recurringSchedule(every, delay, states),
-      local: {
-        create: () => states.fresh(),
-        describe: (state) => describeRecurring(state as RecurringState, every),
-      },
-    },
-    options,
-  );
+  const run: (ctx: ServiceContext) => unknown = shield ? shield.wrapRun(userRun) : userRun;
+  return { every, delay, run, shield };
 }
 
 /** `first` is `now + delay` (and the delay back to `every`); `next` is `end + current delay`. */

@@ -6,7 +6,8 @@
  */
 import { isThenable } from '../actors/loop-run.ts';
 import type { ServiceContext } from '../core/service-options.ts';
-import { localOf } from './scheduled-state.ts';
+import type { GenerationHooks } from './resource-hooks.ts';
+import { type ActorStateBase, type ActorStates, localOf } from './scheduled-state.ts';
 
 type Hook = ((ctx: ServiceContext) => unknown) | undefined;
 
@@ -79,4 +80,24 @@ export class Shield {
       return user?.(ctx);
     };
   }
+}
+
+/**
+ * The hooks of a timed kind (periodic, cron, recurring), as its `around` (see `defineKind`):
+ * the per-actor state linked around the user's hooks, and the shield, if any, told first at
+ * the stop. @internal
+ *
+ * @example
+ * ```ts
+ * const parts = { iterate, around: timedHooks(states, shield), shown: options };
+ * ```
+ */
+export function timedHooks<S extends ActorStateBase>(
+  states: ActorStates<S>,
+  shield: Shield | undefined,
+): (hooks: GenerationHooks) => GenerationHooks {
+  return (hooks) => {
+    const linked = states.around(hooks);
+    return shield ? { onStart: linked.onStart, onStop: shield.wrapOnStop(linked.onStop) } : linked;
+  };
 }

@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../core/logger.ts';
 import type { ServiceContext } from '../core/service-options.ts';
+import type { GenerationHooks } from './resource-hooks.ts';
 
 /**
  * What every kind's per-actor state carries. @internal
@@ -129,6 +130,11 @@ export class ActorStates<S extends ActorStateBase> {
       this.release(localOf<S>(ctx));
       return user?.(ctx);
     };
+  }
+
+  /** Wraps both hooks (a kind's `around`, see `defineKind`). */
+  around(hooks: GenerationHooks): GenerationHooks {
+    return { onStart: this.wrapOnStart(hooks.onStart), onStop: this.wrapOnStop(hooks.onStop) };
   }
 
   private release(state: S): void {

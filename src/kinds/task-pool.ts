@@ -3,7 +3,8 @@
  * urgent priorities and one priority that is never throttled. The pool admits; the workers'
  * queues keep their tasks until a slot is theirs.
  */
-import { checkId, checkInteger, checkKnown, checkObject, type Fail } from '../core/validate.ts';
+import { checkOptionNames } from '../core/service-options.ts';
+import { checkId, checkInteger, type Fail } from '../core/validate.ts';
 import { MemoryQueue } from './queue.ts';
 import { checkReserve } from './task-pool-checks.ts';
 import {
@@ -231,22 +232,10 @@ export function checkPool(pool: unknown, queue: unknown, fail: Fail): Pool | und
  * ```
  */
 export function createTaskPool(options: TaskPoolOptions): TaskPool {
-  const rawName = (options as { name?: unknown } | undefined)?.name;
-  const owner = typeof rawName === 'string' ? rawName : undefined;
-  const fail: Fail = (d) => {
-    throw new TaskPoolConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
-  checkKnown(options, KNOWN, (option) => {
-    throw new TaskPoolConfigError(
-      {
-        option,
-        received: (options as unknown as Record<string, unknown>)[option],
-        expected: `no such option; known options are ${KNOWN.join(', ')}`,
-        owner,
-      },
-      'TASK_POOL_CONFIG_UNKNOWN_OPTION',
-    );
+  const { fail } = checkOptionNames(options, KNOWN, {
+    error: TaskPoolConfigError,
+    unknownCode: 'TASK_POOL_CONFIG_UNKNOWN_OPTION',
+    ownerKey: 'name',
   });
   const name =
     options.name === undefined ? TASK_POOL_DEFAULTS.name : checkId(options.name, fail, 'name');

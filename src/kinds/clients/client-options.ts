@@ -2,7 +2,6 @@
  * The options of the client service kind, their defaults and their validation.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { createSecureContext } from 'node:tls';
 import type { BackoffOptions } from '../../core/backoff.ts';
 import type { ServiceContext, ServiceOptions } from '../../core/service-options.ts';
 import {
@@ -12,7 +11,7 @@ import {
   checkObject,
   type Fail,
 } from '../../core/validate.ts';
-import { splitOptions } from '../scheduled-options.ts';
+import { checkSecureContext } from '../servers/tls-service.ts';
 import type { ClientConnection } from './client-connection.ts';
 
 /**
@@ -126,7 +125,8 @@ export interface ClientSettings {
   readonly target: string;
 }
 
-const OWN = [
+/** The client's own option names (`defineKind`'s `own`). @internal */
+export const CLIENT_OPTIONS = [
   'port',
   'host',
   'path',
@@ -170,12 +170,16 @@ function checkBackoff(value: unknown, fail: Fail): Required<BackoffOptions> {
   };
 }
 
-/** Validates the options; throws `ServiceConfigError` naming the option. @internal */
-export function resolveClientOptions(options: TcpClientServiceOptions): {
-  settings: ClientSettings;
-  common: Record<string, unknown>;
-} {
-  const { common, fail } = splitOptions(options, OWN);
+/**
+ * Validates the client's own options; `fail` throws a `ServiceConfigError` naming the option.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * const settings = resolveClientOptions({ id: 'upstream', port: 7000 }, fail); // target '127.0.0.1:7000'
+ * ```
+ */
+export function resolveClientOptions(options: TcpClientServiceOptions, fail: Fail): ClientSettings {
   const { port, path } = options;
   if (path !== undefined) {
     if (typeof path !== 'string' || path === '') {
@@ -204,15 +208,7 @@ export function resolveClientOptions(options: TcpClientServiceOptions): {
     if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
       fail({ option: 'tls', received: typeof tls, expected: 'an object of tls.connect options' });
     }
-    try {
-      createSecureContext(tls);
-    } catch (e) {
-      fail({
-        option: 'tls',
-        received: '[redacted]',
-        expected: `options Node can build a secure context from (${(e as Error).message})`,
-      });
-    }
+    checkSecureContext(tls, fail);
   }
   const positive = (value: unknown, option: string, fallback: number) => {
     const n = checkInteger(value, option, fail, 1);
@@ -224,29 +220,22 @@ export function resolveClientOptions(options: TcpClientServiceOptions): {
     fail({ option: 'connectTimeout', received: 0, expected: 'a number of milliseconds > 0' });
   }
   return {
-    common,
-    settings: {
-      id: options.id,
-      label: tls ? 'TLS' : 'TCP',
-      host,
-      port,
-      path,
-      tls,
-      connectTimeout,
-      reconnect: checkBackoff(options.reconnect, fail),
-      maxReadBuffer: positive(
-        options.maxReadBuffer,
-        'maxReadBuffer',
-        CLIENT_DEFAULTS.maxReadBuffer,
-      ),
-      maxWriteBuffer: positive(
-        options.maxWriteBuffer,
-        'maxWriteBuffer',
-        CLIENT_DEFAULTS.maxWriteBuffer,
-      ),
-      onConnect: checkFunction(options.onConnect, 'onConnect', fail),
-      handle: checkFunction(options.handle, 'handle', fail),
-      target: path ?? `${host.includes(':') ? `[${host}]` : host}:${port}`,
-    },
+    id: options.id,
+    label: tls ? 'TLS' : 'TCP',
+    host,
+    port,
+    path,
+    tls,
+    connectTimeout,
+    reconnect: checkBackoff(options.reconnect, fail),
+    maxReadBuffer: positive(options.maxReadBuffer, 'maxReadBuffer', CLIENT_DEFAULTS.maxReadBuffer),
+    maxWriteBuffer: positive(
+      options.maxWriteBuffer,
+      'maxWriteBuffer',
+      CLIENT_DEFAULTS.maxWriteBuffer,
+    ),
+    onConnect: checkFunction(options.onConnect, 'onConnect', fail),
+    handle: checkFunction(options.handle, 'handle', fail),
+    target: path ?? `${host.includes(':') ? `[${host}]` : host}:${port}`,
   };
 }

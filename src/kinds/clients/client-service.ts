@@ -7,17 +7,15 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { backoffDelay } from '../../core/backoff.ts';
 import { toError } from '../../core/errors.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../../core/service-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
+import type { ServiceMachine } from '../../machines/service.ts';
+import { defineKind, type KindParts } from '../define-kind.ts';
 import { type ActorStateBase, ActorStates, localOf } from '../scheduled-state.ts';
 import { drainBudget, now, settlesBy } from '../servers/endpoint.ts';
 import { ClientConnection } from './client-connection.ts';
 import { ClientConnectError, ClientStateError } from './client-errors.ts';
 import {
+  CLIENT_OPTIONS,
   type ClientSettings,
   resolveClientOptions,
   type TcpClientServiceOptions,
@@ -174,14 +172,19 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
  * ```
  */
 export function createTcpClientService(options: TcpClientServiceOptions): TcpClientMachine {
-  const { settings: s, common } = resolveClientOptions(options);
-  const resolved = resolveServiceOptions({
-    ...common,
-    iterate: () => {},
-  } as unknown as ServiceOptions);
-  const grace = resolved.gracePeriod;
-  const userStart = resolved.onStart;
-  const userStop = resolved.onStop;
+  return defineKind(options, {
+    own: CLIENT_OPTIONS,
+    settings: resolveClientOptions,
+    build: ({ settings, service }) => clientParts(settings, service.gracePeriod, options),
+  }) as TcpClientMachine;
+}
+
+/** The client's runtime: connect, watch the connection, reconnect with the backoff. */
+function clientParts(
+  s: ClientSettings,
+  grace: number,
+  options: TcpClientServiceOptions,
+): KindParts<TcpClientApi> {
   const current = new CurrentConnection(s.id);
   const states = new ActorStates<ClientState>('client', fresh);
   const limits = {
@@ -303,70 +306,51 @@ export function createTcpClientService(options: TcpClientServiceOptions): TcpCli
     conn.socket.destroy();
   }
 
-  const machine = serviceFromResolved(
-    {
-      ...resolved,
-      iterate,
-      onStart: states.wrapOnStart(async (ctx) => {
-        if (userStart && (await userStart(ctx)) === false) return false;
-        try {
-          await open(ctx, localOf<ClientState>(ctx));
-        } catch (error) {
-          if (userStart) {
-            try {
-              await userStop?.(ctx);
-            } catch (e) {
-              ctx.logger.error({ err: toError(e) }, 'onStop threw');
-            }
-          }
-          throw error;
-        }
-        return undefined;
-      }),
-      onStop: states.wrapOnStop(async (ctx) => {
-        try {
-          await close(ctx);
-        } finally {
-          await userStop?.(ctx);
-        }
-      }),
-      schedule: {
-        first: (t) => t,
-        next(_start, end, t, log) {
-          const st = states.get(log);
-          if (!st.failed) return t;
-          if (st.upAt !== undefined && Date.now() - st.upAt >= s.reconnect.max) st.attempt = 0;
-          st.upAt = undefined;
-          const wait = backoffDelay(s.reconnect, st.attempt);
-          st.attempt++;
-          st.nextWall = Date.now() + (end + wait - t);
-          return end + wait;
-        },
-      },
-      local: {
-        create: () => states.fresh(),
-        describe: (state) => {
-          const st = state as ClientState;
-          return {
-            target: s.target,
-            tls: s.label === 'TLS',
-            connected: st.conn?.open ?? false,
-            connections: st.connections,
-            attempt: st.attempt,
-            received: st.conn?.received ?? 0,
-            sent: st.conn?.sent ?? 0,
-            unread: st.conn?.unread ?? 0,
-          };
-        },
+  return {
+    iterate,
+    open: (ctx) => open(ctx, localOf<ClientState>(ctx)),
+    close,
+    around: (paired) => states.around(paired),
+    schedule: {
+      first: (t) => t,
+      next(_start, end, t, log) {
+        const st = states.get(log);
+        if (!st.failed) return t;
+        if (st.upAt !== undefined && Date.now() - st.upAt >= s.reconnect.max) st.attempt = 0;
+        st.upAt = undefined;
+        const wait = backoffDelay(s.reconnect, st.attempt);
+        st.attempt++;
+        st.nextWall = Date.now() + (end + wait - t);
+        return end + wait;
       },
     },
-    { client: s.label.toLowerCase(), ...options, ...(options.tls ? { tls: '[redacted]' } : {}) },
-  );
-  return Object.assign(machine, {
-    get connection() {
-      return current.get();
+    local: {
+      create: () => states.fresh(),
+      describe: (state) => {
+        const st = state as ClientState;
+        return {
+          target: s.target,
+          tls: s.label === 'TLS',
+          connected: st.conn?.open ?? false,
+          connections: st.connections,
+          attempt: st.attempt,
+          received: st.conn?.received ?? 0,
+          sent: st.conn?.sent ?? 0,
+          unread: st.conn?.unread ?? 0,
+        };
+      },
     },
-    write: (data: string | Uint8Array) => current.write(data),
-    connected: (opts?: { signal?: AbortSignal }) => current.next(opts?.signal),
-  }) as TcpClientMachine;
+    shown: {
+      client: s.label.toLowerCase(),
+      ...options,
+      ...(options.tls ? { tls: '[redacted]' } : {}),
+    },
+    api: () => ({
+      get connection() {
+        return current.get();
+      },
+      write: (data: string | Uint8Array) => current.write(data),
+      connected: (opts?: { signal?: AbortSignal }) => current.next(opts?.signal),
+    }),
+  };
 }

@@ -5,12 +5,8 @@ import type { RequestListener } from 'node:http';
 import { checkDuration, checkFunction } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
 import { openHttp } from './http-endpoint.ts';
-import {
-  resolveServerBase,
-  type ServerServiceOptions,
-  type ServerSocketOptions,
-} from './server-options.ts';
-import { serverService } from './server-service.ts';
+import type { ServerServiceOptions, ServerSocketOptions } from './server-options.ts';
+import { defineServerKind } from './server-service.ts';
 
 /**
  * Options of {@link createHttpService}: the common server options (`port`, `host`,
@@ -86,35 +82,34 @@ const OWN = ['serve', 'reusePort', 'keepAliveTimeout', 'path', 'fd', 'listener']
  * ```
  */
 export function createHttpService(options: HttpServiceOptions): ServiceMachine {
-  const base = resolveServerBase(options, OWN);
-  const { fail } = base;
-  const serve = checkFunction(options.serve, 'serve', fail, true);
-  const keepAliveTimeout = checkDuration(options.keepAliveTimeout, 'keepAliveTimeout', fail);
-  const id = options.id;
-  const settings = {
-    id,
-    serve,
-    port: base.port,
-    host: base.host,
-    reusePort: base.reusePort,
-    path: base.path,
-    handed: base.handed,
-    keepAliveTimeout,
-    handlerErrors: base.handlerErrors,
-  };
-  return serverService(
-    {
-      label: 'HTTP',
-      initialDetails: {
+  return defineServerKind(options, {
+    own: OWN,
+    kind: (o, base, fail) => {
+      const serve = checkFunction(o.serve, 'serve', fail, true);
+      const keepAliveTimeout = checkDuration(o.keepAliveTimeout, 'keepAliveTimeout', fail);
+      const settings = {
+        id: o.id,
+        serve,
         port: base.port,
         host: base.host,
-        listening: false,
-        connections: 0,
-        inFlight: 0,
-      },
-      open: (slot, port) => openHttp(slot, settings, port),
+        reusePort: base.reusePort,
+        path: base.path,
+        handed: base.handed,
+        keepAliveTimeout,
+        handlerErrors: base.handlerErrors,
+      };
+      return {
+        label: 'HTTP',
+        initialDetails: {
+          port: base.port,
+          host: base.host,
+          listening: false,
+          connections: 0,
+          inFlight: 0,
+        },
+        open: (slot, port) => openHttp(slot, settings, port),
+        shown: { server: 'http', ...o, ...(o.listener ? { listener: '[net.Server]' } : {}) },
+      };
     },
-    base,
-    { server: 'http', ...options, ...(options.listener ? { listener: '[net.Server]' } : {}) },
-  );
+  });
 }

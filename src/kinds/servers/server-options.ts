@@ -4,17 +4,8 @@
  */
 
 import type { Server } from 'node:net';
-import { ServiceConfigError } from '../../core/errors.ts';
 import type { ServiceOptions } from '../../core/service-options.ts';
-import { COMMON_SERVICE_OPTIONS } from '../../core/service-options.ts';
-import {
-  checkBoolean,
-  checkDuration,
-  checkKnown,
-  checkObject,
-  checkOneOf,
-  type Fail,
-} from '../../core/validate.ts';
+import { checkBoolean, checkDuration, checkOneOf, type Fail } from '../../core/validate.ts';
 import { HandedListener } from './handed-listener.ts';
 import { reusePortSupported } from './reuse-port.ts';
 import { pathKind } from './socket-path.ts';
@@ -139,15 +130,11 @@ export const SERVER_DEFAULTS = {
   handlerErrors: 'log',
 } as const;
 
-/** Common service options a server kind passes on to `resolveServiceOptions`. */
-const COMMON = COMMON_SERVICE_OPTIONS;
+/** The option names every server kind has, before its own (see `defineServerKind`). @internal */
+export const SERVER_OPTIONS = ['port', 'host', 'relistenDelay', 'handlerErrors'] as const;
 
-const SERVER = ['port', 'host', 'relistenDelay', 'handlerErrors'] as const;
-
-/** A server kind's options resolved: where to listen, and the common service options. @internal */
+/** A server kind's options resolved: where to listen. @internal */
 export interface ServerBase {
-  readonly owner: string | undefined;
-  readonly fail: Fail;
   readonly port: number;
   readonly host: string;
   readonly relistenDelay: number;
@@ -157,37 +144,28 @@ export interface ServerBase {
   readonly path: string | undefined;
   /** A listening socket handed over (`fd` or `listener`), one per definition. */
   readonly handed: HandedListener | undefined;
-  /** The common service options, for `resolveServiceOptions` (with an `iterate` added). */
-  readonly service: Omit<ServiceOptions, 'iterate'>;
 }
 
 /**
- * Validates what every server kind shares; `own` lists the kind's own option names (unknown
- * names throw `SERVICE_CONFIG_UNKNOWN_OPTION`). @internal
+ * The options a server kind takes (its own ones left aside), as `resolveServerBase` reads them.
+ * @internal
+ */
+export type ServerBaseOptions = ServerServiceOptions &
+  ServerSocketOptions & { reusePort?: boolean };
+
+/**
+ * Validates what every server kind shares (the names were checked by `defineKind`). @internal
+ *
+ * @example
+ * ```ts
+ * const base = resolveServerBase({ id: 'api', port: 8080 }, fail); // { port: 8080, host: '127.0.0.1', ... }
+ * ```
  */
 export function resolveServerBase(
-  options: ServerServiceOptions & ServerSocketOptions & { reusePort?: boolean },
-  own: readonly string[],
+  options: ServerBaseOptions,
+  fail: Fail,
   defaultHost: string = SERVER_DEFAULTS.host,
 ): ServerBase {
-  const rawId = (options as { id?: unknown } | undefined)?.id;
-  const owner = typeof rawId === 'string' ? rawId : undefined;
-  const fail: Fail = (d) => {
-    throw new ServiceConfigError({ ...d, owner });
-  };
-  checkObject(options, 'options', fail);
-  const known = [...COMMON, ...SERVER, ...own];
-  checkKnown(options, known, (option) => {
-    throw new ServiceConfigError(
-      {
-        option,
-        received: (options as unknown as Record<string, unknown>)[option],
-        expected: `no such option; known options are ${known.join(', ')}`,
-        owner,
-      },
-      'SERVICE_CONFIG_UNKNOWN_OPTION',
-    );
-  });
   const port = options.port ?? SERVER_DEFAULTS.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
     fail({
@@ -230,14 +208,7 @@ export function resolveServerBase(
     }
   }
   const handed = resolveHanded(options, reusePort, fail);
-  const service: Record<string, unknown> = {};
-  for (const key of COMMON) {
-    const value = (options as unknown as Record<string, unknown>)[key];
-    if (value !== undefined) service[key] = value;
-  }
   return {
-    owner,
-    fail,
     port,
     host,
     relistenDelay:
@@ -248,7 +219,6 @@ export function resolveServerBase(
     reusePort,
     path,
     handed,
-    service: service as unknown as Omit<ServiceOptions, 'iterate'>,
   };
 }
 

@@ -6,14 +6,18 @@
  */
 import { toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../../core/service-options.ts';
-import { type ServiceMachine, serviceFromResolved } from '../../machines/service.ts';
+import type { ServiceContext } from '../../core/service-options.ts';
+import type { Fail } from '../../core/validate.ts';
+import type { ServiceMachine } from '../../machines/service.ts';
+import { defineKind, type KindParts } from '../define-kind.ts';
 import { drainBudget, type Endpoint, now } from './endpoint.ts';
-import type { HandlerErrorPolicy, ServerBase } from './server-options.ts';
+import {
+  type HandlerErrorPolicy,
+  resolveServerBase,
+  SERVER_OPTIONS,
+  type ServerBase,
+  type ServerBaseOptions,
+} from './server-options.ts';
 
 /**
  * Per-actor state of a server service, kept across its generations: the listener of the
@@ -116,36 +120,64 @@ function watch(ctx: ServiceContext, slot: ServerSlot, ep: Endpoint): Promise<Err
   });
 }
 
-/** Builds the service machine of a server kind. @internal */
-export function serverService(kind: ServerKind, base: ServerBase, shown: object): ServiceMachine {
-  // The user's hooks, composed by the core (a function, an array or a HookCollection).
-  let userStart: ((ctx: ServiceContext) => unknown) | undefined;
-  let userStop: ((ctx: ServiceContext) => unknown) | undefined;
-  let grace = 0;
+/**
+ * What a server kind says of itself to {@link defineServerKind}. @internal
+ *
+ * @example
+ * ```ts
+ * const spec: ServerKindSpec<TcpServiceOptions> = {
+ *   own: ['handle'],
+ *   kind: (options, base, fail) => ({ label: 'TCP', initialDetails, open, shown: options }),
+ * };
+ * ```
+ */
+export interface ServerKindSpec<Options extends ServerBaseOptions> {
+  /** The kind's own option names, after the ones every server has. */
+  readonly own: readonly string[];
+  /** The host listened on when `host` is left out. @default '127.0.0.1' */
+  readonly defaultHost?: (options: Options) => string;
+  /** Checks the kind's own options; says how to open its listener and what to show. */
+  kind(options: Options, base: ServerBase, fail: Fail): ServerKind & { readonly shown: object };
+}
 
-  async function callUserStop(ctx: ServiceContext): Promise<void> {
-    try {
-      await userStop?.(ctx);
-    } catch (e) {
-      ctx.logger.error({ err: toError(e) }, 'onStop threw');
-    }
-  }
+/**
+ * Builds a server kind with `defineKind`: the listener is its resource, opened after the
+ * user's `onStart` (so `running` means listening) and closed before the user's `onStop`.
+ * @internal
+ *
+ * @example
+ * ```ts
+ * return defineServerKind(options, { own: OWN, kind: (o, base, fail) => tcpKind(o, base, fail) });
+ * ```
+ */
+export function defineServerKind<Options extends ServerBaseOptions>(
+  options: Options,
+  spec: ServerKindSpec<Options>,
+): ServiceMachine {
+  return defineKind(options, {
+    own: [...SERVER_OPTIONS, ...spec.own],
+    settings: (o, fail) => {
+      const base = resolveServerBase(o, fail, spec.defaultHost?.(o));
+      return { base, kind: spec.kind(o, base, fail) };
+    },
+    // A listener that died is listened on again after relistenDelay.
+    defaults: ({ base }) => ({ pause: base.relistenDelay }),
+    build: ({ settings: { base, kind }, service }) => serverParts(kind, base, service.gracePeriod),
+  });
+}
 
-  async function onStart(ctx: ServiceContext): Promise<unknown> {
+/** A server kind's runtime: listen, watch the listener, close it within the grace period. */
+function serverParts(
+  kind: ServerKind & { readonly shown: object },
+  base: ServerBase,
+  grace: number,
+): KindParts {
+  async function open(ctx: ServiceContext): Promise<void> {
     const slot = slotOf(ctx);
     slot.ctx = ctx;
     slot.stopAt = undefined;
-    if (userStart && (await userStart(ctx)) === false) return false;
-    let ep: Endpoint;
-    try {
-      ep = await openOn(kind, slot);
-    } catch (error) {
-      // The user's onStart succeeded: their onStop still pairs with it.
-      if (userStart) await callUserStop(ctx);
-      throw error;
-    }
+    const ep = await openOn(kind, slot);
     ctx.logger.info(ep.details(), `${kind.label} service listening`);
-    return undefined;
   }
 
   async function iterate(ctx: ServiceContext): Promise<void> {
@@ -169,40 +201,25 @@ export function serverService(kind: ServerKind, base: ServerBase, shown: object)
     throw error;
   }
 
-  async function onStop(ctx: ServiceContext): Promise<void> {
+  async function close(ctx: ServiceContext): Promise<void> {
     const slot = slotOf(ctx);
     const ep = slot.endpoint;
     slot.endpoint = undefined;
-    try {
-      if (ep) {
-        // Measured from the abort (the start of the stop), as the core's gracePeriod is.
-        const start = slot.stopAt ?? now();
-        const drain = drainBudget(grace);
-        await ep.close(start + drain, start + drain + (grace - drain) / 2);
-      }
-    } finally {
-      if (userStop) await userStop(ctx);
-    }
+    if (!ep) return;
+    // Measured from the abort (the start of the stop), as the core's gracePeriod is.
+    const start = slot.stopAt ?? now();
+    const drain = drainBudget(grace);
+    await ep.close(start + drain, start + drain + (grace - drain) / 2);
   }
 
-  const resolved = resolveServiceOptions({
-    ...base.service,
+  return {
     iterate,
-    pause: base.relistenDelay,
-  } as ServiceOptions);
-  grace = resolved.gracePeriod;
-  userStart = resolved.onStart;
-  userStop = resolved.onStop;
-  return serviceFromResolved(
-    {
-      ...resolved,
-      onStart,
-      onStop,
-      local: {
-        create: () => new ServerSlot(kind.initialDetails, base.port),
-        describe: (state) => (state as ServerSlot).details(),
-      },
+    open,
+    close,
+    local: {
+      create: () => new ServerSlot(kind.initialDetails, base.port),
+      describe: (state) => (state as ServerSlot).details(),
     },
-    shown,
-  );
+    shown: kind.shown,
+  };
 }

@@ -1,16 +1,12 @@
 /**
  * `createTcpService`: a `node:net` server as a supervised service (aiomisc TCPServer).
  */
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import type { ServiceContext } from '../../core/service-options.ts';
-import { checkFunction } from '../../core/validate.ts';
+import { checkFunction, type Fail } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
-import {
-  resolveServerBase,
-  type ServerServiceOptions,
-  type ServerSocketOptions,
-} from './server-options.ts';
-import { serverService } from './server-service.ts';
+import type { ServerBase, ServerServiceOptions, ServerSocketOptions } from './server-options.ts';
+import { defineServerKind, type ServerKind } from './server-service.ts';
 import { openStream } from './stream-endpoint.ts';
 
 /**
@@ -75,12 +71,42 @@ const OWN = ['handle', 'reusePort', 'path', 'fd', 'listener'] as const;
  * ```
  */
 export function createTcpService(options: TcpServiceOptions): ServiceMachine {
-  const base = resolveServerBase(options, OWN);
-  const handle = checkFunction(options.handle, 'handle', base.fail, true);
+  return defineServerKind(options, {
+    own: OWN,
+    kind: (o, base, fail) =>
+      streamKind(o, base, fail, 'TCP', () => createServer(), {
+        server: 'tcp',
+        ...o,
+        ...(o.listener ? { listener: '[net.Server]' } : {}),
+      }),
+  });
+}
+
+/**
+ * The kind of a stream server (TCP, TLS): checks `handle`, and opens a `net.Server` (or a
+ * `tls.Server`) made fresh for each generation. @internal
+ *
+ * @example
+ * ```ts
+ * const kind = streamKind(options, base, fail, 'TCP', () => createServer(), { server: 'tcp' });
+ * ```
+ */
+export function streamKind(
+  options: { readonly id: string; readonly handle: unknown },
+  base: ServerBase,
+  fail: Fail,
+  label: 'TCP' | 'TLS',
+  create: () => Server,
+  shown: object,
+): ServerKind & { readonly shown: object } {
+  const handle = checkFunction(options.handle, 'handle', fail, true) as (
+    socket: Socket,
+    ctx: ServiceContext,
+  ) => unknown;
   const settings = {
     id: options.id,
-    label: 'TCP',
-    scheme: 'tcp',
+    label,
+    scheme: label === 'TCP' ? 'tcp' : 'tls',
     handle,
     port: base.port,
     host: base.host,
@@ -88,22 +114,19 @@ export function createTcpService(options: TcpServiceOptions): ServiceMachine {
     path: base.path,
     handed: base.handed,
     handlerErrors: base.handlerErrors,
-    create: () => createServer(),
-    event: 'connection',
+    create,
+    event: label === 'TCP' ? 'connection' : 'secureConnection',
   } as const;
-  return serverService(
-    {
-      label: 'TCP',
-      initialDetails: {
-        port: base.port,
-        host: base.host,
-        listening: false,
-        connections: 0,
-        active: 0,
-      },
-      open: (slot, port) => openStream(slot, settings, port),
+  return {
+    label,
+    initialDetails: {
+      port: base.port,
+      host: base.host,
+      listening: false,
+      connections: 0,
+      active: 0,
     },
-    base,
-    { server: 'tcp', ...options, ...(options.listener ? { listener: '[net.Server]' } : {}) },
-  );
+    open: (slot, port) => openStream(slot, settings, port),
+    shown,
+  };
 }

@@ -2,17 +2,19 @@
  * `createTlsService`: a `node:tls` server as a supervised service (aiomisc TLSServer), with a
  * close that cannot hang.
  */
-import { createSecureContext, createServer, type TLSSocket, type TlsOptions } from 'node:tls';
-import type { ServiceContext } from '../../core/service-options.ts';
-import { checkFunction } from '../../core/validate.ts';
-import type { ServiceMachine } from '../../machines/service.ts';
 import {
-  resolveServerBase,
-  type ServerServiceOptions,
-  type ServerSocketOptions,
-} from './server-options.ts';
-import { serverService } from './server-service.ts';
-import { openStream } from './stream-endpoint.ts';
+  createSecureContext,
+  createServer,
+  type SecureContextOptions,
+  type TLSSocket,
+  type TlsOptions,
+} from 'node:tls';
+import type { ServiceContext } from '../../core/service-options.ts';
+import { checkFunction, type Fail } from '../../core/validate.ts';
+import type { ServiceMachine } from '../../machines/service.ts';
+import type { ServerServiceOptions, ServerSocketOptions } from './server-options.ts';
+import { defineServerKind } from './server-service.ts';
+import { streamKind } from './tcp-service.ts';
 
 /**
  * Options of {@link createTlsService}: the common server options (`port`, `host`,
@@ -76,24 +78,47 @@ const OWN = ['handle', 'tls', 'reusePort', 'path', 'fd', 'listener'] as const;
  * ```
  */
 export function createTlsService(options: TlsServiceOptions): ServiceMachine {
-  const base = resolveServerBase(options, OWN);
-  const { fail } = base;
-  const handle = checkFunction(options.handle, 'handle', fail, true);
-  const tls = options.tls;
-  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
-    fail({
-      option: 'tls',
-      received: typeof tls,
-      expected: 'an object of tls.createServer options',
-    });
-  }
-  if (!(tls.pfx || tls.SNICallback || (tls.key && tls.cert))) {
-    fail({
-      option: 'tls',
-      received: '[redacted]',
-      expected: 'TLS options with `key` and `cert` (or `pfx`, or `SNICallback`)',
-    });
-  }
+  return defineServerKind(options, {
+    own: OWN,
+    kind: (o, base, fail) => {
+      checkFunction(o.handle, 'handle', fail, true);
+      const tls = o.tls;
+      if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) {
+        fail({
+          option: 'tls',
+          received: typeof tls,
+          expected: 'an object of tls.createServer options',
+        });
+      }
+      if (!(tls.pfx || tls.SNICallback || (tls.key && tls.cert))) {
+        fail({
+          option: 'tls',
+          received: '[redacted]',
+          expected: 'TLS options with `key` and `cert` (or `pfx`, or `SNICallback`)',
+        });
+      }
+      checkSecureContext(tls, fail);
+      // The key material is never shown.
+      return streamKind(o, base, fail, 'TLS', () => createServer({ ...tls }), {
+        server: 'tls',
+        ...o,
+        tls: '[redacted]',
+        ...(o.listener ? { listener: '[net.Server]' } : {}),
+      });
+    },
+  });
+}
+
+/**
+ * A TLS option Node can build a secure context from (a key that matches its certificate, ...),
+ * checked at creation; the key material is never shown in the error. @internal
+ *
+ * @example
+ * ```ts
+ * checkSecureContext({ key, cert }, fail); // throws a ServiceConfigError on a bad key
+ * ```
+ */
+export function checkSecureContext(tls: SecureContextOptions, fail: Fail): void {
   try {
     createSecureContext(tls);
   } catch (e) {
@@ -103,39 +128,4 @@ export function createTlsService(options: TlsServiceOptions): ServiceMachine {
       expected: `options Node can build a secure context from (${(e as Error).message})`,
     });
   }
-  const settings = {
-    id: options.id,
-    label: 'TLS',
-    scheme: 'tls',
-    handle,
-    port: base.port,
-    host: base.host,
-    reusePort: base.reusePort,
-    path: base.path,
-    handed: base.handed,
-    handlerErrors: base.handlerErrors,
-    create: () => createServer({ ...tls }),
-    event: 'secureConnection',
-  } as const;
-  return serverService(
-    {
-      label: 'TLS',
-      initialDetails: {
-        port: base.port,
-        host: base.host,
-        listening: false,
-        connections: 0,
-        active: 0,
-      },
-      open: (slot, port) => openStream(slot, settings, port),
-    },
-    base,
-    // The key material is never shown.
-    {
-      server: 'tls',
-      ...options,
-      tls: '[redacted]',
-      ...(options.listener ? { listener: '[net.Server]' } : {}),
-    },
-  );
 }

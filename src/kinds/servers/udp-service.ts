@@ -5,8 +5,8 @@ import type { RemoteInfo, Socket } from 'node:dgram';
 import type { ServiceContext } from '../../core/service-options.ts';
 import { checkFunction, checkOneOf } from '../../core/validate.ts';
 import type { ServiceMachine } from '../../machines/service.ts';
-import { resolveServerBase, type ServerServiceOptions } from './server-options.ts';
-import { serverService } from './server-service.ts';
+import type { ServerServiceOptions } from './server-options.ts';
+import { defineServerKind } from './server-service.ts';
 import { openUdp } from './udp-endpoint.ts';
 
 /**
@@ -65,33 +65,35 @@ const OWN = ['onMessage', 'type'] as const;
  * ```
  */
 export function createUdpService(options: UdpServiceOptions): ServiceMachine {
-  // The default host follows the type; a bad type is reported just below.
-  const base = resolveServerBase(options, OWN, options?.type === 'udp6' ? '::1' : '127.0.0.1');
-  const type = checkOneOf(options.type, ['udp4', 'udp6'], 'type', base.fail) ?? 'udp4';
-  const onMessage = checkFunction(options.onMessage, 'onMessage', base.fail, true);
-  const settings = {
-    id: options.id,
-    type,
-    port: base.port,
-    host: base.host,
-    handlerErrors: base.handlerErrors,
-    onMessage,
-  };
-  return serverService(
-    {
-      label: 'UDP',
-      initialDetails: {
+  return defineServerKind(options, {
+    own: OWN,
+    // The default host follows the type; a bad type is reported once the shared checks pass.
+    defaultHost: (o) => (o.type === 'udp6' ? '::1' : '127.0.0.1'),
+    kind: (o, base, fail) => {
+      const type = checkOneOf(o.type, ['udp4', 'udp6'], 'type', fail) ?? 'udp4';
+      const onMessage = checkFunction(o.onMessage, 'onMessage', fail, true);
+      const settings = {
+        id: o.id,
+        type,
         port: base.port,
         host: base.host,
-        type,
-        listening: false,
-        received: 0,
-        dropped: 0,
-        inFlight: 0,
-      },
-      open: (slot, port) => openUdp(slot, settings, port),
+        handlerErrors: base.handlerErrors,
+        onMessage,
+      };
+      return {
+        label: 'UDP',
+        initialDetails: {
+          port: base.port,
+          host: base.host,
+          type,
+          listening: false,
+          received: 0,
+          dropped: 0,
+          inFlight: 0,
+        },
+        open: (slot, port) => openUdp(slot, settings, port),
+        shown: { server: 'udp', ...o },
+      };
     },
-    base,
-    { server: 'udp', ...options },
-  );
+  });
 }
