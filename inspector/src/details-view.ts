@@ -158,8 +158,9 @@ export class DetailsView {
       }
     }
     this.open = open;
-    // The head, the buttons and the chart fill the panel's first screen (the chart takes what
-    // is left, so it is seen whole); the rest follows as the panel scrolls.
+    // The head (with the buttons, kept in view as the panel scrolls) and the chart fill the
+    // panel's first screen (the chart takes what is left, so it is seen whole); the rest
+    // follows as the panel scrolls.
     const chart = h(
       'section',
       { class: 'details-section chart-section' },
@@ -170,8 +171,7 @@ export class DetailsView {
       h(
         'div',
         { class: 'details-top' },
-        h('div', { class: 'details-head' }, title, stateBadge),
-        this.controls.el,
+        h('div', { class: 'details-head' }, title, stateBadge, this.controls.el),
         chart,
       ),
       h('dl', { class: 'fields', 'data-testid': 'fields' }, ...fields.map((f) => f.row)),

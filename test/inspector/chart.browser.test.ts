@@ -104,7 +104,8 @@ const MEASURE = `(() => {
   return { smallest, crossings, edges: edges.length, body: parseFloat(getComputedStyle(document.body).fontSize) };
 })()`;
 
-async function openTree(size = { width: 1400, height: 900 }) {
+/** The page at 1400×900 on a supervisor with one service. */
+async function openTree() {
   const actor = start(
     createSupervisor({
       id: 'root',
@@ -114,7 +115,7 @@ async function openTree(size = { width: 1400, height: 900 }) {
     }),
   );
   await reach(actor, 'running');
-  const page = await openPage((await inspect(actor)).url, size);
+  const page = await openPage((await inspect(actor)).url, { width: 1400, height: 900 });
   await page.waitForSelector(row('svc'));
   return page;
 }
