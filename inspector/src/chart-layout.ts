@@ -18,6 +18,7 @@ import {
   type StateText,
   TITLE_SIZE,
   textWidth,
+  titleOf,
 } from './chart-text.ts';
 
 export { LINE_H, LINE_SIZE, TITLE_SIZE } from './chart-text.ts';
@@ -245,20 +246,6 @@ function build(root: ChartState, nestedAsLines: boolean): Built {
     }
   }
   return { node, edges, states, flat };
-}
-
-/**
- * What a state's box is titled: its key; the machine's id for the top state, an `H` for a
- * history state.
- *
- * @example
- * ```ts
- * titleOf(chart.root, 0); // 'supervisor  (machine)'
- * ```
- */
-export function titleOf(state: ChartState, depth: number): string {
-  if (depth === 0) return `${state.key}  (machine)`;
-  return state.type === 'history' ? `H ${state.key}` : state.key;
 }
 
 const labelOf = (lines: string[]): ElkLabel => ({

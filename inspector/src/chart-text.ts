@@ -20,6 +20,20 @@ const LABEL_WRAP = 38;
 export const transitionLabel = (t: ChartTransition): string =>
   t.guard ? `${eventLabel(t.event)} [${t.guard}]` : eventLabel(t.event);
 
+/**
+ * What a state's box is titled: its key; the machine's id for the top state, an `H` for a
+ * history state.
+ *
+ * @example
+ * ```ts
+ * titleOf(chart.root, 0); // 'supervisor  (machine)'
+ * ```
+ */
+export function titleOf(state: ChartState, depth: number): string {
+  if (depth === 0) return `${state.key}  (machine)`;
+  return state.type === 'history' ? `H ${state.key}` : state.key;
+}
+
 /** A state's text and arrows, with its place in the tree. */
 export interface StateText {
   readonly state: ChartState;
