@@ -14,6 +14,11 @@ import { isAbortError, type LoopRun } from './loop-run.ts';
  * Counts a failure of `run` (a throw, a rejection, or `ctx.fail()`); failure number
  * `maxFailures + 1` (within `failureWindow`, if set) ends the generation now. A failure of a
  * fenced or replaced generation is not counted.
+ *
+ * @example
+ * ```ts
+ * recordFailure(rt, run, new Error('upstream down'), 'iteration failed');
+ * ```
  */
 export function recordFailure(rt: LoopHost, run: LoopRun, error: Error, what: string): void {
   if (run.fenced || run !== rt.run) return;
@@ -42,12 +47,26 @@ export function recordFailure(rt: LoopHost, run: LoopRun, error: Error, what: st
   }
 }
 
-/** The failures `getTree()` shows: those in the window with `failureWindow`, else all. */
+/**
+ * The failures `getTree()` shows: those in the window with `failureWindow`, else all.
+ *
+ * @example
+ * ```ts
+ * node.failures = failureCount(rt);
+ * ```
+ */
 export function failureCount(rt: LoopHost): number {
   return rt.failureTimes ? rt.failureTimes.count(rt.clock.now()) : rt.failures;
 }
 
-/** Records a start that threw: the generation fails with it. */
+/**
+ * Records a start that threw: the generation fails with it.
+ *
+ * @example
+ * ```ts
+ * startFailed(rt, new Error('cannot connect')); // rt.exit is a Failure
+ * ```
+ */
 export function startFailed(rt: LoopHost, error: unknown): void {
   const err = toError(error);
   rt.logger.error({ generation: rt.generation, err }, 'onStart threw; the start failed');
@@ -55,7 +74,14 @@ export function startFailed(rt: LoopHost, error: unknown): void {
   rt.setExit(failure(err));
 }
 
-/** The start ended by a throw after a stop was asked for: the service ends stopped. */
+/**
+ * The start ended by a throw after a stop was asked for: the service ends stopped.
+ *
+ * @example
+ * ```ts
+ * startAborted(rt, error); // rt.exit is SHUTDOWN; a kill is logged as one
+ * ```
+ */
 export function startAborted(rt: LoopHost, error: unknown): void {
   rt.setExit(SHUTDOWN);
   if (error instanceof KilledError) {
@@ -73,6 +99,11 @@ export function startAborted(rt: LoopHost, error: unknown): void {
  * The kill's one line (decision 0049): warn, with the grace period and the advice, and no
  * stack (the kill is no throw in the user's code; its stack would name the package's
  * internals). Its supervisor's `child.killed` is then written at debug.
+ *
+ * @example
+ * ```ts
+ * logKill(rt, new KilledError(rt.opts.id, rt.generation, rt.opts.gracePeriod));
+ * ```
  */
 export function logKill(rt: LoopHost, error: KilledError): void {
   rt.logger.warn(

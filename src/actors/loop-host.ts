@@ -12,6 +12,11 @@ import type { LoopOwner, LoopReport, LoopRun } from './loop-run.ts';
 /**
  * The mutable state of one service actor across its generations, as its parts see it.
  * Internal: reachable only through a service snapshot's context.
+ *
+ * @example
+ * ```ts
+ * class ServiceRuntime implements LoopHost { start() { return startGeneration(this, ...); } }
+ * ```
  */
 export interface LoopHost extends LoopOwner {
   readonly clock: Required<Clock>;

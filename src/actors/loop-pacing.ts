@@ -30,6 +30,11 @@ async function sleepUntil(run: LoopRun, at: number, clock: Required<Clock>): Pro
 /**
  * Runs `run`'s iterations until it halts, fails past `maxFailures`, or stops by `ctx.stop()`;
  * then reports its end (unless it was fenced).
+ *
+ * @example
+ * ```ts
+ * run.done = Promise.resolve().then(() => runIterations(rt, run));
+ * ```
  */
 export async function runIterations(rt: LoopHost, run: LoopRun): Promise<void> {
   const o = rt.opts;

@@ -18,6 +18,11 @@ function abandon(run: LoopRun): void {
 /**
  * Begins a generation and runs `onStart`; resolves to `'vetoed'` when it returned false, and
  * rejects with what it threw. `actorStopped` tells whether the actor was stopped meanwhile.
+ *
+ * @example
+ * ```ts
+ * if ((await startGeneration(rt, () => isActorStopped(self))) === 'started') rt.startLoop(report);
+ * ```
  */
 export async function startGeneration(
   rt: LoopHost,
@@ -97,6 +102,11 @@ function boundStart(rt: LoopHost, run: LoopRun, started: PromiseLike<unknown>): 
 /**
  * A stop (or failure) asked for while `onStart` runs: `ctx.signal` is aborted now, and the
  * start gets `gracePeriod` to end. If it still succeeds, the stop follows it (`onStop` runs).
+ *
+ * @example
+ * ```ts
+ * abortGenerationStart(rt); // no-op once the start has completed
+ * ```
  */
 export function abortGenerationStart(rt: LoopHost): void {
   const run = rt.run;

@@ -13,6 +13,11 @@ import { LoopRun } from './loop-run.ts';
  * The stop: halt the loop, wait for the iteration in flight, run `onStop` once; all within
  * `gracePeriod`, after which the generation is killed and fenced. Resolves to whether it was
  * killed. Call it once per generation (the runtime's `finish()` keeps it so).
+ *
+ * @example
+ * ```ts
+ * rt.finishing ??= finishGeneration(rt);
+ * ```
  */
 export async function finishGeneration(rt: LoopHost): Promise<{ killed: boolean }> {
   const run = rt.run;
@@ -99,7 +104,13 @@ async function callOnStop(rt: LoopHost, run: LoopRun | undefined): Promise<void>
 
 /**
  * Hard reset: abort, wait up to `gracePeriod` for the iteration in flight, fence that
- * generation, and prepare the next one. `onStart`/`onStop` are not run.
+ * generation, and prepare the next one. `onStart`/`onStop` are not run. Gotcha: a stop that
+ * arrives meanwhile owns the generation; the reset then leaves it alone.
+ *
+ * @example
+ * ```ts
+ * await hardResetGeneration(rt); // then the machine starts the next generation's loop
+ * ```
  */
 export async function hardResetGeneration(rt: LoopHost): Promise<void> {
   const old = rt.run;

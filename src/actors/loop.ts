@@ -26,9 +26,6 @@ import { type LoopReport, LoopRun } from './loop-run.ts';
 import { abortGenerationStart, startGeneration } from './loop-start.ts';
 import { finishGeneration, hardResetGeneration } from './loop-stop.ts';
 
-export type { LastError } from './last-error.ts';
-export type { LoopReport } from './loop-run.ts';
-
 /**
  * The mutable state of one service actor across its generations.
  * Internal: reachable only through a service snapshot's context.

@@ -18,10 +18,10 @@ import type { ChildOwner, StartOutcome, SupervisedChild } from './child-contract
 import { ChildRecord } from './child-record.ts';
 import { type LastError, lastErrorOf } from './last-error.ts';
 import { IDLE_STOPPED_OR_FAILED } from './lifecycle-groups.ts';
+import { type RestartHost, RestartScheduler } from './restart-scheduler.ts';
 import { type CommandHost, runCommand, type SupervisorCommand } from './supervisor-commands.ts';
 import { SupervisorHooks } from './supervisor-hooks.ts';
 import { bubbleReport, reportChild } from './supervisor-reports.ts';
-import { type RestartHost, SupervisorRestarts } from './supervisor-restarts.ts';
 import {
   abortStarting,
   disposeAll,
@@ -59,7 +59,7 @@ export class SupervisorCore
   /** A stop (or failure) came while the children were starting: the start ends early. */
   startAborted = false;
   /** The automatic restarts, their backoff timers and the intensity window. */
-  readonly restarts: SupervisorRestarts;
+  readonly restartScheduler: RestartScheduler;
   /** The supervisor's own `onStart` / `onStop` and their pairing (decision 0096). */
   readonly hooks: SupervisorHooks;
 
@@ -77,7 +77,7 @@ export class SupervisorCore
     this.logger = logger;
     this.clock = clock;
     this.generation = initialGeneration;
-    this.restarts = new SupervisorRestarts(this, opts);
+    this.restartScheduler = new RestartScheduler(this, opts);
     this.hooks = new SupervisorHooks(opts, logger, clock);
     for (const child of opts.children) this.addRecord(child, specOf(child)!);
   }
@@ -245,7 +245,7 @@ export class SupervisorCore
       if (rec.spec.significant) this.checkAutoShutdown();
       return;
     }
-    await this.restarts.restart(rec, why);
+    await this.restartScheduler.restart(rec, why);
   }
 
   /**
@@ -288,7 +288,7 @@ export class SupervisorCore
       type,
       rec,
       reason,
-      this.restarts.window.count(this.clock.now()),
+      this.restartScheduler.window.count(this.clock.now()),
     );
   }
 
@@ -300,7 +300,7 @@ export class SupervisorCore
       state,
       generation: Math.max(0, this.generation),
       failures: this.failures,
-      restarts: this.restarts.window.count(this.clock.now()),
+      restarts: this.restartScheduler.window.count(this.clock.now()),
     };
     if (!shallow) node.children = this.children.map((c) => c.node());
     if (this.lastError) node.lastError = { ...this.lastError };

@@ -9,20 +9,25 @@ import { type Logger, markLogged, wasLogged } from '../core/logger.ts';
 import type { SupervisorReportType } from '../core/reports.ts';
 import type { ResolvedSupervisorOptions } from '../core/supervisor-config.ts';
 import type { SupervisedChild } from './child-contract.ts';
+import type { RestartScheduler } from './restart-scheduler.ts';
 import { SupervisorStartVetoedError } from './supervisor-errors.ts';
 import type { SupervisorHooks } from './supervisor-hooks.ts';
-import type { SupervisorRestarts } from './supervisor-restarts.ts';
 
 /**
  * What the sequences need of the supervisor they run in (its core implements it). Declared
  * here so the sequences do not depend on the core that calls them.
+ *
+ * @example
+ * ```ts
+ * class Core implements StartStopHost { startAll() { return startInOrder(this); } ... }
+ * ```
  */
 export interface StartStopHost {
   readonly opts: ResolvedSupervisorOptions;
   readonly children: SupervisedChild[];
   readonly logger: Logger;
   readonly hooks: SupervisorHooks;
-  readonly restarts: SupervisorRestarts;
+  readonly restartScheduler: RestartScheduler;
   generation: number;
   failures: number;
   exit: ExitReason;
@@ -41,11 +46,16 @@ export interface StartStopHost {
  * Starts every child in order, after `onStart`; a failed start stops the started ones in
  * reverse and throws (`CHILD_START_FAILED`), a veto of `onStart` throws
  * `SupervisorStartVetoedError`.
+ *
+ * @example
+ * ```ts
+ * await startInOrder(core); // core.accepting is true once every child runs
+ * ```
  */
 export function startInOrder(core: StartStopHost): Promise<void> {
   return core.enqueue(async () => {
     core.generation++;
-    core.restarts.window.reset();
+    core.restartScheduler.window.reset();
     core.failures = 0;
     core.exit = SHUTDOWN;
     core.startAborted = false;
@@ -99,6 +109,11 @@ export function startInOrder(core: StartStopHost): Promise<void> {
 /**
  * A stop (or failure) came while the children start: the child starting now is asked to
  * stop (which aborts its start), and no later child starts.
+ *
+ * @example
+ * ```ts
+ * abortStarting(core); // then stopInReverse(core) stops what did start
+ * ```
  */
 export function abortStarting(core: StartStopHost): void {
   core.hooks.abortStart();
@@ -107,10 +122,17 @@ export function abortStarting(core: StartStopHost): void {
   core.starting?.requestStop();
 }
 
-/** Stops accepting exits now (sync), then stops every child in reverse order, then `onStop`. */
+/**
+ * Stops accepting exits now (sync), then stops every child in reverse order, then `onStop`.
+ *
+ * @example
+ * ```ts
+ * await stopInReverse(core);
+ * ```
+ */
 export function stopInReverse(core: StartStopHost): Promise<void> {
   core.accepting = false;
-  core.restarts.cancelDelayed();
+  core.restartScheduler.cancelDelayed();
   // A start under way (a restart's, a command's) is aborted, not waited out to its timeout.
   abortStarting(core);
   return core.enqueue(async () => {
@@ -122,10 +144,17 @@ export function stopInReverse(core: StartStopHost): Promise<void> {
   });
 }
 
-/** The supervisor actor itself is being stopped: stop every child actor at once. */
+/**
+ * The supervisor actor itself is being stopped: stop every child actor at once (no waiting).
+ *
+ * @example
+ * ```ts
+ * disposeAll(core); // from the actor's own stop
+ * ```
+ */
 export function disposeAll(core: StartStopHost): void {
   core.accepting = false;
-  core.restarts.cancelDelayed();
+  core.restartScheduler.cancelDelayed();
   const children = core.children;
   for (let i = children.length - 1; i >= 0; i--) children[i]!.dispose();
   // The pairing holds even so: onStop runs, with nobody waiting for it.

@@ -20,6 +20,11 @@ import { IntensityExceededError } from './supervisor-errors.ts';
 /**
  * What a restart needs of the supervisor it runs in (its core implements it). Declared here
  * so the restarts do not depend on the core that calls them.
+ *
+ * @example
+ * ```ts
+ * class Core implements RestartHost { ... } // then: new RestartScheduler(core, core.opts)
+ * ```
  */
 export interface RestartHost {
   readonly opts: ResolvedSupervisorOptions;
@@ -45,8 +50,18 @@ function failureOf(rec: SupervisedChild): unknown {
 /** How long a group restart waits for a promise returned by `onReset`. */
 const ON_RESET_TIMEOUT = 5_000;
 
-/** Internal: the restarts of one supervisor, and the window its intensity is counted in. */
-export class SupervisorRestarts {
+/**
+ * Internal: the restarts of one supervisor, and the window its intensity is counted in.
+ * Gotcha: `restart` runs inside the decision queue (the caller enqueued it); a backoff arms a
+ * timer and returns, and the delayed start is enqueued when it fires.
+ *
+ * @example
+ * ```ts
+ * const scheduler = new RestartScheduler(core, opts);
+ * await core.enqueue(() => scheduler.restart(child, error));
+ * ```
+ */
+export class RestartScheduler {
   /** The restarts within `restartWindow` (the intensity, and every report's `restarts`). */
   readonly window: RestartWindow;
   /** Restarts waiting out a backoff. */
