@@ -69,7 +69,8 @@ beforeAll(async () => {
   ]);
 }, SLOW);
 
-afterAll(() => cleanup?.());
+// Three installed apps: removing them takes long on a loaded machine, so it gets the set-up's bound.
+afterAll(() => cleanup?.(), SLOW);
 
 /** Writes the program importing every export of `specifiers` and the smoke program. */
 function writeProgram(app: ConsumerApp, specifiers: readonly string[]): EntryExports {
