@@ -384,6 +384,11 @@ export const COMMON_SERVICE_OPTIONS = [
  * The pacing options of `createService`: a kind with a schedule of its own (periodic, cron) or
  * no loop to pace (a server, a process) leaves them out of its table, so passing one is an
  * unknown option there. @internal
+ *
+ * @example
+ * ```ts
+ * const table = [...COMMON_SERVICE_OPTIONS, 'module', ...PACING_OPTIONS]; // a worker thread's
+ * ```
  */
 export const PACING_OPTIONS = [
   'minPeriod',
@@ -398,6 +403,11 @@ const KNOWN = [...COMMON_SERVICE_OPTIONS, 'iterate', ...PACING_OPTIONS] as const
 /**
  * How {@link checkOptionNames} reports: the error class and code, where the owner's name is.
  * @internal
+ *
+ * @example
+ * ```ts
+ * const how: OptionNamesHow = { error: TaskPoolConfigError, unknownCode: 'TASK_POOL_CONFIG_UNKNOWN_OPTION', ownerKey: 'name' };
+ * ```
  */
 export interface OptionNamesHow {
   /** The config error thrown (`ServiceConfigError` by default; a task pool has its own). */

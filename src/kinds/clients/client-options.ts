@@ -125,7 +125,14 @@ export interface ClientSettings {
   readonly target: string;
 }
 
-/** The client's own option names (`defineKind`'s `own`). @internal */
+/**
+ * The client's own option names (`defineKind`'s `own`). @internal
+ *
+ * @example
+ * ```ts
+ * CLIENT_OPTIONS.includes('reconnect'); // true
+ * ```
+ */
 export const CLIENT_OPTIONS = [
   'port',
   'host',

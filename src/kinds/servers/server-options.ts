@@ -130,7 +130,14 @@ export const SERVER_DEFAULTS = {
   handlerErrors: 'log',
 } as const;
 
-/** The option names every server kind has, before its own (see `defineServerKind`). @internal */
+/**
+ * The option names every server kind has, before its own (see `defineServerKind`). @internal
+ *
+ * @example
+ * ```ts
+ * const own = [...SERVER_OPTIONS, 'serve']; // an HTTP server's part of the table
+ * ```
+ */
 export const SERVER_OPTIONS = ['port', 'host', 'relistenDelay', 'handlerErrors'] as const;
 
 /** A server kind's options resolved: where to listen. @internal */
@@ -149,6 +156,11 @@ export interface ServerBase {
 /**
  * The options a server kind takes (its own ones left aside), as `resolveServerBase` reads them.
  * @internal
+ *
+ * @example
+ * ```ts
+ * const listenOn: ServerBaseOptions = { id: 'api', port: 8080, reusePort: true };
+ * ```
  */
 export type ServerBaseOptions = ServerServiceOptions &
   ServerSocketOptions & { reusePort?: boolean };
