@@ -14,9 +14,11 @@ describe('the worker-thread example', () => {
     const stop = Number(/stopped after (\d+) ms/.exec(out)?.[1]);
     expect(stop).toBeGreaterThanOrEqual(490);
     expect(stop).toBeLessThan(3_000);
-    // A CPU-bound loop on the main thread would stop the ticks for the whole 300 ms run and the
-    // stop; in a worker they go on. Half the run tells the two apart even on a loaded machine.
-    const gap = Number(/longest gap between 20 ms ticks (\d+) ms/.exec(out)?.[1]);
-    expect(gap).toBeLessThan(250);
+    // A CPU-bound loop on the main thread would stop its timer for good (the loop never ends);
+    // in a worker the timer goes on. Counted by ticks, not by their gaps, which load stretches.
+    const ticks = Number(
+      /main thread: (\d+) ticks of its 20 ms timer while the thread spun/.exec(out)?.[1],
+    );
+    expect(ticks).toBeGreaterThanOrEqual(1);
   });
 });
