@@ -225,7 +225,7 @@ describe('formats', () => {
     expect(third).toMatchObject({ level: 30, msg: 'running' });
   });
 
-  it('keeps the line when a field cannot be serialised', () => {
+  it('keeps the line when a field cannot be serialized', () => {
     const out: string[] = [];
     const logger = createConsoleLogger({ format: 'json', write: (l) => out.push(l) });
     const cycle: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
  * while shown, and not at all while hidden; rows are kept per node and written cell by cell.
  */
 
-import { kindFigure, rateText } from '../../src/control/service-kind.ts';
+import { kindFigure, rateText } from '../../src/core/service-kind.ts';
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
 import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
 

@@ -3,7 +3,7 @@
  * each through a {@link Slot}, so rewriting an unchanged value touches nothing.
  */
 
-import { kindFigure } from '../../src/control/service-kind.ts';
+import { kindFigure } from '../../src/core/service-kind.ts';
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
 import { h, type Slot, slot, writeAttr, writeText } from './dom.ts';
 import { figures, generationText } from './node-text.ts';

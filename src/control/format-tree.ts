@@ -3,8 +3,8 @@
  * `tree`, `service` and `send` output).
  */
 
+import { kindFigure } from '../core/service-kind.ts';
 import type { TreeNode } from '../core/tree-node.ts';
-import { kindFigure } from './service-kind.ts';
 
 function cellsOf(node: TreeNode, depth: number): string[] {
   const cells = [

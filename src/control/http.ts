@@ -144,7 +144,7 @@ export const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const WILDCARD_BINDS = new Set(['0.0.0.0', '::']);
 
 /** A name as `host` or `allowedHosts` gives it: lower case, IPv6 brackets dropped. */
-function normaliseName(name: string): string {
+function normalizeName(name: string): string {
   const lower = name.toLowerCase();
   return lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
 }
@@ -175,8 +175,8 @@ export function createHostCheck(
   host: string,
   allowedHosts: readonly string[] = [],
 ): (req: IncomingMessage) => boolean {
-  const names = new Set([...LOOPBACK, host, ...allowedHosts].map(normaliseName));
-  if (WILDCARD_BINDS.has(normaliseName(host)) || names.has('*')) return () => true;
+  const names = new Set([...LOOPBACK, host, ...allowedHosts].map(normalizeName));
+  if (WILDCARD_BINDS.has(normalizeName(host)) || names.has('*')) return () => true;
   return (req) => names.has(hostName(req.headers.host ?? ''));
 }
 

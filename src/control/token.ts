@@ -11,7 +11,7 @@ const OPEN_PATHS: ReadonlySet<string> = new Set(['/healthz', '/livez', '/readyz'
 const OPEN_PATHS_PROTECTED: ReadonlySet<string> = new Set(['/healthz', '/livez']);
 
 /** `Bearer <token>`, the scheme case-insensitive (RFC 9110 §11.1). */
-function normaliseAuthorization(header: string): string {
+function normalizeAuthorization(header: string): string {
   return /^bearer /i.test(header) ? `Bearer ${header.slice(7)}` : header;
 }
 
@@ -40,7 +40,7 @@ export function createTokenCheck(
   const open = protectProbes ? OPEN_PATHS_PROTECTED : OPEN_PATHS;
   return (req, pathname) => {
     if (open.has(pathname)) return;
-    const given = digest(normaliseAuthorization(req.headers.authorization ?? ''));
+    const given = digest(normalizeAuthorization(req.headers.authorization ?? ''));
     if (!timingSafeEqual(given, expected)) {
       throw new HttpError(
         401,

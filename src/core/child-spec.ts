@@ -45,7 +45,7 @@ export function specOf(machine: unknown): ChildSpec | undefined {
   return (machine as { [CHILD_SPEC]?: ChildSpec })[CHILD_SPEC];
 }
 
-/** Plain, serialisable options (functions and loggers left out), for inspection. */
+/** Plain, serializable options (functions and loggers left out), for inspection. */
 export function describeOptions(options: object): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {

@@ -6,7 +6,7 @@
  * A log method: `(obj, msg)` or `(msg)`, as pino accepts.
  *
  * The package always logs errors under the `err` key (pino's convention), so a pino logger
- * serialises them with their stack.
+ * serializes them with their stack.
  *
  * @example
  * ```ts
@@ -289,7 +289,7 @@ class ConsoleLogger implements Logger {
     try {
       return JSON.stringify(record);
     } catch {
-      // A field that cannot be serialised (a cycle, a BigInt) must not lose the line.
+      // A field that cannot be serialized (a cycle, a BigInt) must not lose the line.
       return JSON.stringify({ level: record.level, time: record.time, msg });
     }
   }
@@ -364,7 +364,7 @@ export function takeLogged(error: unknown): boolean {
 /**
  * The fields of a line about `error`: `err` (its stack) the first time a line is about it,
  * then only its message and code, so every failure's stack is in the log once, with any
- * logger (a pino serialiser writes `err`'s stack each time it is given one). @internal
+ * logger (a pino serializer writes `err`'s stack each time it is given one). @internal
  */
 export function errorFields(error: Error): Record<string, unknown> {
   if (!wasLogged(error)) {

@@ -256,7 +256,7 @@ export interface ServiceOptions<
   /**
    * Actions callable over the control API (`POST /actions/<path>/<name>` with a JSON body) or
    * with `perform()`: `name(data, ctx)` receives the parsed body and the running generation's
-   * context, and returns (or resolves to) a JSON-serialisable result. Throw an `ActionError`
+   * context, and returns (or resolves to) a JSON-serializable result. Throw an `ActionError`
    * to answer a 4xx/5xx on purpose. They belong to this service alone.
    * @default {}
    */

@@ -5,7 +5,7 @@
  * Waits are on the page; the expected text is read from `getTree()` at the time.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { kindFigure } from '../../src/control/service-kind.ts';
+import { kindFigure } from '../../src/core/service-kind.ts';
 import type { TreeNode } from '../../src/core/tree-node.ts';
 import {
   createCronService,

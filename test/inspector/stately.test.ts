@@ -116,7 +116,7 @@ describe('Stately forwarding', () => {
     });
   });
 
-  it('serialises errors with message and stack, where Stately would send {}', async () => {
+  it('serializes errors with message and stack, where Stately would send {}', async () => {
     const app = createMachine({
       id: 'app',
       initial: 'loading',
@@ -149,7 +149,7 @@ describe('Stately forwarding', () => {
     const error = (failure as { event: { error: Record<string, unknown> } }).event.error;
     expect(error).toMatchObject({ name: 'RangeError', message: 'no such page' });
     expect(String(error.stack)).toContain('RangeError: no such page');
-    // And it survives the wire: what Stately's JSON-based serialiser would lose.
+    // And it survives the wire: what Stately's JSON-based serializer would lose.
     expect(JSON.parse(JSON.stringify(failure))).toEqual(failure);
   });
 });

@@ -43,7 +43,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-/** GET `path` as written: no client-side normalising of `..` or escapes. */
+/** GET `path` as written: no client-side normalizing of `..` or escapes. */
 function get(
   path: string,
 ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
