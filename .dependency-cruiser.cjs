@@ -27,9 +27,25 @@ const forbidden = LAYERS.slice(0, -1).map((layer, i) => ({
   to: { path: `^src/(${LAYERS.slice(i + 1).join('|')})/|^src/[^/]+[.]ts$` },
 }));
 
+const listed = `^src/(${LAYERS.join('|')})/`;
+
 module.exports = {
   forbidden: [
     ...forbidden,
+    {
+      name: 'folder-not-in-layers',
+      comment: 'every folder of src/ has its place in LAYERS (.dependency-cruiser.cjs); add it there',
+      severity: 'error',
+      from: { path: '^src/[^/]+/', pathNot: listed },
+      to: {},
+    },
+    {
+      name: 'to-folder-not-in-layers',
+      comment: 'every folder of src/ has its place in LAYERS (.dependency-cruiser.cjs); add it there',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^src/[^/]+/', pathNot: listed },
+    },
     {
       name: 'core-is-pure',
       comment: 'src/core runs without Node or XState at run time (type-only imports of xstate allowed)',
