@@ -5,8 +5,8 @@
  */
 
 /**
- * What an instrumented iteration or job is run through.
- * @internal
+ * What an instrumented iteration or job is run through. Not exported from the package (kept in
+ * the declarations, which other internal declarations name).
  */
 export interface TelemetryHooks {
   /**

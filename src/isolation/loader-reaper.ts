@@ -74,7 +74,7 @@ function reapLoaderOnExit({ url, port }) {
 }
 `;
 
-/** What the thread is given to reach its loader's hooks module (in `ThreadBoot`). @internal */
+/** What the thread is given to reach its loader's hooks module (in `ThreadBoot`). Not exported from the package. */
 export interface LoaderBoot {
   /** {@link LOADER_HOOKS_URL}. */
   readonly url: string;

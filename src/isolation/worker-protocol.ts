@@ -95,7 +95,7 @@ export type FromThread =
   | { t: 'ctx-stop' }
   | { t: 'stopped'; error?: WireError };
 
-/** What the thread is started with (`workerData` of the Worker). @internal */
+/** What the thread is started with (`workerData` of the Worker). Not exported from the package. */
 export interface ThreadBoot {
   readonly id: string;
   readonly generation: number;
