@@ -1,8 +1,9 @@
 /**
- * `defineKind`: the one way to build a service kind (periodic, cron, workers, servers, clients,
- * worker threads, child processes). A kind says which options it has and how it checks them,
- * what resource a generation holds and what an iteration does; the rest (the common options,
- * their validation, the pairing with the user's hooks, the machine) is the same for all.
+ * `defineKind`: the one way to build a service kind (periodic, cron, the cluster cron, workers,
+ * servers, clients, worker threads, child processes). A kind says which options it has and how
+ * it checks them, what resource a generation holds and what an iteration does; the rest (the
+ * common options, their validation, the pairing with the user's hooks, the machine) is the
+ * same for all.
  */
 import {
   COMMON_SERVICE_OPTIONS,
@@ -23,6 +24,9 @@ import {
   holdUntilStopped,
   pairResource,
 } from './resource-hooks.ts';
+
+/** The name of a common service option. @internal */
+type CommonServiceOption = (typeof COMMON_SERVICE_OPTIONS)[number];
 
 /**
  * What a kind is, for {@link defineKind}. `Options` are the kind's options as the user passes
@@ -45,6 +49,13 @@ export interface KindSpec<Options extends object, Settings, Api extends object =
    * `ServiceConfigError` (`SERVICE_CONFIG_UNKNOWN_OPTION`) listing them, in this order.
    */
   readonly own: readonly string[];
+  /**
+   * The common service options the kind takes, when it takes only some of them (a cluster
+   * cron takes `id`, `maxFailures`, `gracePeriod` and `restart`, no hooks): the others are
+   * unknown options there, and left out of the listed names.
+   * @default all of them
+   */
+  readonly common?: readonly CommonServiceOption[];
   /**
    * Accept `createService`'s pacing options (`minPeriod`, `pause`, ...) as they are.
    * @default false
@@ -130,8 +141,8 @@ const placeholder = (): undefined => undefined;
 
 /**
  * Builds a service kind's machine, the one way every kind is built (decision 0118):
- * 1. the option names are checked against one table (the common service options, the kind's
- *    `own`, the pacing ones with `pacing`);
+ * 1. the option names are checked against one table (the common service options, or those of
+ *    them in `common`; the kind's `own`; the pacing ones with `pacing`);
  * 2. `settings` checks the kind's own options, then the common ones are checked as
  *    `createService` checks them (with the kind's `defaults` under them);
  * 3. `build` gives the runtime: its resource is opened after the user's `onStart` and closed
@@ -159,15 +170,12 @@ export function defineKind<Options extends object, Settings, Api extends object 
   options: Options,
   spec: KindSpec<Options, Settings, Api>,
 ): ServiceMachine & Api {
-  const known = [...COMMON_SERVICE_OPTIONS, ...spec.own, ...(spec.pacing ? PACING_OPTIONS : [])];
+  const common = spec.common ?? COMMON_SERVICE_OPTIONS;
+  const known = [...common, ...spec.own, ...(spec.pacing ? PACING_OPTIONS : [])];
   const { fail } = checkOptionNames(options, known, spec.hints ? { hints: spec.hints } : {});
   const record = options as Record<string, unknown>;
   const settings = spec.settings(options, fail);
-  const given = pick(
-    record,
-    spec.pacing ? [...COMMON_SERVICE_OPTIONS, ...PACING_OPTIONS] : COMMON_SERVICE_OPTIONS,
-    false,
-  );
+  const given = pick(record, spec.pacing ? [...common, ...PACING_OPTIONS] : common, false);
   const service = resolveServiceOptions({
     ...spec.defaults?.(settings),
     ...given,
@@ -176,7 +184,7 @@ export function defineKind<Options extends object, Settings, Api extends object 
   const parts = spec.build({
     settings,
     service,
-    common: pick(record, COMMON_SERVICE_OPTIONS, true),
+    common: pick(record, common, true),
   });
   const paired = pairResource(service, parts.open, parts.close);
   const hooks = parts.around ? parts.around(paired) : paired;

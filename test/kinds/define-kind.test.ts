@@ -40,7 +40,11 @@ function checkSize(options: LinkOptions, fail: Fail): number {
 function linkKind(
   options: LinkOptions,
   parts: (log: string[]) => Omit<KindParts, 'shown'>,
-  extra: { pacing?: boolean; hints?: Record<string, string> } = {},
+  extra: {
+    pacing?: boolean;
+    hints?: Record<string, string>;
+    common?: readonly ('id' | 'maxFailures')[];
+  } = {},
 ) {
   const log: string[] = [];
   const machine = defineKind(options, {
@@ -111,6 +115,22 @@ describe('defineKind: options checked once, from one table', () => {
       expect.objectContaining({ code: 'SERVICE_CONFIG_UNKNOWN_OPTION', option: 'pause' }),
     );
     expect(() => linkKind({ id: 'link', pause: 10 }, opening, { pacing: true })).not.toThrow();
+  });
+
+  it('takes only the common options the kind names, and lists only those', () => {
+    const common = ['id', 'maxFailures'] as const;
+    const options = { id: 'link', onStart() {} } as LinkOptions;
+    expect(() => linkKind(options, opening, { common })).toThrow(
+      expect.objectContaining({
+        code: 'SERVICE_CONFIG_UNKNOWN_OPTION',
+        option: 'onStart',
+        expected: 'no such option; known options are id, maxFailures, size',
+      }),
+    );
+    expect(() => linkKind({ id: 'link', maxFailures: 2 }, opening, { common })).not.toThrow();
+    expect(() => linkKind({ id: 'link', maxFailures: -1 }, opening, { common })).toThrow(
+      expect.objectContaining({ code: 'SERVICE_CONFIG_INVALID', option: 'maxFailures' }),
+    );
   });
 
   it('refuses options that are not an object', () => {
