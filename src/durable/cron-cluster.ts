@@ -6,14 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Cron } from 'croner';
-import { ServiceConfigError } from '../core/errors.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
+import type { ServiceContext } from '../core/service-options.ts';
+import type { Fail } from '../core/validate.ts';
+import { defineKind } from '../kinds/define-kind.ts';
 import { localOf } from '../kinds/scheduled-state.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceMachine } from '../machines/service.ts';
 import { Doorbell } from './abortable.ts';
 
 /**
@@ -114,6 +111,15 @@ export function missedTicks(cron: Cron, last: number, now: number, limit: number
 }
 
 /**
+ * The common service options a cluster cron takes (no hooks, no logger, no pacing), with
+ * `createService`'s defaults (`restart: 'permanent'`, `maxFailures: 10`, `gracePeriod: 5000`).
+ */
+const COMMON = ['id', 'maxFailures', 'gracePeriod', 'restart'] as const;
+
+/** The cluster cron's own options. */
+const OWN = ['job', 'cron', 'timezone', 'claims', 'catchUp', 'catchUpLimit', 'replica', 'run'];
+
+/**
  * Creates a cluster cron service: every replica runs it, and each fire time runs on exactly one
  * of them (the first to claim it in `claims`). At each start the service looks up the latest
  * claimed fire time and applies `catchUp` to those missed since. A run that throws is a counted
@@ -135,35 +141,74 @@ export function missedTicks(cron: Cron, last: number, now: number, limit: number
  * ```
  */
 export function createClusterCronService(options: ClusterCronOptions): ServiceMachine {
-  const fail = (option: string, received: unknown, expected: string): never => {
-    throw new ServiceConfigError({ option, received, expected, owner: options?.id });
-  };
-  const known = [
-    'id',
-    'job',
-    'cron',
-    'timezone',
-    'claims',
-    'catchUp',
-    'catchUpLimit',
-    'replica',
-    'run',
-    'maxFailures',
-    'gracePeriod',
-    'restart',
-  ];
-  for (const key of Object.keys(options ?? {})) {
-    if (!known.includes(key)) fail(key, (options as never)[key], `one of ${known.join(', ')}`);
+  return defineKind(options, {
+    common: COMMON,
+    own: OWN,
+    settings: clusterCronSettings,
+    build: ({ settings }) => {
+      const zone = options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const { cron, claims, catchUp, job } = settings;
+      return {
+        iterate: clusterCronIteration(settings),
+        local: {
+          create: (): CronClusterState => ({
+            generation: -1,
+            fired: 0,
+            lost: 0,
+            caughtUp: 0,
+            next: undefined,
+          }),
+          describe: (state) => {
+            const s = state as CronClusterState;
+            return {
+              cron: options.cron,
+              timezone: zone,
+              backend: claims.backend,
+              next: cron.nextRuns(3).map((d) => d.toISOString()),
+              fired: s.fired,
+              lost: s.lost,
+              caughtUp: s.caughtUp,
+            };
+          },
+        },
+        shown: { cron: options.cron, timezone: zone, catchUp, job },
+      };
+    },
+  });
+}
+
+/** A cluster cron's own options, checked. */
+interface ClusterCronSettings {
+  readonly cron: Cron;
+  readonly claims: TickClaims;
+  readonly catchUp: 'none' | 'last' | 'all';
+  readonly limit: number;
+  readonly job: string;
+  readonly replica: string;
+  readonly run: ClusterCronOptions['run'];
+}
+
+/** Checks `claims`, `run`, `catchUp`, `catchUpLimit` and `cron`, in this order. */
+function clusterCronSettings(options: ClusterCronOptions, fail: Fail): ClusterCronSettings {
+  const claims = options.claims;
+  if (!claims || typeof claims.claim !== 'function') {
+    fail({
+      option: 'claims',
+      received: claims,
+      expected: 'tick claims: postgresTickClaims(...) or redisTickClaims(...)',
+    });
   }
-  if (!options.claims || typeof options.claims.claim !== 'function') {
-    fail('claims', options.claims, 'tick claims: postgresTickClaims(...) or redisTickClaims(...)');
+  if (typeof options.run !== 'function') {
+    fail({ option: 'run', received: options.run, expected: 'a function' });
   }
-  if (typeof options.run !== 'function') fail('run', options.run, 'a function');
   const catchUp = options.catchUp ?? 'none';
-  if (!['none', 'last', 'all'].includes(catchUp))
-    fail('catchUp', catchUp, "'none', 'last' or 'all'");
+  if (!['none', 'last', 'all'].includes(catchUp)) {
+    fail({ option: 'catchUp', received: catchUp, expected: "'none', 'last' or 'all'" });
+  }
   const limit = options.catchUpLimit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1) fail('catchUpLimit', limit, 'an integer >= 1');
+  if (!Number.isInteger(limit) || limit < 1) {
+    fail({ option: 'catchUpLimit', received: limit, expected: 'an integer >= 1' });
+  }
   let cron: Cron;
   try {
     cron = new Cron(
@@ -171,12 +216,30 @@ export function createClusterCronService(options: ClusterCronOptions): ServiceMa
       options.timezone === undefined ? {} : { timezone: options.timezone },
     );
   } catch (e) {
-    return fail('cron', options.cron, `a cron pattern croner accepts (${(e as Error).message})`);
+    return fail({
+      option: 'cron',
+      received: options.cron,
+      expected: `a cron pattern croner accepts (${(e as Error).message})`,
+    });
   }
-  const claims = options.claims;
-  const job = options.job ?? options.id;
-  const replica = options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  return {
+    cron,
+    claims,
+    catchUp,
+    limit,
+    job: options.job ?? options.id,
+    replica: options.replica ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    // Read at each fire time, called on the options, as the user wrote it.
+    run: (ctx, tick) => options.run(ctx, tick),
+  };
+}
 
+/**
+ * One iteration: at a generation's start, the missed fire times per `catchUp`; then the wait
+ * for the next fire time, claimed before it runs.
+ */
+function clusterCronIteration(settings: ClusterCronSettings) {
+  const { cron, claims, catchUp, limit, job, replica, run } = settings;
   const fire = async (ctx: ServiceContext, s: CronClusterState, at: number, late: boolean) => {
     if (!(await claims.claim(job, at, replica))) {
       s.lost++;
@@ -184,10 +247,10 @@ export function createClusterCronService(options: ClusterCronOptions): ServiceMa
     }
     if (late) s.caughtUp++;
     else s.fired++;
-    await options.run(ctx, { at: new Date(at), catchUp: late });
+    await run(ctx, { at: new Date(at), catchUp: late });
   };
 
-  const iterate = async (ctx: ServiceContext): Promise<void> => {
+  return async (ctx: ServiceContext): Promise<void> => {
     const s = localOf<CronClusterState>(ctx);
     if (s.generation !== ctx.generation) {
       s.generation = ctx.generation;
@@ -211,40 +274,4 @@ export function createClusterCronService(options: ClusterCronOptions): ServiceMa
     s.next = undefined;
     await fire(ctx, s, next.getTime(), false);
   };
-
-  const resolved = resolveServiceOptions({
-    id: options.id,
-    iterate,
-    restart: options.restart ?? 'permanent',
-    maxFailures: options.maxFailures ?? 10,
-    gracePeriod: options.gracePeriod ?? 5_000,
-  } as ServiceOptions);
-  const zone = options.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return serviceFromResolved(
-    {
-      ...resolved,
-      local: {
-        create: (): CronClusterState => ({
-          generation: -1,
-          fired: 0,
-          lost: 0,
-          caughtUp: 0,
-          next: undefined,
-        }),
-        describe: (state) => {
-          const s = state as CronClusterState;
-          return {
-            cron: options.cron,
-            timezone: zone,
-            backend: claims.backend,
-            next: cron.nextRuns(3).map((d) => d.toISOString()),
-            fired: s.fired,
-            lost: s.lost,
-            caughtUp: s.caughtUp,
-          };
-        },
-      },
-    },
-    { cron: options.cron, timezone: zone, catchUp, job },
-  );
 }
