@@ -7,16 +7,13 @@
 import { lifecycleOf } from '../actors/own-runtime.ts';
 import { shutdown } from '../actors/shutdown.ts';
 import { getTree } from '../actors/tree.ts';
-import { ServiceConfigError } from '../core/errors.ts';
-import {
-  resolveServiceOptions,
-  type ServiceContext,
-  type ServiceOptions,
-} from '../core/service-options.ts';
+import type { ServiceContext } from '../core/service-options.ts';
 import type { TreeNode } from '../core/tree-node.ts';
+import type { Fail } from '../core/validate.ts';
 import { type AnyActorRef, createActor } from '../internal/xstate.ts';
+import { defineKind } from '../kinds/define-kind.ts';
 import { localOf } from '../kinds/scheduled-state.ts';
-import { type ServiceMachine, serviceFromResolved } from '../machines/service.ts';
+import type { ServiceMachine } from '../machines/service.ts';
 import { Doorbell } from './abortable.ts';
 import type { LockLease, SingletonLock } from './lock.ts';
 
@@ -109,6 +106,15 @@ function ended(actor: AnyActorRef): Promise<'stopped' | 'failed'> {
 }
 
 /**
+ * The common service options a singleton takes, with its own defaults: `id` the child's,
+ * `maxFailures` 0, `gracePeriod` 10000 (`restart` is `createService`'s, `'permanent'`).
+ */
+const COMMON = ['id', 'maxFailures', 'gracePeriod', 'restart'] as const;
+
+/** The singleton's own options. */
+const OWN = ['lock', 'name', 'retryInterval'];
+
+/**
  * Wraps a service or supervisor machine so that it runs on exactly one replica at a time. The
  * wrapper is an ordinary service (put it in any supervisor): in standby it tries the lock every
  * `retryInterval`; once it holds it, it starts `child` and runs it until the lease is lost (the
@@ -134,35 +140,83 @@ function ended(actor: AnyActorRef): Promise<'stopped' | 'failed'> {
  * ```
  */
 export function singleton(child: object, options: SingletonOptions): ServiceMachine {
-  const fail = (option: string, received: unknown, expected: string): never => {
-    throw new ServiceConfigError({ option, received, expected, owner: options?.id });
-  };
-  const known = ['lock', 'name', 'id', 'retryInterval', 'restart', 'maxFailures', 'gracePeriod'];
-  for (const key of Object.keys(options ?? {})) {
-    if (!known.includes(key)) fail(key, (options as never)[key], `one of ${known.join(', ')}`);
-  }
-  const lock = options?.lock;
+  return defineKind(options, {
+    common: COMMON,
+    own: OWN,
+    settings: (o, fail) => singletonSettings(child, o, fail),
+    defaults: ({ childId }) => ({ id: childId, maxFailures: 0, gracePeriod: 10_000 }),
+    build: ({ settings: { lock, name, retryInterval } }) => ({
+      iterate: singletonIteration(child, lock, name, retryInterval),
+      local: {
+        create: (): SingletonState => ({
+          role: 'standby',
+          token: undefined,
+          since: undefined,
+          acquisitions: 0,
+          actor: undefined,
+        }),
+        describe: (state) => {
+          const s = state as SingletonState;
+          return {
+            singleton: {
+              name,
+              backend: lock.backend,
+              role: s.role,
+              ...(s.token === undefined ? {} : { token: s.token }),
+              ...(s.since === undefined ? {} : { since: s.since }),
+              acquisitions: s.acquisitions,
+            },
+            ...(s.actor ? { child: getTree(s.actor) } : {}),
+          } satisfies SingletonDetails;
+        },
+      },
+      shown: { singleton: name, lock: lock.backend, retryInterval },
+    }),
+  });
+}
+
+/** Checks `lock`, `name`, the child and `retryInterval`, in this order. */
+function singletonSettings(child: object, options: SingletonOptions, fail: Fail) {
+  const lock = options.lock;
   if (!lock || typeof lock.tryAcquire !== 'function') {
-    fail('lock', lock, 'a lock backend: postgresLock(...) or redisLock(...)');
+    fail({
+      option: 'lock',
+      received: lock,
+      expected: 'a lock backend: postgresLock(...) or redisLock(...)',
+    });
   }
   if (typeof options.name !== 'string' || !NAME.test(options.name)) {
-    fail('name', options.name, 'a lock name of [A-Za-z0-9_.:-]+');
+    fail({ option: 'name', received: options.name, expected: 'a lock name of [A-Za-z0-9_.:-]+' });
   }
   const childId = (child as { id?: unknown } | null)?.id;
   if (
     typeof childId !== 'string' ||
     typeof (child as { transition?: unknown }).transition !== 'function'
   ) {
-    fail('child', child, 'a service or supervisor machine (createService, createSupervisor)');
+    return fail({
+      option: 'child',
+      received: child,
+      expected: 'a service or supervisor machine (createService, createSupervisor)',
+    });
   }
   const retryInterval = options.retryInterval ?? 500;
   if (!Number.isFinite(retryInterval) || retryInterval < 1) {
-    fail('retryInterval', retryInterval, 'a number of ms >= 1');
+    fail({ option: 'retryInterval', received: retryInterval, expected: 'a number of ms >= 1' });
   }
-  const name = options.name;
-  const id = options.id ?? (childId as string);
+  return { lock, name: options.name, childId, retryInterval };
+}
 
-  const iterate = async (ctx: ServiceContext): Promise<void> => {
+/**
+ * One iteration: in standby, try the lock every `retryInterval`; once held, run the child
+ * until the lease is lost (back to standby), the child ends or the wrapper stops.
+ */
+function singletonIteration(
+  child: object,
+  lock: SingletonLock,
+  name: string,
+  retryInterval: number,
+) {
+  return async (ctx: ServiceContext): Promise<void> => {
     const s = localOf<SingletonState>(ctx);
     while (!ctx.signal.aborted) {
       s.role = 'standby';
@@ -217,41 +271,4 @@ export function singleton(child: object, options: SingletonOptions): ServiceMach
       return;
     }
   };
-
-  const resolved = resolveServiceOptions({
-    id,
-    iterate,
-    restart: options.restart ?? 'permanent',
-    maxFailures: options.maxFailures ?? 0,
-    gracePeriod: options.gracePeriod ?? 10_000,
-  } as ServiceOptions);
-  return serviceFromResolved(
-    {
-      ...resolved,
-      local: {
-        create: (): SingletonState => ({
-          role: 'standby',
-          token: undefined,
-          since: undefined,
-          acquisitions: 0,
-          actor: undefined,
-        }),
-        describe: (state) => {
-          const s = state as SingletonState;
-          return {
-            singleton: {
-              name,
-              backend: lock.backend,
-              role: s.role,
-              ...(s.token === undefined ? {} : { token: s.token }),
-              ...(s.since === undefined ? {} : { since: s.since }),
-              acquisitions: s.acquisitions,
-            },
-            ...(s.actor ? { child: getTree(s.actor) } : {}),
-          } satisfies SingletonDetails;
-        },
-      },
-    },
-    { singleton: name, lock: lock.backend, retryInterval },
-  );
 }
