@@ -1,9 +1,9 @@
 /**
- * `defineKind`: the one way to build a service kind (periodic, cron, the cluster cron, workers,
- * servers, clients, worker threads, child processes). A kind says which options it has and how
- * it checks them, what resource a generation holds and what an iteration does; the rest (the
- * common options, their validation, the pairing with the user's hooks, the machine) is the
- * same for all.
+ * `defineKind`: the one way to build a service kind (periodic, cron, workers, servers, clients,
+ * worker threads, child processes, and the durable cluster cron and singleton wrapper). A kind
+ * says which options it has and how it checks them, what resource a generation holds and what
+ * an iteration does; the rest (the common options, their validation, the pairing with the
+ * user's hooks, the machine) is the same for all.
  */
 import {
   COMMON_SERVICE_OPTIONS,
