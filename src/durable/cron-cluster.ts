@@ -3,11 +3,13 @@
  * claimed in PostgreSQL or Redis before it runs, so it runs on one replica only; and a
  * `catchUp` policy for fire times missed while no replica was up (decision 0082).
  */
+
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Cron } from 'croner';
 import type { ServiceContext } from '../core/service-options.ts';
 import type { Fail } from '../core/validate.ts';
+import { checkTimezone } from '../kinds/cron.ts';
 import { defineKind } from '../kinds/define-kind.ts';
 import { localOf } from '../kinds/scheduled-state.ts';
 import type { ServiceMachine } from '../machines/service.ts';
@@ -58,7 +60,7 @@ export interface ClusterCronOptions {
   job?: string;
   /** The cron pattern, as croner reads it (a leading seconds field allowed). Required. */
   cron: string;
-  /** IANA time zone the pattern is read in; DST as croner does it. @default the system's */
+  /** IANA time zone the pattern is read in; DST as croner does it. An unknown zone is a config error. @default the system's */
   timezone?: string;
   /** Where fire times are claimed. Required. */
   claims: TickClaims;
@@ -209,6 +211,7 @@ function clusterCronSettings(options: ClusterCronOptions, fail: Fail): ClusterCr
   if (!Number.isInteger(limit) || limit < 1) {
     fail({ option: 'catchUpLimit', received: limit, expected: 'an integer >= 1' });
   }
+  checkTimezone(options.timezone, fail);
   let cron: Cron;
   try {
     cron = new Cron(

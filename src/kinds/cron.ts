@@ -144,6 +144,34 @@ export function createCronService(options: CronServiceOptions): ServiceMachine {
   });
 }
 
+/**
+ * Checks a `timezone` option: undefined (the system's zone) or a zone name this Node knows.
+ * Also used by the cluster cron. @internal
+ *
+ * @example
+ * ```ts
+ * checkTimezone('Europe/Paris', fail); // passes; 'Mars/Olympus' calls fail
+ * ```
+ */
+export function checkTimezone(timezone: unknown, fail: Fail): void {
+  if (timezone === undefined) return;
+  let valid = typeof timezone === 'string' && timezone !== '';
+  if (valid) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: timezone as string });
+    } catch {
+      valid = false;
+    }
+  }
+  if (!valid) {
+    fail({
+      option: 'timezone',
+      received: timezone,
+      expected: "an IANA time zone name, such as 'UTC' or 'Europe/Paris'",
+    });
+  }
+}
+
 /** The cron options checked: the pattern (it must fire again), the zone, `run`. */
 function cronSettings(options: CronServiceOptions, fail: Fail) {
   const pattern = options.cron;
@@ -151,23 +179,7 @@ function cronSettings(options: CronServiceOptions, fail: Fail) {
     fail({ option: 'cron', received: pattern, expected: 'a cron pattern string' });
   }
   const timezone = options.timezone;
-  if (timezone !== undefined) {
-    let valid = typeof timezone === 'string' && timezone !== '';
-    if (valid) {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-      } catch {
-        valid = false;
-      }
-    }
-    if (!valid) {
-      fail({
-        option: 'timezone',
-        received: timezone,
-        expected: "an IANA time zone name, such as 'UTC' or 'Europe/Paris'",
-      });
-    }
-  }
+  checkTimezone(timezone, fail);
   let cron: Cron;
   let firstFire: Date | null;
   try {
