@@ -5,7 +5,7 @@
  */
 const LAYERS = [
   'core', // pure: options and their validation, exit reasons, restart decision, errors, logger
-  'internal', // the XState bindings (the one file of XState-private calls) and waiters
+  'internal', // the XState bindings (the one file of XState-private calls), waiters, the telemetry slot
   'actors', // the runtime: loops, child records, the supervisor core, the tree
   'machines', // the XState machines users build: createService, createSupervisor, supervise
   'kinds', // the ready kinds built on createService

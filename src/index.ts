@@ -189,7 +189,7 @@ export {
 
 export { ReadyTimeoutError } from './actors/actor-child.ts';
 export { SharedContextError } from './actors/shared-context.ts';
-export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-core.ts';
+export { IntensityExceededError, SupervisorStartVetoedError } from './actors/supervisor-errors.ts';
 export { ActionError } from './control/action-error.ts';
 export {
   type PerformClientErrorCode,

@@ -5,7 +5,7 @@
  */
 import { toError } from '../core/errors.ts';
 import { isBackToBack, nextStart } from '../core/pacing.ts';
-import { telemetryHooks } from '../core/telemetry-hooks.ts';
+import { telemetryHooks } from '../internal/telemetry-hooks.ts';
 import { Yielder } from '../internal/waiter.ts';
 import type { Clock } from '../internal/xstate.ts';
 import type { LoopHost } from './loop-host.ts';

@@ -30,8 +30,6 @@ import {
   stopInReverse,
 } from './supervisor-start-stop.ts';
 
-export { IntensityExceededError, SupervisorStartVetoedError } from './supervisor-errors.ts';
-
 /** Internal: the registry and decisions of a supervisor (reachable through its snapshot). */
 export class SupervisorCore
   implements TreeSource, ChildOwner, CommandHost, RestartHost, StartStopHost

@@ -6,7 +6,7 @@
  * with no page at all, the slot is as it was, and an iteration pays nothing for the inspector
  * (timing every iteration cost a loop of empty iterations 9x its rate).
  */
-import { type TelemetryHooks, telemetryHooks } from '../core/telemetry-hooks.ts';
+import { type TelemetryHooks, telemetryHooks } from '../internal/telemetry-hooks.ts';
 
 /** How long each sampling window lasts, in ms (one per second while a page is open). */
 export const SAMPLE_WINDOW = 20;

@@ -4,7 +4,7 @@
  */
 
 import type { ServiceContext } from '../core/service-options.ts';
-import { telemetryHooks } from '../core/telemetry-hooks.ts';
+import { telemetryHooks } from '../internal/telemetry-hooks.ts';
 import { yieldToEventLoop } from '../internal/waiter.ts';
 import type { Queued } from './queue.ts';
 import type {

@@ -28,7 +28,7 @@ export interface PoolSource<T> {
 }
 
 /** An actor of a worker, waiting for a slot (and the task that comes with it). */
-interface Waiter<T> {
+interface SlotWaiter<T> {
   readonly source: PoolSource<T>;
   readonly resolve: (task: T | typeof NOTHING) => void;
   /** Resolve with NOTHING when its source runs dry (a drain: take only what is there). */
@@ -52,7 +52,7 @@ export class Pool implements TaskPool {
   readonly unthrottled: number | undefined;
   inUse = 0;
   /** In the order they came: the first of equal priority wins. */
-  private readonly waiters: Waiter<unknown>[] = [];
+  private readonly waiters: SlotWaiter<unknown>[] = [];
   /** Reserve thresholds, greatest first, with the slots reserved at or above each. */
   private readonly above: { readonly priority: number; readonly slots: number }[];
   private arrivals = 0;
@@ -102,15 +102,15 @@ export class Pool implements TaskPool {
       return Promise.resolve(source.takeNext());
     }
     return new Promise<T | typeof NOTHING>((resolve, reject) => {
-      const waiter: Waiter<T> = { source, resolve, leaveIfEmpty, cleanup: () => {} };
+      const waiter: SlotWaiter<T> = { source, resolve, leaveIfEmpty, cleanup: () => {} };
       const onAbort = () => {
-        const i = this.waiters.indexOf(waiter as Waiter<unknown>);
+        const i = this.waiters.indexOf(waiter as SlotWaiter<unknown>);
         if (i >= 0) this.waiters.splice(i, 1);
         reject(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       waiter.cleanup = () => signal.removeEventListener('abort', onAbort);
-      this.waiters.push(waiter as Waiter<unknown>);
+      this.waiters.push(waiter as SlotWaiter<unknown>);
       this.pump();
     });
   }

@@ -3,7 +3,7 @@
  * `@opentelemetry/api` is installed. Nothing of it is loaded until it is asked for.
  */
 import { XstateSupervisorError } from '../core/errors.ts';
-import { telemetryHooks } from '../core/telemetry-hooks.ts';
+import { telemetryHooks } from '../internal/telemetry-hooks.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 
 /**

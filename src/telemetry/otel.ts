@@ -18,8 +18,8 @@ import { serviceRuntimeOf } from '../actors/runtime-of.ts';
 import { getTree } from '../actors/tree.ts';
 import { walkChildren } from '../control/resolve.ts';
 import type { SupervisorReport } from '../core/reports.ts';
-import type { TelemetryHooks, TracedContext } from '../core/telemetry-hooks.ts';
 import type { TreeNode } from '../core/tree-node.ts';
+import type { TelemetryHooks, TracedContext } from '../internal/telemetry-hooks.ts';
 import type { AnyActorRef } from '../internal/xstate.ts';
 
 /** The instrumentation scope: the package's name. */

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import { type TelemetryHooks, telemetryHooks } from '../../src/core/telemetry-hooks.ts';
 import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
 import { InspectorModel } from '../../src/inspector/model.ts';
 import type { InspectorNode } from '../../src/inspector/protocol.ts';
+import { type TelemetryHooks, telemetryHooks } from '../../src/internal/telemetry-hooks.ts';
 import { reach } from '../helpers/supervisor.ts';
 
 describe('inspector iteration timing', () => {

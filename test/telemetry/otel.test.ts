@@ -17,7 +17,6 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createActor } from 'xstate';
-import { telemetryHooks } from '../../src/core/telemetry-hooks.ts';
 import {
   createQueueWorker,
   createService,
@@ -28,6 +27,7 @@ import {
   run,
   silentLogger,
 } from '../../src/index.ts';
+import { telemetryHooks } from '../../src/internal/telemetry-hooks.ts';
 
 const POLL = { timeout: 5_000, interval: 5 } as const;
 
