@@ -1,6 +1,6 @@
 /**
  * The registry and the decisions of one supervisor. It keeps its children in a plain array
- * (never in the machine's snapshot, which XState copies on every spawn) and serialises every
+ * (never in the machine's snapshot, which XState copies on every spawn) and serializes every
  * decision through one queue, so a restart, a command and a shutdown never interleave. The
  * start and stop sequences, the restarts and the reports are in files of their own.
  */
