@@ -199,5 +199,8 @@ export function defineKind<Options extends object, Settings, Api extends object 
     },
     parts.shown,
   );
-  return (parts.api ? Object.assign(machine, parts.api(machine)) : machine) as ServiceMachine & Api;
+  // Descriptors, not values: an `api` getter (a client's `connection`) stays live on the machine.
+  if (parts.api)
+    Object.defineProperties(machine, Object.getOwnPropertyDescriptors(parts.api(machine)));
+  return machine as ServiceMachine & Api;
 }

@@ -46,9 +46,11 @@ export const runMachine = setup({
     stopFor: assign((_, params: { reason: RunContext['stopReason'] }) => ({
       stopReason: params.reason,
     })),
-    /** The root (or a server, or telemetry) failed: its error is the run's. */
-    keepError: assign(({ event }) =>
-      event.type === 'root.failed' || event.type === 'run.fail' ? { error: event.error } : {},
+    /** The root (or a server, or telemetry) failed: the first such error is the run's. */
+    keepError: assign(({ context, event }) =>
+      event.type === 'root.failed' || event.type === 'run.fail'
+        ? { error: context.error ?? event.error }
+        : {},
     ),
     emitFailing: emit(({ context }) => ({
       type: 'run.failing' as const,

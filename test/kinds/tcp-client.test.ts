@@ -86,7 +86,9 @@ describe('a connection kept up', () => {
       reconnect: { initial: 5, max: 40, jitter: 0 },
     });
     await reachState(actor, 'running');
+    // The live connection, read through the machine's getter (not a copy made at creation).
     const first = client.connection;
+    expect(first).toBeDefined();
     await srv.close();
     await eventually(() => expect(getTree(actor).failures).toBeGreaterThanOrEqual(1));
     await expect(client.write('lost\n')).rejects.toMatchObject({ code: 'CLIENT_NOT_CONNECTED' });
@@ -94,6 +96,7 @@ describe('a connection kept up', () => {
     const again = await lineServer({ port: srv.port });
     const conn = await client.connected(soon());
     expect(conn).not.toBe(first);
+    expect(client.connection).toBe(conn);
     await conn.write('back\n');
     expect(await readLine(client)).toBe('BACK');
     expect(details()).toMatchObject({ connected: true, connections: 2 });

@@ -278,6 +278,21 @@ describe('run machine: a failure', () => {
     expect(r.end()?.result).toEqual({ exitCode: 1, reason: 'failed', error });
   });
 
+  it('a server failing while the failed root is stopping keeps the root’s error as the run’s', async () => {
+    const r = startRun();
+    const error = new Error('root is broken');
+    r.send({ type: 'root.running' });
+    r.send({ type: 'root.failed', error });
+    r.send({
+      type: 'run.fail',
+      error: new Error('EADDRINUSE'),
+      message: 'the inspector could not start; shutting down',
+    });
+    r.shutdowns[0]!.resolve();
+    await flush();
+    expect(r.end()?.result).toEqual({ exitCode: 1, reason: 'failed', error });
+  });
+
   it('a signal while the root fails hands the queues over and ends 70', async () => {
     const r = startRun();
     r.send({ type: 'root.failed', error: new Error('no database') });
