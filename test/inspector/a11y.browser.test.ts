@@ -8,7 +8,7 @@ import { createService, createSupervisor, silentLogger } from '../../src/index.t
 import { reach } from '../helpers/supervisor.ts';
 import { row, until, usePageHarness } from './page-harness.ts';
 
-const { start, inspect, openPage } = usePageHarness();
+const { start, inspect, openPage, openOneService } = usePageHarness();
 
 describe('inspector page: keyboard and system settings', () => {
   it('moves the selection by keys, announces it, and reaches the timeline and statechart', async () => {
@@ -80,17 +80,7 @@ describe('inspector page: keyboard and system settings', () => {
   }, 30_000);
 
   it('follows the system’s dark setting', async () => {
-    const actor = start(
-      createSupervisor({
-        id: 'root',
-        strategy: 'one-for-one',
-        logger: silentLogger,
-        children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
-      }),
-    );
-    await reach(actor, 'running');
-    const page = await openPage((await inspect(actor)).url);
-    await page.waitForSelector(row('svc'));
+    const { page } = await openOneService();
     const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await background()).toBe('rgb(244, 245, 247)');

@@ -6,11 +6,9 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
-import { reach } from '../helpers/supervisor.ts';
 import { row, until, usePageHarness } from './page-harness.ts';
 
-const { start, inspect, openPage } = usePageHarness();
+const { openOneService } = usePageHarness();
 
 const CHART = '[data-testid="statechart"]';
 const DRAWING = `${CHART} svg > g.chart-viewport`;
@@ -106,18 +104,7 @@ const MEASURE = `(() => {
 
 /** The page at 1400×900 on a supervisor with one service. */
 async function openTree() {
-  const actor = start(
-    createSupervisor({
-      id: 'root',
-      strategy: 'one-for-one',
-      logger: silentLogger,
-      children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
-    }),
-  );
-  await reach(actor, 'running');
-  const page = await openPage((await inspect(actor)).url, { width: 1400, height: 900 });
-  await page.waitForSelector(row('svc'));
-  return page;
+  return (await openOneService({ width: 1400, height: 900 })).page;
 }
 
 async function select(page: Page, name: string) {

@@ -4,31 +4,18 @@
  * reload.
  */
 import { describe, expect, it } from 'vitest';
-import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
-import { reach } from '../helpers/supervisor.ts';
 import { row, until, usePageHarness } from './page-harness.ts';
 
-const { start, inspect, openPage } = usePageHarness();
+const { openOneService } = usePageHarness();
 
 /** The page at 1400×900 on a supervisor with one service. */
-async function openOneService() {
-  const actor = start(
-    createSupervisor({
-      id: 'root',
-      strategy: 'one-for-one',
-      logger: silentLogger,
-      children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
-    }),
-  );
-  await reach(actor, 'running');
-  const page = await openPage((await inspect(actor)).url, { width: 1400, height: 900 });
-  await page.waitForSelector(row('svc'));
-  return page;
+async function openAt1400() {
+  return (await openOneService({ width: 1400, height: 900 })).page;
 }
 
 describe('inspector page: layout', () => {
   it('resizes the tree and details panels with the separator, by mouse and keys', async () => {
-    const page = await openOneService();
+    const page = await openAt1400();
     const treeWidth = () =>
       page.evaluate(
         `document.querySelector('.tree-panel').getBoundingClientRect().width`,
@@ -53,7 +40,7 @@ describe('inspector page: layout', () => {
   });
 
   it('resizes the lower row with its separator, by mouse and keys, and keeps it on reload', async () => {
-    const page = await openOneService();
+    const page = await openAt1400();
     const SEPARATOR = '[data-testid="splitter-rows"]';
     const lowerHeight = () =>
       page.evaluate(

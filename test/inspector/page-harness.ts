@@ -10,10 +10,13 @@ import { type AnyActorLogic, type AnyActorRef, createActor } from 'xstate';
 import {
   createControlServer,
   createInspectorServer,
+  createService,
+  createSupervisor,
   type InspectorServerOptions,
   silentLogger,
 } from '../../src/index.ts';
 import { CHROMIUM_PATH, hasChromium, launchBrowser } from '../helpers/browser.ts';
+import { reach } from '../helpers/supervisor.ts';
 import { ensurePageBuilt } from './built-page.ts';
 
 /** How long a wait on the page may take. */
@@ -25,6 +28,16 @@ export const row = (name: string) => `[data-testid="node-${name}"]`;
 /** Waits until `expression`, evaluated in the page, is truthy. */
 export function until(page: Page, expression: string, timeout = WAIT) {
   return page.waitForFunction(expression, undefined, { timeout });
+}
+
+/** The smallest tree worth a page: `root` (one-for-one) over one pacing service `svc`. */
+export function oneServiceRoot() {
+  return createSupervisor({
+    id: 'root',
+    strategy: 'one-for-one',
+    logger: silentLogger,
+    children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
+  });
 }
 
 /**
@@ -56,17 +69,39 @@ export function usePageHarness() {
     if (errors.length > 0) throw errors[0];
   });
 
+  const start = (logic: AnyActorLogic): AnyActorRef => {
+    const actor = createActor(logic).start();
+    cleanups.push(() => actor.stop());
+    return actor;
+  };
+  const inspect = async (actor: AnyActorRef, options: InspectorServerOptions = {}) => {
+    const server = await createInspectorServer(actor, { logger: silentLogger, ...options });
+    cleanups.push(() => server.close());
+    return server;
+  };
+  const openPage = async (url: string, viewport = { width: 1280, height: 800 }): Promise<Page> => {
+    const browser = await launchBrowser(viewport);
+    cleanups.push(() => browser.close());
+    const errors: string[] = [];
+    browser.page.on('pageerror', (e) => errors.push(e.message));
+    cleanups.push(() => expect(errors, 'errors thrown in the page').toEqual([]));
+    browser.page.setDefaultTimeout(WAIT);
+    await browser.page.goto(url);
+    return browser.page;
+  };
+
   return {
     cleanups,
-    start(logic: AnyActorLogic): AnyActorRef {
-      const actor = createActor(logic).start();
-      cleanups.push(() => actor.stop());
-      return actor;
-    },
-    async inspect(actor: AnyActorRef, options: InspectorServerOptions = {}) {
-      const server = await createInspectorServer(actor, { logger: silentLogger, ...options });
-      cleanups.push(() => server.close());
-      return server;
+    start,
+    inspect,
+    openPage,
+    /** {@link oneServiceRoot} running, and the page on it once its service's row is drawn. */
+    async openOneService(viewport?: { width: number; height: number }) {
+      const actor = start(oneServiceRoot());
+      await reach(actor, 'running');
+      const page = await openPage((await inspect(actor)).url, viewport);
+      await page.waitForSelector(row('svc'));
+      return { actor, page };
     },
     async control(actor: AnyActorRef, token?: string) {
       const server = await createControlServer(actor, {
@@ -75,16 +110,6 @@ export function usePageHarness() {
       });
       cleanups.push(() => server.close());
       return server;
-    },
-    async openPage(url: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-      const browser = await launchBrowser(viewport);
-      cleanups.push(() => browser.close());
-      const errors: string[] = [];
-      browser.page.on('pageerror', (e) => errors.push(e.message));
-      cleanups.push(() => expect(errors, 'errors thrown in the page').toEqual([]));
-      browser.page.setDefaultTimeout(WAIT);
-      await browser.page.goto(url);
-      return browser.page;
     },
   };
 }

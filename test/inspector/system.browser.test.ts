@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createService, createSupervisor, silentLogger } from '../../src/index.ts';
 import { reach } from '../helpers/supervisor.ts';
-import { until, usePageHarness } from './page-harness.ts';
+import { oneServiceRoot, until, usePageHarness } from './page-harness.ts';
 
 const { start, inspect, control, openPage } = usePageHarness();
 
@@ -68,14 +68,7 @@ describe('inspector page: system panel', () => {
   }, 30_000);
 
   it('exports the same figures on /metrics', async () => {
-    const actor = start(
-      createSupervisor({
-        id: 'root',
-        strategy: 'one-for-one',
-        logger: silentLogger,
-        children: [createService({ id: 'svc', minPeriod: 50, iterate() {} })],
-      }),
-    );
+    const actor = start(oneServiceRoot());
     await reach(actor, 'running');
     const api = await control(actor);
     await fetch(`${api.url}/metrics`).then((r) => r.text());
