@@ -6,7 +6,7 @@ import {
   createSupervisor,
   run,
   silentLogger,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 function capture(level?: 'debug' | 'info' | 'warn' | 'error' | 'silent') {
   const lines: string[] = [];

@@ -3,7 +3,7 @@
  * and the queues' leftovers at the deadline. Real Node processes and real signals.
  */
 import { describe, expect, it } from 'vitest';
-import { startNode } from './helpers/node-process.ts';
+import { startNode } from '../helpers/node-process.ts';
 
 const IDLE = 'test/fixtures/run/idle-workers.ts';
 const SLOW_START = 'test/fixtures/run/slow-start.ts';

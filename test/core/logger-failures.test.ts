@@ -16,7 +16,7 @@ import {
   run,
   type SupervisorMachine,
   supervise,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 /** One event as a logger wrote it: its level (pino's numbers), its message, the whole text. */
 interface Written {

@@ -9,7 +9,7 @@ import {
   RunOptionsError,
   run,
   XstateSupervisorError,
-} from '../src/index.ts';
+} from '../../src/index.ts';
 
 const svc = createService({ id: 'x', iterate() {} });
 

@@ -9,10 +9,10 @@ import {
   createSupervisor,
   type RunHandle,
   run,
-} from '../src/index.ts';
-import { advance, deferred, settle, sleep } from './helpers/async.ts';
-import { type CapturingLogger, createCapturingLogger } from './helpers/capture-logger.ts';
-import { work } from './kinds/queue-worker-helpers.ts';
+} from '../../src/index.ts';
+import { advance, deferred, settle, sleep } from '../helpers/async.ts';
+import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
+import { work } from '../kinds/queue-worker-helpers.ts';
 
 let handle: RunHandle | undefined;
 let logger: CapturingLogger;

@@ -1,9 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createService, getTree, type RunHandle, run, type ServiceOptions } from '../src/index.ts';
-import { advance, settle, sleep } from './helpers/async.ts';
-import { type CapturingLogger, createCapturingLogger } from './helpers/capture-logger.ts';
-import { startNode } from './helpers/node-process.ts';
-import { HANG_GUARD } from './helpers/real-time.ts';
+import {
+  createService,
+  getTree,
+  type RunHandle,
+  run,
+  type ServiceOptions,
+} from '../../src/index.ts';
+import { advance, settle, sleep } from '../helpers/async.ts';
+import { type CapturingLogger, createCapturingLogger } from '../helpers/capture-logger.ts';
+import { startNode } from '../helpers/node-process.ts';
+import { HANG_GUARD } from '../helpers/real-time.ts';
 
 const EXAMPLE = 'examples/lone-service/main.ts';
 
